@@ -1,0 +1,753 @@
+//! The diagnosis engine: from the timeline around a logout to ranked causes.
+//!
+//! Sorting is the only super-linear step (O(n log n)); every rule is one pass
+//! over the window around the logout. Ties are broken by cause order, so the
+//! same timeline always gives the same answer.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ModelError;
+use crate::event::{CookieWriter, Event, EventId, EventKind, StorageChange};
+use crate::http::path_of;
+use crate::time::human_ms;
+
+use super::cause::{Cause, LogoutType};
+use super::classify::Signal;
+use super::facts::{AFTER_MS, Facts, Suspend, episodes, server_code, sorted_order};
+
+/// Which logout to diagnose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The most recent logout in the timeline.
+    Last,
+    /// The logout with this event id (any event of its episode).
+    Id(EventId),
+}
+
+/// Tunables; the defaults suit almost every site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiagnoseOptions {
+    /// Two refreshes with the same token closer than this are a race.
+    pub race_window_ms: i64,
+    /// Clock differences beyond this matter (typical JWT leeway is 30–60 s).
+    pub skew_threshold_ms: i64,
+    /// How long before the logout an auth failure or removal still explains it.
+    pub proximity_ms: i64,
+}
+
+impl Default for DiagnoseOptions {
+    fn default() -> Self {
+        DiagnoseOptions { race_window_ms: 10_000, skew_threshold_ms: 60_000, proximity_ms: 30_000 }
+    }
+}
+
+/// One candidate cause with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub cause: Cause,
+    pub coarse: LogoutType,
+    /// 0–100.
+    pub confidence: u8,
+    /// Ids of the events this finding rests on, in time order.
+    pub evidence: Vec<EventId>,
+    /// One line a person understands.
+    pub explanation: String,
+    pub fix_hint: String,
+}
+
+/// The answer to "why was I logged out?".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    pub logout_id: EventId,
+    pub logout_ts_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// The top cause and its coarse type.
+    pub cause: Cause,
+    pub coarse: LogoutType,
+    /// Time since the last user input when the logout happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_ms: Option<i64>,
+    /// What the app itself reported, when it posted the seed's payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_type: Option<String>,
+    /// "Session expired after 23 min idle", as the seed's banner put it.
+    pub headline: String,
+    /// Ranked, most likely first.
+    pub causes: Vec<Finding>,
+}
+
+/// The representative event of every logout in the timeline, oldest first.
+pub fn logouts(events: &[Event]) -> Vec<EventId> {
+    let order = sorted_order(events);
+    episodes(events, &order)
+        .into_iter()
+        .map(|ep| events[order[ep.rep]].id.clone())
+        .collect()
+}
+
+/// Diagnose one logout of a timeline (events in any order).
+pub fn diagnose(
+    events: &[Event],
+    target: &Target,
+    opts: &DiagnoseOptions,
+) -> Result<Diagnosis, ModelError> {
+    let order = sorted_order(events);
+    let eps = episodes(events, &order);
+    let k = match target {
+        Target::Last => eps.len().checked_sub(1).ok_or(ModelError::NoLogout)?,
+        Target::Id(id) => eps
+            .iter()
+            .position(|ep| ep.members.iter().any(|&p| &events[order[p]].id == id))
+            .ok_or_else(|| ModelError::UnknownLogout(id.0.clone()))?,
+    };
+    let ep = &eps[k];
+    let rep = &events[order[ep.rep]];
+    let first_ts = events[order[ep.members[0]]].ts_ms;
+    let prev_end = k
+        .checked_sub(1)
+        .map(|j| events[order[*eps[j].members.last().unwrap_or(&0)]].ts_ms);
+    let next_start = eps.get(k + 1).map(|n| events[order[n.members[0]]].ts_ms);
+    let origin = rep.origin.as_deref();
+    let same_site = |e: &Event| match (origin, e.origin.as_deref()) {
+        (Some(o), Some(eo)) => o == eo,
+        _ => true,
+    };
+
+    // The session being diagnosed starts after the previous logout, at the last login before this one.
+    let end = rep.ts_ms.saturating_add(AFTER_MS).min(next_start.map_or(i64::MAX, |n| n - 1));
+    let after_prev = |e: &Event| prev_end.is_none_or(|p| e.ts_ms > p);
+    let login_start = order
+        .iter()
+        .map(|&i| &events[i])
+        .filter(|e| e.ts_ms <= first_ts && after_prev(e) && same_site(e))
+        .filter(|e| super::classify(e) == Signal::LoginOk)
+        .map(|e| e.ts_ms)
+        .last();
+    let start = login_start.or(prev_end.map(|p| p + 1)).unwrap_or(i64::MIN);
+
+    let mut window = Vec::new();
+    let mut rep_pos = 0;
+    let mut episode = Vec::new();
+    for (pos, &i) in order.iter().enumerate() {
+        let e = &events[i];
+        if e.ts_ms < start || e.ts_ms > end || !same_site(e) {
+            continue;
+        }
+        if pos == ep.rep {
+            rep_pos = window.len();
+        }
+        if ep.members.contains(&pos) {
+            episode.push(window.len());
+        }
+        window.push(e);
+    }
+    let facts = Facts::build(window, rep_pos, episode);
+    Ok(conclude(&facts, opts, rep))
+}
+
+fn conclude(f: &Facts<'_>, opts: &DiagnoseOptions, rep: &Event) -> Diagnosis {
+    let rules: [fn(&Facts<'_>, &DiagnoseOptions) -> Option<Finding>; 12] = [
+        user_logout,
+        refresh_reused,
+        refresh_expired,
+        refresh_transient,
+        expiry_without_refresh,
+        timer_missed,
+        clock_skew,
+        forbidden,
+        cookie_expired,
+        cookie_deleted_by_server,
+        server_session_lost,
+        cleared_by_page,
+    ];
+    let mut causes: Vec<Finding> = rules.iter().filter_map(|r| r(f, opts)).collect();
+    causes.push(finding(
+        Cause::Unknown,
+        10,
+        vec![f.id(f.logout)],
+        "No recorded evidence matches a known cause.".to_owned(),
+    ));
+    causes.sort_by(|a, b| b.confidence.cmp(&a.confidence).then(a.cause.cmp(&b.cause)));
+
+    let idle_ms = f
+        .last_input
+        .map(|t| (f.logout_ts - t).max(0))
+        .or_else(|| reported_idle(f));
+    let reported_type = f.episode.iter().find_map(|&p| match &f.events[p].kind {
+        EventKind::AppReport(r) => Some(r.report_type.clone()),
+        _ => None,
+    });
+    let top = causes[0].cause;
+    Diagnosis {
+        logout_id: rep.id.clone(),
+        logout_ts_ms: rep.ts_ms,
+        origin: rep.origin.clone(),
+        cause: top,
+        coarse: top.coarse(),
+        idle_ms,
+        reported_type,
+        headline: headline(top, idle_ms),
+        causes,
+    }
+}
+
+fn reported_idle(f: &Facts<'_>) -> Option<i64> {
+    f.episode.iter().find_map(|&p| match &f.events[p].kind {
+        EventKind::LogoutObserved(o) => o.idle_ms,
+        EventKind::AppReport(r) => r.idle_minutes.map(|m| (m * 60_000.0) as i64),
+        _ => None,
+    })
+}
+
+/// The seed banner's sentence.
+fn headline(cause: Cause, idle_ms: Option<i64>) -> String {
+    let idle = idle_ms.filter(|&ms| ms >= 60_000).map(human_ms);
+    match (cause.coarse(), idle) {
+        (LogoutType::UserAction, _) => "You logged out".to_owned(),
+        (LogoutType::TokenExpired, Some(i)) => format!("Session expired after {i} idle"),
+        (LogoutType::TokenExpired, None) => "Session expired".to_owned(),
+        (_, Some(i)) => format!("Logged out after {i} idle: {}", cause.title().to_lowercase()),
+        (_, None) => format!("Logged out: {}", cause.title().to_lowercase()),
+    }
+}
+
+fn finding(cause: Cause, confidence: u8, evidence: Vec<EventId>, explanation: String) -> Finding {
+    Finding {
+        cause,
+        coarse: cause.coarse(),
+        confidence,
+        evidence,
+        explanation,
+        fix_hint: cause.fix_hint().to_owned(),
+    }
+}
+
+/// Ids of positions, in time order, without duplicates.
+fn ids(f: &Facts<'_>, mut positions: Vec<usize>) -> Vec<EventId> {
+    positions.sort_unstable();
+    positions.dedup();
+    positions.into_iter().map(|p| f.id(p)).collect()
+}
+
+fn describe_request(f: &Facts<'_>, pos: usize) -> String {
+    match f.http(pos) {
+        Some(x) => format!("{} {}", x.method, path_of(&x.url)),
+        None => "a request".to_owned(),
+    }
+}
+
+fn status_text(f: &Facts<'_>, pos: usize) -> String {
+    match f.http(pos) {
+        Some(x) => match (x.status, &x.error) {
+            (Some(s), _) => s.to_string(),
+            (None, Some(e)) => format!("a network error ({e})"),
+            (None, None) => "no response".to_owned(),
+        },
+        None => "an error".to_owned(),
+    }
+}
+
+const AUTH_FAILURES: [Signal; 5] = [
+    Signal::ApiUnauthorized,
+    Signal::ApiForbidden,
+    Signal::RefreshRejected,
+    Signal::RefreshTransient,
+    Signal::LoginFailed,
+];
+
+fn user_logout(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
+    let from = f.logout_ts - o.proximity_ms;
+    let clicks: Vec<usize> = (0..f.events.len())
+        .filter(|&p| f.ts(p) >= from && f.ts(p) <= f.logout_ts + AFTER_MS)
+        .filter(|&p| match &f.events[p].kind {
+            EventKind::LogoutAction(_) => true,
+            EventKind::AppReport(r) => r.coarse() == LogoutType::UserAction,
+            _ => false,
+        })
+        .collect();
+    if let Some(&first) = clicks.first() {
+        let label = match &f.events[first].kind {
+            EventKind::LogoutAction(a) => a.label.clone(),
+            _ => None,
+        };
+        let mut ev = clicks.clone();
+        ev.extend(f.before_logout(Signal::LogoutCall).filter(|&p| f.ts(p) >= from));
+        let what = label.map_or_else(|| "a logout control".to_owned(), |l| format!("“{l}”"));
+        let dt = (f.logout_ts - f.ts(first)).max(0);
+        return Some(finding(
+            Cause::UserLogout,
+            95,
+            ids(f, ev),
+            format!("The user clicked {what} {} before the logout.", human_ms(dt)),
+        ));
+    }
+    // A logout call with no click: the user logged out unless a failure provoked it.
+    let call = f.last_before_logout(Signal::LogoutCall).filter(|&p| f.ts(p) >= from)?;
+    let provoked = f.any_between(&AUTH_FAILURES, f.ts(call) - o.proximity_ms, f.ts(call)).is_some();
+    (!provoked).then(|| {
+        finding(
+            Cause::UserLogout,
+            70,
+            ids(f, vec![call]),
+            format!("The page called {} with no auth failure before it.", describe_request(f, call)),
+        )
+    })
+}
+
+fn refresh_reused(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
+    let mut best: Option<Finding> = None;
+    for fail in f.before_logout(Signal::RefreshRejected) {
+        let x = f.http(fail)?;
+        let said_reused = server_code(x).is_some_and(|c| c == "reused");
+        let twin = x.refresh_token_fp.as_ref().and_then(|fp| {
+            (0..f.events.len()).find(|&p| {
+                p != fail
+                    && f.signals[p] == Signal::RefreshOk
+                    && (f.ts(p) - f.ts(fail)).abs() <= o.race_window_ms
+                    && f.http(p).and_then(|y| y.refresh_token_fp.as_ref()) == Some(fp)
+            })
+        });
+        let status = status_text(f, fail);
+        let found = match twin {
+            Some(ok) => {
+                let dt = (f.ts(fail) - f.ts(ok)).abs();
+                let (a, b) = (f.events[ok].tab, f.events[fail].tab);
+                let who = if a != b { "Two tabs" } else { "The same tab twice" };
+                let order = if f.ts(ok) <= f.ts(fail) {
+                    format!("the server accepted the first and rejected the second with {status}")
+                } else {
+                    format!("the server rejected the first with {status} and accepted the second")
+                };
+                finding(
+                    Cause::RefreshTokenReused,
+                    if said_reused { 94 } else { 91 },
+                    ids(f, vec![ok, fail]),
+                    format!("{who} sent the same refresh token {} apart; {order}.", human_ms(dt)),
+                )
+            }
+            None if said_reused => finding(
+                Cause::RefreshTokenReused,
+                88,
+                ids(f, vec![fail]),
+                format!(
+                    "The server rejected the refresh ({}) with {status} `reused`: the token had already been rotated by another tab or an earlier retry.",
+                    describe_request(f, fail)
+                ),
+            ),
+            None => continue,
+        };
+        best = Some(found);
+    }
+    best
+}
+
+fn refresh_expired(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
+    let fails: Vec<usize> = f.before_logout(Signal::RefreshRejected).collect();
+    for &fail in fails.iter().rev() {
+        let x = f.http(fail)?;
+        let code = server_code(x);
+        let expired_rt = f
+            .refresh_tokens
+            .iter()
+            .rev()
+            .find(|t| t.ts <= f.ts(fail))
+            .filter(|t| t.claims.exp_ms().is_some_and(|e| e <= f.ts(fail)));
+        let status = status_text(f, fail);
+        match (code.as_deref(), expired_rt) {
+            (Some("expired" | "refresh_expired" | "session_expired"), _) => {
+                return Some(finding(
+                    Cause::RefreshTokenExpired,
+                    89,
+                    ids(f, vec![fail]),
+                    format!("The refresh was rejected with {status} `expired`: the refresh token's lifetime had run out."),
+                ));
+            }
+            (Some("idle_timeout"), _) => {
+                return Some(finding(
+                    Cause::RefreshTokenExpired,
+                    89,
+                    ids(f, vec![fail]),
+                    format!("The refresh was rejected with {status} `idle_timeout`: the session sat unused longer than the server's idle window."),
+                ));
+            }
+            (_, Some(t)) => {
+                let late = f.ts(fail) - t.claims.exp_ms().unwrap_or(f.ts(fail));
+                return Some(finding(
+                    Cause::RefreshTokenExpired,
+                    84,
+                    ids(f, vec![t.pos, fail]),
+                    format!("The refresh token had expired {} before the refresh was tried; the server rejected it with {status}.", human_ms(late)),
+                ));
+            }
+            _ => {}
+        }
+    }
+    // No refresh attempt, but the stored refresh token ran out before the logout.
+    let t = f.refresh_tokens.last()?;
+    let exp = t.claims.exp_ms()?;
+    (exp <= f.logout_ts && fails.is_empty()).then(|| {
+        finding(
+            Cause::RefreshTokenExpired,
+            76,
+            ids(f, vec![t.pos, f.logout]),
+            format!("The refresh token expired {} before the logout.", human_ms(f.logout_ts - exp)),
+        )
+    })
+}
+
+fn refresh_transient(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
+    let last = (0..f.events.len())
+        .filter(|&p| f.ts(p) <= f.logout_ts)
+        .filter(|&p| {
+            matches!(
+                f.signals[p],
+                Signal::RefreshOk | Signal::RefreshRejected | Signal::RefreshTransient
+            )
+        })
+        .last()?;
+    if f.signals[last] != Signal::RefreshTransient {
+        return None;
+    }
+    let tries = f
+        .before_logout(Signal::RefreshTransient)
+        .filter(|&p| f.ts(p) >= f.ts(last) - 60_000)
+        .count();
+    let retried = if tries > 1 { format!(" after {tries} tries") } else { String::new() };
+    Some(finding(
+        Cause::RefreshTransientFailure,
+        85,
+        ids(f, vec![last, f.logout]),
+        format!(
+            "The last refresh ({}) failed with {}{retried} and the app logged out {} later instead of retrying.",
+            describe_request(f, last),
+            status_text(f, last),
+            human_ms(f.logout_ts - f.ts(last))
+        ),
+    ))
+}
+
+/// The access token in force at the logout expired, and nothing tried to refresh it.
+struct Lapse {
+    token_pos: usize,
+    exp: i64,
+    stored: i64,
+}
+
+fn lapse(f: &Facts<'_>) -> Option<Lapse> {
+    let t = f.access_at(f.logout_ts)?;
+    let exp = t.claims.exp_ms()?;
+    if exp > f.logout_ts {
+        return None;
+    }
+    let tried = (0..f.events.len()).any(|p| {
+        f.ts(p) > t.ts
+            && f.ts(p) <= f.logout_ts
+            && matches!(
+                f.signals[p],
+                Signal::RefreshOk | Signal::RefreshRejected | Signal::RefreshTransient
+            )
+    });
+    (!tried).then_some(Lapse { token_pos: t.pos, exp, stored: t.ts })
+}
+
+fn first_401_after(f: &Facts<'_>, ts: i64) -> Option<usize> {
+    f.before_logout(Signal::ApiUnauthorized).find(|&p| f.ts(p) >= ts)
+}
+
+/// Suspensions overlapping the time the refresh should have run (the last two minutes before expiry).
+fn suspended_before(f: &Facts<'_>, l: &Lapse) -> Option<super::facts::Suspension> {
+    let due = (l.exp - 120_000).max(l.stored);
+    f.suspensions
+        .iter()
+        .filter(|s| s.start < l.exp && s.end > due && s.end - s.start >= 60_000)
+        .max_by_key(|s| s.end - s.start)
+        .copied()
+}
+
+fn expiry_without_refresh(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
+    let l = lapse(f)?;
+    let suspended = suspended_before(f, &l).is_some();
+    let mut ev = vec![l.token_pos, f.logout];
+    let then = match first_401_after(f, l.exp) {
+        Some(p) => {
+            ev.push(p);
+            format!("; the next API call ({}) got 401", describe_request(f, p))
+        }
+        None => String::new(),
+    };
+    Some(finding(
+        Cause::AccessExpiredNotRefreshed,
+        if suspended { 60 } else { 80 },
+        ids(f, ev),
+        format!(
+            "The access token expired {} before the logout and no refresh was attempted after it was issued{then}.",
+            human_ms(f.logout_ts - l.exp)
+        ),
+    ))
+}
+
+fn timer_missed(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
+    let l = lapse(f)?;
+    let s = suspended_before(f, &l)?;
+    let how_long = human_ms(s.end - s.start);
+    let what = match s.what {
+        Suspend::Asleep => format!("the machine was asleep for {how_long}"),
+        other => format!("{} for {how_long}", other.describe()),
+    };
+    Some(finding(
+        Cause::RefreshTimerMissed,
+        86,
+        ids(f, vec![s.evidence, l.token_pos, f.logout]),
+        format!("The access token expired while {what}, so the refresh timer never ran before it expired."),
+    ))
+}
+
+fn clock_skew(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
+    let (skew, at) = f.skew?;
+    if skew.abs() <= o.skew_threshold_ms {
+        return None;
+    }
+    let direction = if skew < 0 { "ahead of" } else { "behind" };
+    // Tokens that arrived already expired, or from the future, by the local clock.
+    let odd = f.access_tokens.iter().chain(&f.refresh_tokens).find(|t| {
+        let c = t.claims;
+        c.exp_ms().is_some_and(|e| e <= t.ts)
+            || c.iat.is_some_and(|i| i.saturating_mul(1000) > t.ts + o.skew_threshold_ms)
+            || c.nbf.is_some_and(|n| n.saturating_mul(1000) > t.ts + o.skew_threshold_ms)
+    });
+    let said = f
+        .before_logout(Signal::ApiUnauthorized)
+        .chain(f.before_logout(Signal::RefreshRejected))
+        .find(|&p| f.http(p).and_then(server_code).is_some_and(|c| c == "not_yet_valid"));
+    let base = format!("The local clock is {} {direction} the server's", human_ms(skew.abs()));
+    let (conf, ev, text) = match (odd, said) {
+        (Some(t), _) => (
+            90,
+            vec![at, t.pos, f.logout],
+            format!("{base}; a token arrived already expired (or not yet valid) by the local clock."),
+        ),
+        (None, Some(p)) => (
+            88,
+            vec![at, p, f.logout],
+            format!("{base}; the server rejected a token as not yet valid."),
+        ),
+        (None, None) => (45, vec![at], format!("{base}, beyond the {} leeway.", human_ms(o.skew_threshold_ms))),
+    };
+    Some(finding(Cause::ClockSkew, conf, ids(f, ev), text))
+}
+
+fn forbidden(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
+    let p = f
+        .last_before_logout(Signal::ApiForbidden)
+        .filter(|&p| f.logout_ts - f.ts(p) <= o.proximity_ms)?;
+    let later = [Signal::ApiUnauthorized, Signal::RefreshRejected, Signal::RefreshTransient];
+    if f.any_between(&later, f.ts(p), f.logout_ts + 1).is_some() {
+        return None;
+    }
+    let valid = f
+        .access_at(f.ts(p))
+        .and_then(|t| t.claims.exp_ms())
+        .filter(|&e| e > f.ts(p))
+        .map(|e| format!(", while the access token was still valid for {}", human_ms(e - f.ts(p))))
+        .unwrap_or_default();
+    Some(finding(
+        Cause::ForbiddenTreatedAsLogout,
+        84,
+        ids(f, vec![p, f.logout]),
+        format!(
+            "{} returned 403 and the app logged out {} later{valid}. 403 means “not allowed”, not “not signed in”.",
+            describe_request(f, p),
+            human_ms(f.logout_ts - f.ts(p))
+        ),
+    ))
+}
+
+fn cookie_name<'a>(f: &Facts<'a>, p: usize) -> Option<&'a str> {
+    match &f.events[p].kind {
+        EventKind::CookieChange(c) => Some(&c.name),
+        _ => None,
+    }
+}
+
+fn cookie_expired(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
+    let p = f.last_before_logout(Signal::AuthCookieExpired)?;
+    let name = cookie_name(f, p)?;
+    let renewed = (p + 1..f.events.len()).any(|q| {
+        f.signals[q] == Signal::AuthCookieSet && cookie_name(f, q) == Some(name) && f.ts(q) <= f.logout_ts
+    });
+    if renewed {
+        return None;
+    }
+    let set_at = (0..p)
+        .rev()
+        .find(|&q| f.signals[q] == Signal::AuthCookieSet && cookie_name(f, q) == Some(name));
+    let lived = set_at
+        .map(|q| format!(", {} after it was set", human_ms(f.ts(p) - f.ts(q))))
+        .unwrap_or_default();
+    let mut ev = vec![p, f.logout];
+    ev.extend(set_at);
+    let recent = f.logout_ts - f.ts(p) <= 10 * 60_000;
+    Some(finding(
+        Cause::SessionCookieExpired,
+        if recent { 86 } else { 70 },
+        ids(f, ev),
+        format!(
+            "The `{name}` cookie reached its expiry{lived}; the logout followed {} later.",
+            human_ms(f.logout_ts - f.ts(p))
+        ),
+    ))
+}
+
+/// Positions of responses whose `Set-Cookie` deleted `name`, near `ts`.
+fn deleting_response(f: &Facts<'_>, name: &str, ts: i64) -> Option<usize> {
+    (0..f.events.len()).find(|&q| {
+        (f.ts(q) - ts).abs() <= 3_000
+            && f.http(q).is_some_and(|x| x.set_cookie_deletions.iter().any(|n| n == name))
+    })
+}
+
+fn cookie_deleted_by_server(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
+    let from = f.logout_ts - o.proximity_ms;
+    let mut best = None;
+    for p in f.before_logout(Signal::AuthCookieDeleted).filter(|&p| f.ts(p) >= from) {
+        let EventKind::CookieChange(c) = &f.events[p].kind else { continue };
+        if c.writer == Some(CookieWriter::PageScript) {
+            continue;
+        }
+        let resp = c
+            .request_id
+            .as_ref()
+            .and_then(|rid| {
+                (0..f.events.len())
+                    .find(|&q| f.http(q).is_some_and(|x| x.request_id.as_ref() == Some(rid)))
+            })
+            .or_else(|| deleting_response(f, &c.name, f.ts(p)));
+        if resp.is_none() && c.writer != Some(CookieWriter::Server) {
+            continue;
+        }
+        let via_logout = resp.is_some_and(|q| f.signals[q] == Signal::LogoutCall);
+        let what = match resp {
+            Some(q) => format!("in the {} response to {}", status_text(f, q), describe_request(f, q)),
+            None => "in a server response".to_owned(),
+        };
+        let mut ev = vec![p, f.logout];
+        ev.extend(resp);
+        best = Some(finding(
+            Cause::CookieDeletedByServer,
+            if via_logout { 25 } else { 83 },
+            ids(f, ev),
+            format!("The `{}` cookie was deleted by Set-Cookie {what}.", c.name),
+        ));
+    }
+    best
+}
+
+fn server_session_lost(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
+    const LOST: [&str; 5] = ["revoked", "not_found", "session_revoked", "session_not_found", "session_lost"];
+    // The server said so.
+    let said = f
+        .before_logout(Signal::RefreshRejected)
+        .chain(f.before_logout(Signal::ApiUnauthorized))
+        .filter(|&p| f.http(p).and_then(server_code).is_some_and(|c| LOST.contains(&c.as_str())))
+        .max();
+    if let Some(p) = said {
+        let code = f.http(p).and_then(server_code).unwrap_or_default();
+        return Some(finding(
+            Cause::ServerSessionLost,
+            86,
+            ids(f, vec![p, f.logout]),
+            format!(
+                "{} got {} `{code}`: the server no longer had the session.",
+                describe_request(f, p),
+                status_text(f, p)
+            ),
+        ));
+    }
+    // A 401 while every credential we know of was present and unexpired.
+    let p = f.last_before_logout(Signal::ApiUnauthorized)?;
+    let t401 = f.ts(p);
+    let refreshed_after = f.any_between(&[Signal::RefreshOk], t401, f.logout_ts + 1).is_some();
+    let refresh_failed = f
+        .any_between(&[Signal::RefreshRejected, Signal::RefreshTransient], i64::MIN, f.logout_ts + 1)
+        .is_some();
+    if refreshed_after || refresh_failed {
+        return None;
+    }
+    if f.access_at(t401).is_some_and(|t| t.claims.exp_ms().is_some_and(|e| e <= t401)) {
+        return None;
+    }
+    let cookie = (0..p).rev().find(|&q| f.signals[q] == Signal::AuthCookieSet);
+    let lost_cookie = (0..p).any(|q| {
+        matches!(
+            f.signals[q],
+            Signal::AuthCookieExpired | Signal::AuthCookieDeleted | Signal::AuthCookieEvicted
+        )
+    });
+    if lost_cookie {
+        return None;
+    }
+    let (conf, held) = match (cookie, f.access_at(t401)) {
+        (Some(q), _) => (72, format!("the `{}` cookie was still present and unexpired", cookie_name(f, q).unwrap_or("session"))),
+        (None, Some(_)) => (66, "the access token was still valid".to_owned()),
+        (None, None) => (35, "no credential change was seen".to_owned()),
+    };
+    let mut ev = vec![p, f.logout];
+    ev.extend(cookie);
+    Some(finding(
+        Cause::ServerSessionLost,
+        conf,
+        ids(f, ev),
+        format!(
+            "{} got 401 while {held}: the server no longer knew the session (evicted, restarted or revoked).",
+            describe_request(f, p)
+        ),
+    ))
+}
+
+fn storage_key<'a>(f: &Facts<'a>, p: usize) -> Option<&'a StorageChange> {
+    match &f.events[p].kind {
+        EventKind::StorageChange(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn cleared_by_page(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
+    let from = f.logout_ts - 2 * o.proximity_ms;
+    let by_page_cookie = |p: usize| {
+        f.signals[p] == Signal::AuthCookieDeleted
+            && matches!(&f.events[p].kind, EventKind::CookieChange(c) if c.writer == Some(CookieWriter::PageScript))
+    };
+    let p = (0..f.events.len())
+        .filter(|&p| f.ts(p) >= from && f.ts(p) <= f.logout_ts + AFTER_MS)
+        .find(|&p| f.signals[p] == Signal::TokenRemovedByPage || by_page_cookie(p))?;
+    let t = f.ts(p);
+    let reacting = f.any_between(&AUTH_FAILURES, t - o.proximity_ms, t + 1);
+    let clicked = f.any_between(&[Signal::LogoutAction], t - o.proximity_ms, t + 1);
+    let what = match (storage_key(f, p), cookie_name(f, p)) {
+        (Some(s), _) if s.key.is_empty() => format!("cleared {}", s.area.js_name()),
+        (Some(s), _) => format!("removed `{}` from {}", s.key, s.area.js_name()),
+        (None, Some(n)) => format!("deleted the `{n}` cookie"),
+        (None, None) => "removed the credentials".to_owned(),
+    };
+    let stack = storage_key(f, p)
+        .and_then(|s| s.stack.as_deref())
+        .and_then(|s| s.lines().next())
+        .map(|l| format!(" (at {})", l.trim()))
+        .unwrap_or_default();
+    let (conf, tail, ev) = match (reacting, clicked) {
+        (_, Some(c)) => (20, " right after the logout click".to_owned(), vec![c, p]),
+        (Some(r), None) => (
+            35,
+            format!(", reacting to {} from {}", status_text(f, r), describe_request(f, r)),
+            vec![r, p],
+        ),
+        (None, None) => (82, ", with no auth failure before it".to_owned(), vec![p, f.logout]),
+    };
+    Some(finding(
+        Cause::StorageClearedByPage,
+        conf,
+        ids(f, ev),
+        format!("The page's own script {what}{stack}{tail}."),
+    ))
+}
