@@ -256,8 +256,9 @@ pub struct CookieChange {
     pub name: String,
     #[serde(default)]
     pub domain: String,
+    /// The cookie's `Path` attribute (named apart from the envelope's page `path`).
     #[serde(default = "default_path")]
-    pub path: String,
+    pub cookie_path: String,
     pub removed: bool,
     pub cause: CookieCause,
     /// Expiry in ms since the epoch; `None` for a session cookie.

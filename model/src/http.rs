@@ -172,13 +172,30 @@ pub struct SiteHints {
 }
 
 const REFRESH_WORDS: &[&str] = &["refresh", "/token/renew", "/silent-renew", "/session/renew"];
-const LOGOUT_WORDS: &[&str] = &["logout", "log-out", "signout", "sign-out", "sign_out", "/revoke"];
+const LOGOUT_WORDS: &[&str] = &[
+    "logout", "log-out", "signout", "sign-out", "sign_out", "/revoke",
+];
 const LOGIN_WORDS: &[&str] = &[
-    "login", "log-in", "signin", "sign-in", "sign_in", "/authenticate", "/oauth/token", "/token/obtain",
+    "login",
+    "log-in",
+    "signin",
+    "sign-in",
+    "sign_in",
+    "/authenticate",
+    "/oauth/token",
+    "/token/obtain",
     "/api/token",
 ];
 const LOGIN_PAGE_WORDS: &[&str] = &[
-    "/login", "/signin", "/sign-in", "/sign_in", "/log-in", "/auth", "/session/new", "/sso", "/oauth/authorize",
+    "/login",
+    "/signin",
+    "/sign-in",
+    "/sign_in",
+    "/log-in",
+    "/auth",
+    "/session/new",
+    "/sso",
+    "/oauth/authorize",
     "/authorize",
 ];
 
@@ -221,9 +238,12 @@ pub fn is_login_page(url: &str, hints: &SiteHints) -> bool {
     if !hints.login_pages.is_empty() {
         return matches_any(&path, &hints.login_pages);
     }
-    LOGIN_PAGE_WORDS
-        .iter()
-        .any(|w| path == *w || path.starts_with(&format!("{w}/")) || path.starts_with(&format!("{w}?")) || path.ends_with(w))
+    LOGIN_PAGE_WORDS.iter().any(|w| {
+        path == *w
+            || path.starts_with(&format!("{w}/"))
+            || path.starts_with(&format!("{w}?"))
+            || path.ends_with(w)
+    })
 }
 
 /// Does this cookie name look like it carries a session or token?
@@ -232,9 +252,11 @@ pub fn is_auth_cookie(name: &str) -> bool {
     if n.contains("csrf") || n.contains("xsrf") {
         return false;
     }
-    ["sess", "sid", "auth", "token", "jwt", "refresh", "access", "remember", "login", "identity"]
-        .iter()
-        .any(|w| n.contains(w))
+    [
+        "sess", "sid", "auth", "token", "jwt", "refresh", "access", "remember", "login", "identity",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
 }
 
 /// The path of a URL (no scheme, host, query or fragment).
@@ -304,13 +326,22 @@ mod tests {
     #[test]
     fn set_cookie_deletions() {
         let now = 1_000_000_000_000;
-        assert_eq!(set_cookie_deletion("sid=; Max-Age=0; Path=/", now).as_deref(), Some("sid"));
+        assert_eq!(
+            set_cookie_deletion("sid=; Max-Age=0; Path=/", now).as_deref(),
+            Some("sid")
+        );
         assert_eq!(
             set_cookie_deletion("sid=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT", now).as_deref(),
             Some("sid")
         );
         assert_eq!(set_cookie_deletion("sid=x; Max-Age=3600", now), None);
-        assert_eq!(set_cookie_deletion("sid=x; Max-Age=3600; Expires=Thu, 01 Jan 1970 00:00:00 GMT", now), None);
+        assert_eq!(
+            set_cookie_deletion(
+                "sid=x; Max-Age=3600; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                now
+            ),
+            None
+        );
         assert_eq!(set_cookie_deletion("garbage", now), None);
     }
 
@@ -323,26 +354,47 @@ mod tests {
         assert_eq!(c.param("error"), Some("invalid_token"));
         assert_eq!(c.param("error_description"), Some("The token \"expired\""));
         assert_eq!(parse_www_authenticate("Basic").params.len(), 0);
-        assert_eq!(parse_www_authenticate("Bearer code=reused").param("code"), Some("reused"));
+        assert_eq!(
+            parse_www_authenticate("Bearer code=reused").param("code"),
+            Some("reused")
+        );
     }
 
     #[test]
     fn role_table() {
         let none = SiteHints::default();
         let cases = [
-            ("POST", "https://a.test/v1/auth/refresh/", RequestRole::Refresh),
-            ("POST", "https://a.test/api/token/refresh/", RequestRole::Refresh),
+            (
+                "POST",
+                "https://a.test/v1/auth/refresh/",
+                RequestRole::Refresh,
+            ),
+            (
+                "POST",
+                "https://a.test/api/token/refresh/",
+                RequestRole::Refresh,
+            ),
             ("POST", "https://a.test/v1/auth/login/", RequestRole::Login),
             ("POST", "https://a.test/api/token/", RequestRole::Login),
-            ("POST", "https://a.test/v1/auth/logout/", RequestRole::Logout),
+            (
+                "POST",
+                "https://a.test/v1/auth/logout/",
+                RequestRole::Logout,
+            ),
             ("GET", "https://a.test/api/me?x=1", RequestRole::Api),
             ("GET", "https://a.test/static/app.js", RequestRole::Other),
         ];
         for (m, u, want) in cases {
             assert_eq!(guess_role(m, u, &none), want, "{m} {u}");
         }
-        let hints = SiteHints { refresh: vec!["/renew*".into()], ..SiteHints::default() };
-        assert_eq!(guess_role("POST", "/renew/now", &hints), RequestRole::Refresh);
+        let hints = SiteHints {
+            refresh: vec!["/renew*".into()],
+            ..SiteHints::default()
+        };
+        assert_eq!(
+            guess_role("POST", "/renew/now", &hints),
+            RequestRole::Refresh
+        );
     }
 
     #[test]

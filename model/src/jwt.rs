@@ -231,7 +231,12 @@ impl Jwt {
     /// Best guess of what the token is for. `key_hint` is the storage key or
     /// cookie name it was found under, which often says it outright.
     pub fn kind(&self, key_hint: Option<&str>) -> TokenKind {
-        let typ = self.header.typ.as_deref().unwrap_or("").to_ascii_lowercase();
+        let typ = self
+            .header
+            .typ
+            .as_deref()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if typ == "at+jwt" || typ == "application/at+jwt" {
             return TokenKind::Access;
         }
@@ -277,7 +282,9 @@ impl Jwt {
             return Some(ExpiryWarning::Expired);
         }
         match kind {
-            TokenKind::Refresh if left < REFRESH_WARN_MS => Some(ExpiryWarning::RefreshExpiringSoon),
+            TokenKind::Refresh if left < REFRESH_WARN_MS => {
+                Some(ExpiryWarning::RefreshExpiringSoon)
+            }
             TokenKind::Access | TokenKind::Id | TokenKind::Unknown if left < ACCESS_WARN_MS => {
                 Some(ExpiryWarning::AccessExpiringSoon)
             }
@@ -313,12 +320,42 @@ pub(crate) mod tests {
     #[test]
     fn kind_guess_table() {
         let cases = [
-            (r#"{"alg":"EdDSA","typ":"at+jwt"}"#, r#"{"exp":2}"#, None, TokenKind::Access),
-            (r#"{"alg":"HS256"}"#, r#"{"exp":2,"token_type":"refresh"}"#, None, TokenKind::Refresh),
-            (r#"{"alg":"HS256"}"#, r#"{"exp":2}"#, Some("refresh_token"), TokenKind::Refresh),
-            (r#"{"alg":"RS256"}"#, r#"{"exp":2,"nonce":"n"}"#, None, TokenKind::Id),
-            (r#"{"alg":"HS256"}"#, r#"{"iat":0,"exp":1728000}"#, None, TokenKind::Refresh),
-            (r#"{"alg":"HS256"}"#, r#"{"iat":0,"exp":3600}"#, None, TokenKind::Access),
+            (
+                r#"{"alg":"EdDSA","typ":"at+jwt"}"#,
+                r#"{"exp":2}"#,
+                None,
+                TokenKind::Access,
+            ),
+            (
+                r#"{"alg":"HS256"}"#,
+                r#"{"exp":2,"token_type":"refresh"}"#,
+                None,
+                TokenKind::Refresh,
+            ),
+            (
+                r#"{"alg":"HS256"}"#,
+                r#"{"exp":2}"#,
+                Some("refresh_token"),
+                TokenKind::Refresh,
+            ),
+            (
+                r#"{"alg":"RS256"}"#,
+                r#"{"exp":2,"nonce":"n"}"#,
+                None,
+                TokenKind::Id,
+            ),
+            (
+                r#"{"alg":"HS256"}"#,
+                r#"{"iat":0,"exp":1728000}"#,
+                None,
+                TokenKind::Refresh,
+            ),
+            (
+                r#"{"alg":"HS256"}"#,
+                r#"{"iat":0,"exp":3600}"#,
+                None,
+                TokenKind::Access,
+            ),
             (r#"{"alg":"HS256"}"#, r#"{}"#, None, TokenKind::Unknown),
         ];
         for (h, c, hint, want) in cases {
@@ -331,8 +368,14 @@ pub(crate) mod tests {
     fn warnings_follow_the_seed() {
         let jwt = decode(&make(r#"{"alg":"HS256"}"#, r#"{"exp":1000}"#)).expect("decodes");
         let now = |s: i64| s * 1000;
-        assert_eq!(jwt.warning(TokenKind::Access, now(1001)), Some(ExpiryWarning::Expired));
-        assert_eq!(jwt.warning(TokenKind::Access, now(800)), Some(ExpiryWarning::AccessExpiringSoon));
+        assert_eq!(
+            jwt.warning(TokenKind::Access, now(1001)),
+            Some(ExpiryWarning::Expired)
+        );
+        assert_eq!(
+            jwt.warning(TokenKind::Access, now(800)),
+            Some(ExpiryWarning::AccessExpiringSoon)
+        );
         assert_eq!(jwt.warning(TokenKind::Access, now(0)), None);
         assert_eq!(
             jwt.warning(TokenKind::Refresh, now(0)),

@@ -24,7 +24,7 @@ pub mod wire;
 pub use error::ModelError;
 pub use event::{Event, EventId, EventKind, SCHEMA_VERSION};
 pub use logout::{
-    Cause, Diagnosis, DiagnoseOptions, Finding, LogoutType, Signal, Target, classify, diagnose,
+    Cause, DiagnoseOptions, Diagnosis, Finding, LogoutType, Signal, Target, classify, diagnose,
     logouts,
 };
 pub use redact::{Fingerprint, RedactedToken, RedactionOptions, Redactor};

@@ -13,10 +13,18 @@ pub fn human_ms(ms: i64) -> String {
         format!("{} min", s / 60)
     } else if s < 86_400 {
         let m = (s % 3600) / 60;
-        if m == 0 { format!("{} h", s / 3600) } else { format!("{} h {m} min", s / 3600) }
+        if m == 0 {
+            format!("{} h", s / 3600)
+        } else {
+            format!("{} h {m} min", s / 3600)
+        }
     } else {
         let h = (s % 86_400) / 3600;
-        if h == 0 { format!("{} d", s / 86_400) } else { format!("{} d {h} h", s / 86_400) }
+        if h == 0 {
+            format!("{} d", s / 86_400)
+        } else {
+            format!("{} d {h} h", s / 86_400)
+        }
     };
     if neg { format!("-{text}") } else { text }
 }
@@ -59,7 +67,13 @@ mod tests {
 
     #[test]
     fn badge_table() {
-        for (ms, want) in [(45 * 60_000, "45m"), (0, "!"), (-5, "!"), (30_000, "30s"), (3 * 86_400_000, "3d")] {
+        for (ms, want) in [
+            (45 * 60_000, "45m"),
+            (0, "!"),
+            (-5, "!"),
+            (30_000, "30s"),
+            (3 * 86_400_000, "3d"),
+        ] {
             assert_eq!(badge_ms(ms), want);
         }
     }

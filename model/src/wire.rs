@@ -183,7 +183,8 @@ pub enum LogoutReport {
 /// is read as the seed app's report (all of whose fields are optional, so the
 /// seed's own `{"type":"TEST","message":"test"}` probe is accepted).
 pub fn parse_logout_report(bytes: &[u8]) -> Result<LogoutReport, ModelError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| ModelError::Json(e.to_string()))?;
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| ModelError::Json(e.to_string()))?;
     let Value::Object(map) = value else {
         return Err(ModelError::Json("expected a JSON object".to_owned()));
     };
@@ -206,7 +207,8 @@ mod tests {
 
     #[test]
     fn unknown_kind_survives_round_trip() {
-        let json = br#"{"schema":1,"id":"e1","ts_ms":5,"kind":"gamma_ray","flux":3,"nested":{"a":[1,2]}}"#;
+        let json =
+            br#"{"schema":1,"id":"e1","ts_ms":5,"kind":"gamma_ray","flux":3,"nested":{"a":[1,2]}}"#;
         let event = parse_event(json).expect("parses");
         match &event.kind {
             EventKind::Other { kind, body } => {
@@ -231,9 +233,15 @@ mod tests {
     #[test]
     fn rejects_future_schema_and_missing_id() {
         let future = br#"{"schema":2,"id":"e1","ts_ms":5,"kind":"activity","last_input_ms":1}"#;
-        assert_eq!(parse_event(future).map_err(|e| e.code()), Err("unsupported_schema"));
+        assert_eq!(
+            parse_event(future).map_err(|e| e.code()),
+            Err("unsupported_schema")
+        );
         let no_id = br#"{"schema":1,"ts_ms":5,"kind":"activity","last_input_ms":1}"#;
-        assert_eq!(parse_event(no_id).map_err(|e| e.code()), Err("missing_field"));
+        assert_eq!(
+            parse_event(no_id).map_err(|e| e.code()),
+            Err("missing_field")
+        );
         let bad = br#"{"schema":1,"id":"x","ts_ms":5,"kind":"idle_state","state":"asleep"}"#;
         assert_eq!(parse_event(bad).map_err(|e| e.code()), Err("invalid_event"));
     }
@@ -249,7 +257,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let env = br#"{"schema":1,"id":"x","ts_ms":1,"kind":"logout_action"}"#;
-        assert!(matches!(parse_logout_report(env), Ok(LogoutReport::Event(_))));
+        assert!(matches!(
+            parse_logout_report(env),
+            Ok(LogoutReport::Event(_))
+        ));
         assert!(parse_logout_report(b"[1,2]").is_err());
         assert!(parse_logout_report(br#"{"idleMinutes":"many"}"#).is_err());
     }

@@ -66,7 +66,9 @@ pub fn classify(event: &Event) -> Signal {
                 RequestRole::Refresh => match status {
                     200..=299 => Signal::RefreshOk,
                     400 | 401 | 403 => Signal::RefreshRejected,
-                    _ if failed_transport || status >= 500 || status == 0 => Signal::RefreshTransient,
+                    _ if failed_transport || status >= 500 || status == 0 => {
+                        Signal::RefreshTransient
+                    }
                     _ => Signal::RefreshRejected,
                 },
                 RequestRole::Login => match status {
@@ -92,9 +94,7 @@ pub fn classify(event: &Event) -> Signal {
             match s.op {
                 StorageOp::Set if credential && s.token.is_some() => Signal::TokenStored,
                 StorageOp::Set => Signal::Noise,
-                StorageOp::Remove | StorageOp::Clear
-                    if credential || s.op == StorageOp::Clear =>
-                {
+                StorageOp::Remove | StorageOp::Clear if credential || s.op == StorageOp::Clear => {
                     if s.actor == StorageActor::PageScript {
                         Signal::TokenRemovedByPage
                     } else {
@@ -105,7 +105,8 @@ pub fn classify(event: &Event) -> Signal {
             }
         }
         EventKind::CookieChange(c) => {
-            let auth = is_auth_cookie(&c.name) || c.value.as_ref().is_some_and(|v| v.claims.is_some());
+            let auth =
+                is_auth_cookie(&c.name) || c.value.as_ref().is_some_and(|v| v.claims.is_some());
             if !auth {
                 return Signal::Noise;
             }
@@ -189,7 +190,12 @@ mod tests {
             (Refresh, Some(200), None, Signal::RefreshOk),
             (Refresh, Some(401), None, Signal::RefreshRejected),
             (Refresh, Some(503), None, Signal::RefreshTransient),
-            (Refresh, None, Some("net::ERR_CONNECTION_REFUSED"), Signal::RefreshTransient),
+            (
+                Refresh,
+                None,
+                Some("net::ERR_CONNECTION_REFUSED"),
+                Signal::RefreshTransient,
+            ),
             (Login, Some(200), None, Signal::LoginOk),
             (Login, Some(401), None, Signal::LoginFailed),
             (Logout, Some(204), None, Signal::LogoutCall),
@@ -201,7 +207,11 @@ mod tests {
             (Other, Some(200), None, Signal::Noise),
         ];
         for (role, status, err, want) in cases {
-            assert_eq!(classify(&http(role, status, err)), want, "{role:?} {status:?}");
+            assert_eq!(
+                classify(&http(role, status, err)),
+                want,
+                "{role:?} {status:?}"
+            );
         }
     }
 
@@ -224,10 +234,25 @@ mod tests {
             )
         };
         use StorageActor::*;
-        assert_eq!(classify(&mk(StorageOp::Remove, PageScript, true)), Signal::TokenRemovedByPage);
-        assert_eq!(classify(&mk(StorageOp::Clear, PageScript, false)), Signal::TokenRemovedByPage);
-        assert_eq!(classify(&mk(StorageOp::Remove, OtherTab, true)), Signal::TokenRemoved);
-        assert_eq!(classify(&mk(StorageOp::Remove, PageScript, false)), Signal::Noise);
-        assert_eq!(classify(&mk(StorageOp::Set, PageScript, false)), Signal::Noise);
+        assert_eq!(
+            classify(&mk(StorageOp::Remove, PageScript, true)),
+            Signal::TokenRemovedByPage
+        );
+        assert_eq!(
+            classify(&mk(StorageOp::Clear, PageScript, false)),
+            Signal::TokenRemovedByPage
+        );
+        assert_eq!(
+            classify(&mk(StorageOp::Remove, OtherTab, true)),
+            Signal::TokenRemoved
+        );
+        assert_eq!(
+            classify(&mk(StorageOp::Remove, PageScript, false)),
+            Signal::Noise
+        );
+        assert_eq!(
+            classify(&mk(StorageOp::Set, PageScript, false)),
+            Signal::Noise
+        );
     }
 }

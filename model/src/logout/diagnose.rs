@@ -37,7 +37,11 @@ pub struct DiagnoseOptions {
 
 impl Default for DiagnoseOptions {
     fn default() -> Self {
-        DiagnoseOptions { race_window_ms: 10_000, skew_threshold_ms: 60_000, proximity_ms: 30_000 }
+        DiagnoseOptions {
+            race_window_ms: 10_000,
+            skew_threshold_ms: 60_000,
+            proximity_ms: 30_000,
+        }
     }
 }
 
@@ -115,7 +119,10 @@ pub fn diagnose(
     };
 
     // The session being diagnosed starts after the previous logout, at the last login before this one.
-    let end = rep.ts_ms.saturating_add(AFTER_MS).min(next_start.map_or(i64::MAX, |n| n - 1));
+    let end = rep
+        .ts_ms
+        .saturating_add(AFTER_MS)
+        .min(next_start.map_or(i64::MAX, |n| n - 1));
     let after_prev = |e: &Event| prev_end.is_none_or(|p| e.ts_ms > p);
     let login_start = order
         .iter()
@@ -123,7 +130,7 @@ pub fn diagnose(
         .filter(|e| e.ts_ms <= first_ts && after_prev(e) && same_site(e))
         .filter(|e| super::classify(e) == Signal::LoginOk)
         .map(|e| e.ts_ms)
-        .last();
+        .next_back();
     let start = login_start.or(prev_end.map(|p| p + 1)).unwrap_or(i64::MIN);
 
     let mut window = Vec::new();
@@ -137,7 +144,7 @@ pub fn diagnose(
         if pos == ep.rep {
             rep_pos = window.len();
         }
-        if ep.members.contains(&pos) {
+        if ep.members.binary_search(&pos).is_ok() {
             episode.push(window.len());
         }
         window.push(e);
@@ -207,7 +214,10 @@ fn headline(cause: Cause, idle_ms: Option<i64>) -> String {
         (LogoutType::UserAction, _) => "You logged out".to_owned(),
         (LogoutType::TokenExpired, Some(i)) => format!("Session expired after {i} idle"),
         (LogoutType::TokenExpired, None) => "Session expired".to_owned(),
-        (_, Some(i)) => format!("Logged out after {i} idle: {}", cause.title().to_lowercase()),
+        (_, Some(i)) => format!(
+            "Logged out after {i} idle: {}",
+            cause.title().to_lowercase()
+        ),
         (_, None) => format!("Logged out: {}", cause.title().to_lowercase()),
     }
 }
@@ -272,25 +282,38 @@ fn user_logout(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
             _ => None,
         };
         let mut ev = clicks.clone();
-        ev.extend(f.before_logout(Signal::LogoutCall).filter(|&p| f.ts(p) >= from));
+        ev.extend(
+            f.before_logout(Signal::LogoutCall)
+                .filter(|&p| f.ts(p) >= from),
+        );
         let what = label.map_or_else(|| "a logout control".to_owned(), |l| format!("“{l}”"));
         let dt = (f.logout_ts - f.ts(first)).max(0);
         return Some(finding(
             Cause::UserLogout,
             95,
             ids(f, ev),
-            format!("The user clicked {what} {} before the logout.", human_ms(dt)),
+            format!(
+                "The user clicked {what} {} before the logout.",
+                human_ms(dt)
+            ),
         ));
     }
     // A logout call with no click: the user logged out unless a failure provoked it.
-    let call = f.last_before_logout(Signal::LogoutCall).filter(|&p| f.ts(p) >= from)?;
-    let provoked = f.any_between(&AUTH_FAILURES, f.ts(call) - o.proximity_ms, f.ts(call)).is_some();
+    let call = f
+        .last_before_logout(Signal::LogoutCall)
+        .filter(|&p| f.ts(p) >= from)?;
+    let provoked = f
+        .any_between(&AUTH_FAILURES, f.ts(call) - o.proximity_ms, f.ts(call))
+        .is_some();
     (!provoked).then(|| {
         finding(
             Cause::UserLogout,
             70,
             ids(f, vec![call]),
-            format!("The page called {} with no auth failure before it.", describe_request(f, call)),
+            format!(
+                "The page called {} with no auth failure before it.",
+                describe_request(f, call)
+            ),
         )
     })
 }
@@ -301,19 +324,22 @@ fn refresh_reused(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
         let x = f.http(fail)?;
         let said_reused = server_code(x).is_some_and(|c| c == "reused");
         let twin = x.refresh_token_fp.as_ref().and_then(|fp| {
-            (0..f.events.len()).find(|&p| {
-                p != fail
-                    && f.signals[p] == Signal::RefreshOk
-                    && (f.ts(p) - f.ts(fail)).abs() <= o.race_window_ms
-                    && f.http(p).and_then(|y| y.refresh_token_fp.as_ref()) == Some(fp)
-            })
+            f.refresh_ok_by_fp
+                .get(fp.as_str())?
+                .iter()
+                .copied()
+                .find(|&p| (f.ts(p) - f.ts(fail)).abs() <= o.race_window_ms)
         });
         let status = status_text(f, fail);
         let found = match twin {
             Some(ok) => {
                 let dt = (f.ts(fail) - f.ts(ok)).abs();
                 let (a, b) = (f.events[ok].tab, f.events[fail].tab);
-                let who = if a != b { "Two tabs" } else { "The same tab twice" };
+                let who = if a != b {
+                    "Two tabs"
+                } else {
+                    "The same tab twice"
+                };
                 let order = if f.ts(ok) <= f.ts(fail) {
                     format!("the server accepted the first and rejected the second with {status}")
                 } else {
@@ -323,7 +349,10 @@ fn refresh_reused(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
                     Cause::RefreshTokenReused,
                     if said_reused { 94 } else { 91 },
                     ids(f, vec![ok, fail]),
-                    format!("{who} sent the same refresh token {} apart; {order}.", human_ms(dt)),
+                    format!(
+                        "{who} sent the same refresh token {} apart; {order}.",
+                        human_ms(dt)
+                    ),
                 )
             }
             None if said_reused => finding(
@@ -360,7 +389,9 @@ fn refresh_expired(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
                     Cause::RefreshTokenExpired,
                     89,
                     ids(f, vec![fail]),
-                    format!("The refresh was rejected with {status} `expired`: the refresh token's lifetime had run out."),
+                    format!(
+                        "The refresh was rejected with {status} `expired`: the refresh token's lifetime had run out."
+                    ),
                 ));
             }
             (Some("idle_timeout"), _) => {
@@ -368,7 +399,9 @@ fn refresh_expired(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
                     Cause::RefreshTokenExpired,
                     89,
                     ids(f, vec![fail]),
-                    format!("The refresh was rejected with {status} `idle_timeout`: the session sat unused longer than the server's idle window."),
+                    format!(
+                        "The refresh was rejected with {status} `idle_timeout`: the session sat unused longer than the server's idle window."
+                    ),
                 ));
             }
             (_, Some(t)) => {
@@ -377,7 +410,10 @@ fn refresh_expired(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
                     Cause::RefreshTokenExpired,
                     84,
                     ids(f, vec![t.pos, fail]),
-                    format!("The refresh token had expired {} before the refresh was tried; the server rejected it with {status}.", human_ms(late)),
+                    format!(
+                        "The refresh token had expired {} before the refresh was tried; the server rejected it with {status}.",
+                        human_ms(late)
+                    ),
                 ));
             }
             _ => {}
@@ -391,21 +427,22 @@ fn refresh_expired(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
             Cause::RefreshTokenExpired,
             76,
             ids(f, vec![t.pos, f.logout]),
-            format!("The refresh token expired {} before the logout.", human_ms(f.logout_ts - exp)),
+            format!(
+                "The refresh token expired {} before the logout.",
+                human_ms(f.logout_ts - exp)
+            ),
         )
     })
 }
 
 fn refresh_transient(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
-    let last = (0..f.events.len())
-        .filter(|&p| f.ts(p) <= f.logout_ts)
-        .filter(|&p| {
-            matches!(
+    let last = (0..f.events.len()).rfind(|&p| {
+        f.ts(p) <= f.logout_ts
+            && matches!(
                 f.signals[p],
                 Signal::RefreshOk | Signal::RefreshRejected | Signal::RefreshTransient
             )
-        })
-        .last()?;
+    })?;
     if f.signals[last] != Signal::RefreshTransient {
         return None;
     }
@@ -413,7 +450,11 @@ fn refresh_transient(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
         .before_logout(Signal::RefreshTransient)
         .filter(|&p| f.ts(p) >= f.ts(last) - 60_000)
         .count();
-    let retried = if tries > 1 { format!(" after {tries} tries") } else { String::new() };
+    let retried = if tries > 1 {
+        format!(" after {tries} tries")
+    } else {
+        String::new()
+    };
     Some(finding(
         Cause::RefreshTransientFailure,
         85,
@@ -448,11 +489,16 @@ fn lapse(f: &Facts<'_>) -> Option<Lapse> {
                 Signal::RefreshOk | Signal::RefreshRejected | Signal::RefreshTransient
             )
     });
-    (!tried).then_some(Lapse { token_pos: t.pos, exp, stored: t.ts })
+    (!tried).then_some(Lapse {
+        token_pos: t.pos,
+        exp,
+        stored: t.ts,
+    })
 }
 
 fn first_401_after(f: &Facts<'_>, ts: i64) -> Option<usize> {
-    f.before_logout(Signal::ApiUnauthorized).find(|&p| f.ts(p) >= ts)
+    f.before_logout(Signal::ApiUnauthorized)
+        .find(|&p| f.ts(p) >= ts)
 }
 
 /// Suspensions overlapping the time the refresh should have run (the last two minutes before expiry).
@@ -499,7 +545,9 @@ fn timer_missed(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
         Cause::RefreshTimerMissed,
         86,
         ids(f, vec![s.evidence, l.token_pos, f.logout]),
-        format!("The access token expired while {what}, so the refresh timer never ran before it expired."),
+        format!(
+            "The access token expired while {what}, so the refresh timer never ran before it expired."
+        ),
     ))
 }
 
@@ -513,26 +561,44 @@ fn clock_skew(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
     let odd = f.access_tokens.iter().chain(&f.refresh_tokens).find(|t| {
         let c = t.claims;
         c.exp_ms().is_some_and(|e| e <= t.ts)
-            || c.iat.is_some_and(|i| i.saturating_mul(1000) > t.ts + o.skew_threshold_ms)
-            || c.nbf.is_some_and(|n| n.saturating_mul(1000) > t.ts + o.skew_threshold_ms)
+            || c.iat
+                .is_some_and(|i| i.saturating_mul(1000) > t.ts + o.skew_threshold_ms)
+            || c.nbf
+                .is_some_and(|n| n.saturating_mul(1000) > t.ts + o.skew_threshold_ms)
     });
     let said = f
         .before_logout(Signal::ApiUnauthorized)
         .chain(f.before_logout(Signal::RefreshRejected))
-        .find(|&p| f.http(p).and_then(server_code).is_some_and(|c| c == "not_yet_valid"));
-    let base = format!("The local clock is {} {direction} the server's", human_ms(skew.abs()));
+        .find(|&p| {
+            f.http(p)
+                .and_then(server_code)
+                .is_some_and(|c| c == "not_yet_valid")
+        });
+    let base = format!(
+        "The local clock is {} {direction} the server's",
+        human_ms(skew.abs())
+    );
     let (conf, ev, text) = match (odd, said) {
         (Some(t), _) => (
             90,
             vec![at, t.pos, f.logout],
-            format!("{base}; a token arrived already expired (or not yet valid) by the local clock."),
+            format!(
+                "{base}; a token arrived already expired (or not yet valid) by the local clock."
+            ),
         ),
         (None, Some(p)) => (
             88,
             vec![at, p, f.logout],
             format!("{base}; the server rejected a token as not yet valid."),
         ),
-        (None, None) => (45, vec![at], format!("{base}, beyond the {} leeway.", human_ms(o.skew_threshold_ms))),
+        (None, None) => (
+            45,
+            vec![at],
+            format!(
+                "{base}, beyond the {} leeway.",
+                human_ms(o.skew_threshold_ms)
+            ),
+        ),
     };
     Some(finding(Cause::ClockSkew, conf, ids(f, ev), text))
 }
@@ -541,7 +607,11 @@ fn forbidden(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
     let p = f
         .last_before_logout(Signal::ApiForbidden)
         .filter(|&p| f.logout_ts - f.ts(p) <= o.proximity_ms)?;
-    let later = [Signal::ApiUnauthorized, Signal::RefreshRejected, Signal::RefreshTransient];
+    let later = [
+        Signal::ApiUnauthorized,
+        Signal::RefreshRejected,
+        Signal::RefreshTransient,
+    ];
     if f.any_between(&later, f.ts(p), f.logout_ts + 1).is_some() {
         return None;
     }
@@ -549,7 +619,12 @@ fn forbidden(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
         .access_at(f.ts(p))
         .and_then(|t| t.claims.exp_ms())
         .filter(|&e| e > f.ts(p))
-        .map(|e| format!(", while the access token was still valid for {}", human_ms(e - f.ts(p))))
+        .map(|e| {
+            format!(
+                ", while the access token was still valid for {}",
+                human_ms(e - f.ts(p))
+            )
+        })
         .unwrap_or_default();
     Some(finding(
         Cause::ForbiddenTreatedAsLogout,
@@ -574,7 +649,9 @@ fn cookie_expired(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
     let p = f.last_before_logout(Signal::AuthCookieExpired)?;
     let name = cookie_name(f, p)?;
     let renewed = (p + 1..f.events.len()).any(|q| {
-        f.signals[q] == Signal::AuthCookieSet && cookie_name(f, q) == Some(name) && f.ts(q) <= f.logout_ts
+        f.signals[q] == Signal::AuthCookieSet
+            && cookie_name(f, q) == Some(name)
+            && f.ts(q) <= f.logout_ts
     });
     if renewed {
         return None;
@@ -601,34 +678,41 @@ fn cookie_expired(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
 
 /// Positions of responses whose `Set-Cookie` deleted `name`, near `ts`.
 fn deleting_response(f: &Facts<'_>, name: &str, ts: i64) -> Option<usize> {
-    (0..f.events.len()).find(|&q| {
-        (f.ts(q) - ts).abs() <= 3_000
-            && f.http(q).is_some_and(|x| x.set_cookie_deletions.iter().any(|n| n == name))
-    })
+    f.deleted_by
+        .get(name)?
+        .iter()
+        .copied()
+        .find(|&q| (f.ts(q) - ts).abs() <= 3_000)
 }
 
 fn cookie_deleted_by_server(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
     let from = f.logout_ts - o.proximity_ms;
     let mut best = None;
-    for p in f.before_logout(Signal::AuthCookieDeleted).filter(|&p| f.ts(p) >= from) {
-        let EventKind::CookieChange(c) = &f.events[p].kind else { continue };
+    for p in f
+        .before_logout(Signal::AuthCookieDeleted)
+        .filter(|&p| f.ts(p) >= from)
+    {
+        let EventKind::CookieChange(c) = &f.events[p].kind else {
+            continue;
+        };
         if c.writer == Some(CookieWriter::PageScript) {
             continue;
         }
         let resp = c
             .request_id
             .as_ref()
-            .and_then(|rid| {
-                (0..f.events.len())
-                    .find(|&q| f.http(q).is_some_and(|x| x.request_id.as_ref() == Some(rid)))
-            })
+            .and_then(|rid| f.by_request_id.get(rid.as_str()).copied())
             .or_else(|| deleting_response(f, &c.name, f.ts(p)));
         if resp.is_none() && c.writer != Some(CookieWriter::Server) {
             continue;
         }
         let via_logout = resp.is_some_and(|q| f.signals[q] == Signal::LogoutCall);
         let what = match resp {
-            Some(q) => format!("in the {} response to {}", status_text(f, q), describe_request(f, q)),
+            Some(q) => format!(
+                "in the {} response to {}",
+                status_text(f, q),
+                describe_request(f, q)
+            ),
             None => "in a server response".to_owned(),
         };
         let mut ev = vec![p, f.logout];
@@ -644,12 +728,22 @@ fn cookie_deleted_by_server(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Findin
 }
 
 fn server_session_lost(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
-    const LOST: [&str; 5] = ["revoked", "not_found", "session_revoked", "session_not_found", "session_lost"];
+    const LOST: [&str; 5] = [
+        "revoked",
+        "not_found",
+        "session_revoked",
+        "session_not_found",
+        "session_lost",
+    ];
     // The server said so.
     let said = f
         .before_logout(Signal::RefreshRejected)
         .chain(f.before_logout(Signal::ApiUnauthorized))
-        .filter(|&p| f.http(p).and_then(server_code).is_some_and(|c| LOST.contains(&c.as_str())))
+        .filter(|&p| {
+            f.http(p)
+                .and_then(server_code)
+                .is_some_and(|c| LOST.contains(&c.as_str()))
+        })
         .max();
     if let Some(p) = said {
         let code = f.http(p).and_then(server_code).unwrap_or_default();
@@ -667,17 +761,27 @@ fn server_session_lost(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
     // A 401 while every credential we know of was present and unexpired.
     let p = f.last_before_logout(Signal::ApiUnauthorized)?;
     let t401 = f.ts(p);
-    let refreshed_after = f.any_between(&[Signal::RefreshOk], t401, f.logout_ts + 1).is_some();
+    let refreshed_after = f
+        .any_between(&[Signal::RefreshOk], t401, f.logout_ts + 1)
+        .is_some();
     let refresh_failed = f
-        .any_between(&[Signal::RefreshRejected, Signal::RefreshTransient], i64::MIN, f.logout_ts + 1)
+        .any_between(
+            &[Signal::RefreshRejected, Signal::RefreshTransient],
+            i64::MIN,
+            f.logout_ts + 1,
+        )
         .is_some();
     if refreshed_after || refresh_failed {
         return None;
     }
-    if f.access_at(t401).is_some_and(|t| t.claims.exp_ms().is_some_and(|e| e <= t401)) {
+    if f.access_at(t401)
+        .is_some_and(|t| t.claims.exp_ms().is_some_and(|e| e <= t401))
+    {
         return None;
     }
-    let cookie = (0..p).rev().find(|&q| f.signals[q] == Signal::AuthCookieSet);
+    let cookie = (0..p)
+        .rev()
+        .find(|&q| f.signals[q] == Signal::AuthCookieSet);
     let lost_cookie = (0..p).any(|q| {
         matches!(
             f.signals[q],
@@ -688,7 +792,13 @@ fn server_session_lost(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
         return None;
     }
     let (conf, held) = match (cookie, f.access_at(t401)) {
-        (Some(q), _) => (72, format!("the `{}` cookie was still present and unexpired", cookie_name(f, q).unwrap_or("session"))),
+        (Some(q), _) => (
+            72,
+            format!(
+                "the `{}` cookie was still present and unexpired",
+                cookie_name(f, q).unwrap_or("session")
+            ),
+        ),
         (None, Some(_)) => (66, "the access token was still valid".to_owned()),
         (None, None) => (35, "no credential change was seen".to_owned()),
     };
@@ -722,7 +832,7 @@ fn cleared_by_page(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
         .filter(|&p| f.ts(p) >= from && f.ts(p) <= f.logout_ts + AFTER_MS)
         .find(|&p| f.signals[p] == Signal::TokenRemovedByPage || by_page_cookie(p))?;
     let t = f.ts(p);
-    let reacting = f.any_between(&AUTH_FAILURES, t - o.proximity_ms, t + 1);
+    let reacting = f.last_between(&AUTH_FAILURES, t - o.proximity_ms, t + 1);
     let clicked = f.any_between(&[Signal::LogoutAction], t - o.proximity_ms, t + 1);
     let what = match (storage_key(f, p), cookie_name(f, p)) {
         (Some(s), _) if s.key.is_empty() => format!("cleared {}", s.area.js_name()),
@@ -733,16 +843,24 @@ fn cleared_by_page(f: &Facts<'_>, o: &DiagnoseOptions) -> Option<Finding> {
     let stack = storage_key(f, p)
         .and_then(|s| s.stack.as_deref())
         .and_then(|s| s.lines().next())
-        .map(|l| format!(" (at {})", l.trim()))
+        .map(|l| format!(" (at {})", l.trim().trim_start_matches("at ")))
         .unwrap_or_default();
     let (conf, tail, ev) = match (reacting, clicked) {
         (_, Some(c)) => (20, " right after the logout click".to_owned(), vec![c, p]),
         (Some(r), None) => (
             35,
-            format!(", reacting to {} from {}", status_text(f, r), describe_request(f, r)),
+            format!(
+                ", reacting to {} from {}",
+                status_text(f, r),
+                describe_request(f, r)
+            ),
             vec![r, p],
         ),
-        (None, None) => (82, ", with no auth failure before it".to_owned(), vec![p, f.logout]),
+        (None, None) => (
+            82,
+            ", with no auth failure before it".to_owned(),
+            vec![p, f.logout],
+        ),
     };
     Some(finding(
         Cause::StorageClearedByPage,

@@ -1,5 +1,7 @@
 //! The timeline around one logout, prepared once for every rule to read.
 
+use std::collections::HashMap;
+
 use crate::event::{Event, EventKind, HttpExchange, LifecycleState};
 use crate::http::{parse_http_date, parse_www_authenticate};
 use crate::jwt::TokenKind;
@@ -38,7 +40,10 @@ pub(crate) fn episodes(events: &[Event], order: &[usize]) -> Vec<Episode> {
         }
         match out.last_mut() {
             Some(ep) if e.ts_ms.saturating_sub(last_ts) <= EPISODE_GAP_MS => ep.members.push(pos),
-            _ => out.push(Episode { members: vec![pos], rep: pos }),
+            _ => out.push(Episode {
+                members: vec![pos],
+                rep: pos,
+            }),
         }
         last_ts = e.ts_ms;
     }
@@ -105,6 +110,12 @@ pub(crate) struct Facts<'a> {
     pub skew: Option<(i64, usize)>,
     pub access_tokens: Vec<SeenToken<'a>>,
     pub refresh_tokens: Vec<SeenToken<'a>>,
+    /// Successful refreshes by the fingerprint of the token they carried.
+    pub refresh_ok_by_fp: HashMap<&'a str, Vec<usize>>,
+    /// Exchanges by request id.
+    pub by_request_id: HashMap<&'a str, usize>,
+    /// Responses whose `Set-Cookie` deleted a cookie, by cookie name.
+    pub deleted_by: HashMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> Facts<'a> {
@@ -118,6 +129,9 @@ impl<'a> Facts<'a> {
         let mut skew: Option<(i64, usize)> = None;
         let mut access_tokens = Vec::new();
         let mut refresh_tokens = Vec::new();
+        let mut refresh_ok_by_fp: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        let mut by_request_id = HashMap::new();
+        let mut deleted_by: HashMap<&'a str, Vec<usize>> = HashMap::new();
         let mut note_skew = |s: i64, pos: usize| {
             if skew.is_none_or(|(best, _)| s.abs() > best.abs()) {
                 skew = Some((s, pos));
@@ -130,11 +144,11 @@ impl<'a> Facts<'a> {
                     last_input = last_input.max(Some(a.last_input_ms));
                 }
                 EventKind::IdleState(_) | EventKind::LogoutAction(_)
-                    if signals[pos] == Signal::Input || signals[pos] == Signal::LogoutAction =>
+                    if ts <= logout_ts
+                        && (signals[pos] == Signal::Input
+                            || signals[pos] == Signal::LogoutAction) =>
                 {
-                    if ts <= logout_ts {
-                        last_input = last_input.max(Some(ts));
-                    }
+                    last_input = last_input.max(Some(ts));
                 }
                 EventKind::PageLifecycle(p) => match p.state {
                     LifecycleState::Hidden | LifecycleState::Frozen | LifecycleState::Discarded => {
@@ -148,7 +162,12 @@ impl<'a> Facts<'a> {
                     LifecycleState::Visible | LifecycleState::Resumed => {
                         open.retain(|&(tab, start, what, ev)| {
                             if tab == e.tab {
-                                suspensions.push(Suspension { start, end: ts, what, evidence: ev });
+                                suspensions.push(Suspension {
+                                    start,
+                                    end: ts,
+                                    what,
+                                    evidence: ev,
+                                });
                                 false
                             } else {
                                 true
@@ -171,6 +190,17 @@ impl<'a> Facts<'a> {
                     }
                 }
                 EventKind::HttpExchange(x) => {
+                    if signals[pos] == Signal::RefreshOk {
+                        if let Some(fp) = &x.refresh_token_fp {
+                            refresh_ok_by_fp.entry(fp.as_str()).or_default().push(pos);
+                        }
+                    }
+                    if let Some(rid) = &x.request_id {
+                        by_request_id.entry(rid.as_str()).or_insert(pos);
+                    }
+                    for name in &x.set_cookie_deletions {
+                        deleted_by.entry(name.as_str()).or_default().push(pos);
+                    }
                     if let Some(server) = x.date.as_deref().and_then(parse_http_date) {
                         // Date has one-second resolution and the response took a while:
                         // only whole differences beyond that matter, which the threshold absorbs.
@@ -191,7 +221,12 @@ impl<'a> Facts<'a> {
             }
         }
         for (_, start, what, ev) in open {
-            suspensions.push(Suspension { start, end: logout_ts, what, evidence: ev });
+            suspensions.push(Suspension {
+                start,
+                end: logout_ts,
+                what,
+                evidence: ev,
+            });
         }
         Facts {
             events: window,
@@ -204,6 +239,9 @@ impl<'a> Facts<'a> {
             skew,
             access_tokens,
             refresh_tokens,
+            refresh_ok_by_fp,
+            by_request_id,
+            deleted_by,
         }
     }
 
@@ -237,9 +275,26 @@ impl<'a> Facts<'a> {
         })
     }
 
+    /// The last of `signals` strictly between two times.
+    pub(crate) fn last_between(
+        &self,
+        signals: &[Signal],
+        after: i64,
+        before: i64,
+    ) -> Option<usize> {
+        (0..self.events.len()).rfind(|&p| {
+            let t = self.events[p].ts_ms;
+            t > after && t < before && signals.contains(&self.signals[p])
+        })
+    }
+
     /// The latest access token stored before `ts`.
     pub(crate) fn access_at(&self, ts: i64) -> Option<SeenToken<'a>> {
-        self.access_tokens.iter().rev().find(|t| t.ts <= ts).copied()
+        self.access_tokens
+            .iter()
+            .rev()
+            .find(|t| t.ts <= ts)
+            .copied()
     }
 
     pub(crate) fn id(&self, pos: usize) -> crate::event::EventId {
@@ -276,7 +331,10 @@ pub(crate) fn server_code(x: &HttpExchange) -> Option<String> {
     if let Some(c) = ch.param("code").or_else(|| ch.param("error_code")) {
         return Some(c.to_ascii_lowercase());
     }
-    let desc = ch.param("error_description").unwrap_or("").to_ascii_lowercase();
+    let desc = ch
+        .param("error_description")
+        .unwrap_or("")
+        .to_ascii_lowercase();
     const WORDS: [(&str, &str); 7] = [
         ("already used", "reused"),
         ("reuse", "reused"),

@@ -1,0 +1,7 @@
+//! The model crate's one integration-test binary.
+
+mod model {
+    mod fixtures;
+    mod props;
+    mod protocol;
+}
