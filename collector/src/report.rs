@@ -144,14 +144,24 @@ fn svg(
         let ts = scale.t0 + (scale.t1 - scale.t0) * k / 4;
         let x = scale.x(ts);
         let label = rfc3339_ms(ts);
+        let anchor = match k {
+            0 => "start",
+            4 => "end",
+            _ => "middle",
+        };
         let _ = writeln!(
             html,
-            "<text class=\"axis\" x=\"{x:.1}\" y=\"14\" text-anchor=\"middle\">{}</text>",
+            "<text class=\"axis\" x=\"{x:.1}\" y=\"14\" text-anchor=\"{anchor}\">{}</text>",
             esc(&label[11..19])
         );
     }
     for m in marks {
-        let y = lane_y(m.lane) + 6.0;
+        // Sleep shares the page lane: page states on top, sleep below.
+        let (y, h) = match m.class {
+            "sleep" => (lane_y(m.lane) + LANE_H / 2.0, LANE_H / 2.0 - 6.0),
+            "hidden" | "frozen" => (lane_y(m.lane) + 6.0, LANE_H / 2.0 - 6.0),
+            _ => (lane_y(m.lane) + 6.0, LANE_H - 12.0),
+        };
         let x = scale.x(m.start);
         let title = format!("<title>{}</title>", esc(&m.label));
         match m.end {
@@ -159,20 +169,18 @@ fn svg(
                 let w = (scale.x(end) - x).max(2.0);
                 let _ = writeln!(
                     html,
-                    "<rect class=\"{}\" data-event=\"{}\" x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\">{title}</rect>",
+                    "<rect class=\"{}\" data-event=\"{}\" x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{h}\">{title}</rect>",
                     m.class,
                     esc(&m.event),
-                    LANE_H - 12.0
                 );
             }
             None => {
                 let _ = writeln!(
                     html,
-                    "<rect class=\"{}\" data-event=\"{}\" x=\"{:.1}\" y=\"{y}\" width=\"3\" height=\"{}\">{title}</rect>",
+                    "<rect class=\"{}\" data-event=\"{}\" x=\"{:.1}\" y=\"{y}\" width=\"3\" height=\"{h}\">{title}</rect>",
                     m.class,
                     esc(&m.event),
                     x - 1.5,
-                    LANE_H - 12.0
                 );
             }
         }
@@ -190,8 +198,8 @@ fn svg(
         );
         let _ = writeln!(
             html,
-            "<text class=\"axis\" x=\"{:.1}\" y=\"{}\" fill=\"#d64545\">logout</text>",
-            x + 4.0,
+            "<text class=\"axis\" x=\"{:.1}\" y=\"{}\" text-anchor=\"end\" style=\"fill:#d64545\">logout</text>",
+            x - 4.0,
             height - 8.0
         );
     }
