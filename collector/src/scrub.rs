@@ -224,8 +224,10 @@ fn redact_urls_in(s: &str) -> String {
     let mut rest = s;
     while let Some(pos) = rest.find("://") {
         let scheme_start = rest[..pos]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let end = rest[pos..]
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')' | '`'))
             .map_or(rest.len(), |i| pos + i);
@@ -307,5 +309,34 @@ mod tests {
             text.contains("sid=[fp:") && text.contains("theme=[fp:") && text.contains("text/html")
         );
         assert_eq!(v["access_token_fp"], "0123456789abcdef");
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn text_never_panics_and_is_stable(s in "\\PC{0,200}") {
+            let sc = Scrubber::new(&[1u8; 32]).unwrap();
+            let once = sc.text(&s);
+            // Scrubbing scrubbed text changes nothing more.
+            prop_assert_eq!(sc.text(&once), once);
+        }
+
+        #[test]
+        fn embedded_jwts_never_survive(
+            before in "[a-z ]{0,20}",
+            h in "[A-Za-z0-9_-]{4,20}",
+            p in "[A-Za-z0-9_-]{8,40}",
+            sig in "[A-Za-z0-9_-]{16,43}",
+        ) {
+            let jwt = format!("eyJ{h}.{p}.{sig}");
+            let sc = Scrubber::new(&[1u8; 32]).unwrap();
+            let out = sc.text(&format!("{before} {jwt} tail"));
+            prop_assert!(!out.contains(&sig), "{}", out);
+        }
     }
 }
