@@ -169,8 +169,8 @@ fn har_entry(e: &Event, x: &HttpExchange) -> Value {
     push("WWW-Authenticate", &x.www_authenticate);
     push("Date", &x.date);
     push("X-Auth-Error-Code", &x.auth_error_code);
-    let query: Vec<Value> = x
-        .url
+    let url = logout_lens_model::redact::redact_url(&x.url);
+    let query: Vec<Value> = url
         .split_once('?')
         .map(|(_, q)| q.split('#').next().unwrap_or(""))
         .into_iter()
@@ -187,7 +187,7 @@ fn har_entry(e: &Event, x: &HttpExchange) -> Value {
         "time": duration,
         "request": {
             "method": x.method,
-            "url": x.url,
+            "url": url,
             "httpVersion": "HTTP/1.1",
             "cookies": [],
             "headers": [],
