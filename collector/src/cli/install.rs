@@ -124,7 +124,7 @@ pub(crate) fn install(a: &InstallArgs, out: &Out) -> anyhow::Result<ExitCode> {
             out.line(&format!(
                 "{} {:<9} {}",
                 out.green("installed"),
-                t.browser,
+                t.browser.as_str(),
                 t.file.display()
             ))?;
         }
@@ -146,7 +146,11 @@ pub(crate) fn uninstall(a: &InstallArgs, out: &Out) -> anyhow::Result<ExitCode> 
             } else {
                 out.green("removed")
             };
-            out.line(&format!("{what} {:<9} {}", t.browser, t.file.display()))?;
+            out.line(&format!(
+                "{what} {:<9} {}",
+                t.browser.as_str(),
+                t.file.display()
+            ))?;
         }
         rows.push(json!({"browser": t.browser, "file": t.file, "removed": removed}));
     }
@@ -205,8 +209,8 @@ pub(crate) fn doctor(a: &DoctorArgs, db: Option<&Path>, out: &Out) -> anyhow::Re
                 out.red("problem")
             };
             out.line(&format!(
-                "{:<9} {verdict:<7} {}",
-                c.browser,
+                "{:<9} {verdict} {}",
+                c.browser.as_str(),
                 c.file.display()
             ))?;
             if !c.ok() {

@@ -106,12 +106,13 @@ fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
     };
     let open = || -> anyhow::Result<Store> {
         let path = db_path()?;
-        Store::open_existing(&path).with_context(|| {
-            format!(
-                "open {} (has the extension sent anything yet? see `logout-lens doctor`)",
+        if !path.exists() {
+            anyhow::bail!(
+                "no database at {} yet: has the extension sent anything? see `logout-lens doctor`",
                 path.display()
-            )
-        })
+            );
+        }
+        Store::open_existing(&path).with_context(|| format!("open {}", path.display()))
     };
     let open_rw = || -> anyhow::Result<Store> {
         let path = db_path()?;
