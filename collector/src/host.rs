@@ -6,7 +6,6 @@
 
 use std::io::{ErrorKind, Read, Write};
 
-use logout_lens_model::wire::parse_event;
 use logout_lens_model::{DiagnoseOptions, SCHEMA_VERSION, Target, diagnose};
 use native_messaging::host::{NmError, decode_message_opt, send_json};
 use serde::Deserialize;
@@ -162,11 +161,10 @@ fn validate(seq: u64, events: &[&serde_json::value::RawValue]) -> Step {
     let mut ready = Vec::with_capacity(events.len());
     let mut rejected = Vec::new();
     for (index, raw) in events.iter().enumerate() {
-        match parse_event(raw.get().as_bytes()) {
-            // The checked event supplies the indexed columns; the body is
-            // kept as sent (reads parse it again, so unknown fields of
-            // known kinds never reach an export).
-            Ok(e) => ready.push(NewEvent::with_body(&e, raw.get().to_owned())),
+        // The body is kept as sent; reads parse it again through the model,
+        // so unknown fields of known kinds never reach an export.
+        match crate::validate::check(raw.get()) {
+            Ok(e) => ready.push(e),
             Err(err) => rejected.push(Rejected {
                 index,
                 id: id_of(raw.get()),
