@@ -211,9 +211,9 @@ impl<'s> Host<'s> {
         W: Write,
     {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Step>(PIPELINE_DEPTH);
-        // Not joined: if the browser stops reading, the process exits while
-        // this thread may still be blocked on stdin.
-        std::thread::Builder::new()
+        // Joined only when it ends on its own: if the browser stops reading,
+        // the process exits while this thread may still be blocked on stdin.
+        let reader_thread = std::thread::Builder::new()
             .name("host-reader".into())
             .spawn(move || Session::default().read_all(&mut reader, |step| tx.send(step).is_ok()))
             .map_err(CollectorError::io(
@@ -233,8 +233,18 @@ impl<'s> Host<'s> {
                 }
             }
         }
-        // The reader always ends with Exit or Fail; a vanished reader is a disconnect.
-        Ok(HostExit::Disconnected)
+        // The reader always ends with Exit or Fail, so it must have panicked.
+        let why = match reader_thread.join() {
+            Err(panic) => panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_owned()),
+            Ok(()) => "ended without a final step".to_owned(),
+        };
+        Err(CollectorError::Framing(format!(
+            "reader thread failed: {why}"
+        )))
     }
 
     /// Carries out one step; the reply to send, if any.
