@@ -85,7 +85,11 @@ impl Config {
 
     /// The refresh lifetime for a login with or without "remember me".
     pub fn refresh_ttl_for(&self, remember_me: bool) -> Duration {
-        if remember_me { self.refresh_ttl_remember_me } else { self.refresh_ttl }
+        if remember_me {
+            self.refresh_ttl_remember_me
+        } else {
+            self.refresh_ttl
+        }
     }
 }
 
@@ -181,7 +185,9 @@ impl ConfigBuilder {
             reuse_grace: self.reuse_grace.unwrap_or(Duration::from_secs(10)),
             leeway: self.leeway.unwrap_or(Duration::from_secs(30)),
             issuer: self.issuer.unwrap_or_else(|| "logout-lens".to_owned()),
-            audience: self.audience.unwrap_or_else(|| "logout-lens-api".to_owned()),
+            audience: self
+                .audience
+                .unwrap_or_else(|| "logout-lens-api".to_owned()),
             keys,
             check_session: self.check_session.unwrap_or(true),
             logout_event: self.logout_event.unwrap_or_default(),
@@ -198,16 +204,24 @@ impl ConfigBuilder {
             }
         }
         if config.leeway > Duration::from_secs(300) {
-            return Err(ServerError::Config("leeway must be at most 5 min (RFC 7519 §4.1.4)".into()));
+            return Err(ServerError::Config(
+                "leeway must be at most 5 min (RFC 7519 §4.1.4)".into(),
+            ));
         }
         if config.reuse_grace > Duration::from_secs(300) {
-            return Err(ServerError::Config("the reuse grace window must be at most 5 min".into()));
+            return Err(ServerError::Config(
+                "the reuse grace window must be at most 5 min".into(),
+            ));
         }
         if config.issuer.is_empty() || config.audience.is_empty() {
-            return Err(ServerError::Config("issuer and audience must not be empty".into()));
+            return Err(ServerError::Config(
+                "issuer and audience must not be empty".into(),
+            ));
         }
         if config.logout_event.max_body_bytes == 0 {
-            return Err(ServerError::Config("max_body_bytes must be positive".into()));
+            return Err(ServerError::Config(
+                "max_body_bytes must be positive".into(),
+            ));
         }
         if let Some(r) = config.logout_event.rate_per_second {
             if !(r > 0.0 && r.is_finite()) || config.logout_event.burst == 0 {
@@ -236,8 +250,18 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused() {
-        assert!(Config::builder().leeway(Duration::from_secs(301)).build().is_err());
-        assert!(Config::builder().access_ttl(Duration::ZERO).build().is_err());
+        assert!(
+            Config::builder()
+                .leeway(Duration::from_secs(301))
+                .build()
+                .is_err()
+        );
+        assert!(
+            Config::builder()
+                .access_ttl(Duration::ZERO)
+                .build()
+                .is_err()
+        );
         assert!(Config::builder().issuer("").build().is_err());
     }
 }

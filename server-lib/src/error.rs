@@ -141,7 +141,10 @@ impl From<rusqlite::Error> for ServerError {
 impl ServerError {
     /// A 400 with a stable code.
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        ServerError::BadRequest { code, message: message.into() }
+        ServerError::BadRequest {
+            code,
+            message: message.into(),
+        }
     }
 
     /// The HTTP status this error maps to.
@@ -165,7 +168,9 @@ impl ServerError {
 
 /// `"` and `\` would end or escape an RFC 7235 quoted-string early.
 fn quoted(s: &str) -> String {
-    s.chars().filter(|c| *c != '"' && *c != '\\' && !c.is_control()).collect()
+    s.chars()
+        .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
+        .collect()
 }
 
 fn bearer_challenge(error: Option<(&str, &str, &str)>) -> HeaderValue {
@@ -185,17 +190,25 @@ impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         let status = self.status();
         let (error, code, description): (&str, Option<&str>, String) = match &self {
-            ServerError::Refresh(f) => ("invalid_grant", Some(f.code()), f.description().to_owned()),
-            ServerError::Access(f) => ("invalid_token", Some(f.code()), f.description().to_owned()),
-            ServerError::BadCredentials => {
-                ("invalid_credentials", Some("bad_credentials"), self.to_string())
+            ServerError::Refresh(f) => {
+                ("invalid_grant", Some(f.code()), f.description().to_owned())
             }
+            ServerError::Access(f) => ("invalid_token", Some(f.code()), f.description().to_owned()),
+            ServerError::BadCredentials => (
+                "invalid_credentials",
+                Some("bad_credentials"),
+                self.to_string(),
+            ),
             ServerError::MissingCredentials => ("unauthorized", None, self.to_string()),
             ServerError::BadRequest { code, message } => {
                 ("invalid_request", Some(*code), message.clone())
             }
-            ServerError::TooLarge { .. } => ("payload_too_large", Some("too_large"), self.to_string()),
-            ServerError::RateLimited { .. } => ("rate_limited", Some("rate_limited"), self.to_string()),
+            ServerError::TooLarge { .. } => {
+                ("payload_too_large", Some("too_large"), self.to_string())
+            }
+            ServerError::RateLimited { .. } => {
+                ("rate_limited", Some("rate_limited"), self.to_string())
+            }
             ServerError::StoreClosed => ("unavailable", Some("unavailable"), self.to_string()),
             ServerError::Config(_)
             | ServerError::Store(_)
@@ -203,7 +216,11 @@ impl IntoResponse for ServerError {
             | ServerError::Authenticator(_) => {
                 // The detail may name files or SQL; it goes to the log, not to the client.
                 tracing::error!(error = %crate::sanitize::for_log(&self.to_string()), "internal error");
-                ("server_error", Some("internal"), "internal server error".to_owned())
+                (
+                    "server_error",
+                    Some("internal"),
+                    "internal server error".to_owned(),
+                )
             }
         };
         let mut body = json!({ "error": error, "detail": description });
@@ -232,7 +249,9 @@ impl IntoResponse for ServerError {
             }
             _ => {}
         }
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
     }
 }

@@ -21,7 +21,10 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey").field("kid", &self.kid).field("alg", &self.alg).finish()
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish()
     }
 }
 
@@ -97,7 +100,9 @@ impl SigningKey {
 
 fn non_empty_kid(kid: String) -> Result<String, ServerError> {
     if kid.is_empty() || kid.len() > 128 || kid.chars().any(|c| c.is_control()) {
-        return Err(ServerError::Config("a key id must be 1-128 printable characters".to_owned()));
+        return Err(ServerError::Config(
+            "a key id must be 1-128 printable characters".to_owned(),
+        ));
     }
     Ok(kid)
 }
@@ -111,7 +116,10 @@ pub struct KeySet {
 
 impl KeySet {
     pub fn new(active: SigningKey) -> Self {
-        KeySet { active, retired: Vec::new() }
+        KeySet {
+            active,
+            retired: Vec::new(),
+        }
     }
 
     /// Keep verifying tokens signed by `key` (and publishing it) after rotating to a new active key.
@@ -126,19 +134,25 @@ impl KeySet {
 
     /// The key a token names in its header, if we know it.
     pub fn find(&self, kid: &str) -> Option<&SigningKey> {
-        std::iter::once(&self.active).chain(&self.retired).find(|k| k.kid == kid)
+        std::iter::once(&self.active)
+            .chain(&self.retired)
+            .find(|k| k.kid == kid)
     }
 
     /// `{"keys":[…]}` with every public key; symmetric keys are never published.
     pub fn jwks(&self) -> Value {
-        let keys: Vec<Value> =
-            std::iter::once(&self.active).chain(&self.retired).filter_map(SigningKey::jwk).collect();
+        let keys: Vec<Value> = std::iter::once(&self.active)
+            .chain(&self.retired)
+            .filter_map(SigningKey::jwk)
+            .collect();
         json!({ "keys": keys })
     }
 
     pub(crate) fn check_unique(&self) -> Result<(), ServerError> {
-        let mut kids: Vec<&str> =
-            std::iter::once(&self.active).chain(&self.retired).map(|k| k.kid()).collect();
+        let mut kids: Vec<&str> = std::iter::once(&self.active)
+            .chain(&self.retired)
+            .map(|k| k.kid())
+            .collect();
         kids.sort_unstable();
         let before = kids.len();
         kids.dedup();
@@ -169,7 +183,13 @@ mod tests {
         assert_eq!(keys.len(), 2);
         assert_eq!(keys[0]["kid"], "new");
         assert_eq!(keys[0]["crv"], "Ed25519");
-        assert_eq!(URL_SAFE_NO_PAD.decode(keys[0]["x"].as_str().unwrap()).unwrap().len(), 32);
+        assert_eq!(
+            URL_SAFE_NO_PAD
+                .decode(keys[0]["x"].as_str().unwrap())
+                .unwrap()
+                .len(),
+            32
+        );
         assert!(!jwks.to_string().contains("\"k\""));
         assert!(set.find("old").is_some() && set.find("nope").is_none());
     }

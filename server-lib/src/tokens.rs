@@ -47,7 +47,9 @@ impl RefreshToken {
                 RefreshFailure::Malformed
             });
         }
-        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| RefreshFailure::Malformed)?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|_| RefreshFailure::Malformed)?;
         let raw: [u8; REFRESH_BYTES] = bytes.try_into().map_err(|_| RefreshFailure::Malformed)?;
         Ok(RefreshToken(raw))
     }
@@ -100,15 +102,12 @@ pub struct AccessClaims {
     pub jti: String,
     /// Session (refresh family) id, so a logout can cut off access tokens of the same grant.
     pub sid: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
 }
 
 /// Sign an access token for `sub` in session `sid`, valid from `now_s` for the configured TTL.
 pub fn issue_access(
     config: &Config,
     sub: &str,
-    email: Option<&str>,
     sid: &str,
     now_s: u64,
 ) -> Result<(String, AccessClaims), ServerError> {
@@ -126,7 +125,6 @@ pub fn issue_access(
         iat: now_s,
         jti: URL_SAFE_NO_PAD.encode(jti),
         sid: sid.to_owned(),
-        email: email.map(str::to_owned),
     };
     let mut header = Header::new(key.algorithm());
     header.kid = Some(key.kid().to_owned());
@@ -136,9 +134,34 @@ pub fn issue_access(
     Ok((token, claims))
 }
 
-/// Verify an access token: known `kid`, that key's algorithm only, `typ`, signature, `iss`,
-/// `aud`, `exp` and `nbf` with the configured leeway.
-pub fn verify_access(config: &Config, token: &str) -> Result<AccessClaims, AccessFailure> {
+/// Verify an access token at `now_s`: known `kid`, that key's algorithm only, `typ`, signature,
+/// `iss`, `aud`, then `exp` and `nbf` with the configured leeway.
+pub fn verify_access(
+    config: &Config,
+    token: &str,
+    now_s: u64,
+) -> Result<AccessClaims, AccessFailure> {
+    let claims = verify_signature(config, token)?;
+    check_times(config, &claims, now_s)?;
+    Ok(claims)
+}
+
+/// The times are checked here rather than by `jsonwebtoken` so that one injectable clock
+/// governs issuing and checking.
+fn check_times(config: &Config, claims: &AccessClaims, now_s: u64) -> Result<(), AccessFailure> {
+    let leeway = config.leeway.as_secs();
+    if now_s >= claims.exp.saturating_add(leeway) {
+        return Err(AccessFailure::Expired);
+    }
+    if now_s.saturating_add(leeway) < claims.nbf {
+        return Err(AccessFailure::NotYetValid);
+    }
+    Ok(())
+}
+
+/// Everything but the times: who the token says it is, provided we signed it. Used to identify
+/// the user behind an expired token in a logout report.
+pub fn verify_signature(config: &Config, token: &str) -> Result<AccessClaims, AccessFailure> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| {
         if RefreshToken::parse(token).is_ok() {
             AccessFailure::WrongType
@@ -161,23 +184,21 @@ pub fn verify_access(config: &Config, token: &str) -> Result<AccessClaims, Acces
         return Err(AccessFailure::BadSignature);
     }
     let mut v = Validation::new(key.algorithm());
-    v.leeway = config.leeway.as_secs();
-    v.validate_nbf = true;
+    v.validate_exp = false;
+    v.validate_nbf = false;
     v.set_issuer(&[&config.issuer]);
     v.set_audience(&[&config.audience]);
     v.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-    jsonwebtoken::decode::<AccessClaims>(token, key.decoding(), &v).map(|d| d.claims).map_err(
-        |e| match e.kind() {
-            ErrorKind::ExpiredSignature => AccessFailure::Expired,
-            ErrorKind::ImmatureSignature => AccessFailure::NotYetValid,
+    jsonwebtoken::decode::<AccessClaims>(token, key.decoding(), &v)
+        .map(|d| d.claims)
+        .map_err(|e| match e.kind() {
             ErrorKind::InvalidSignature
             | ErrorKind::InvalidAlgorithm
             | ErrorKind::InvalidAlgorithmName
             | ErrorKind::InvalidKeyFormat
             | ErrorKind::Crypto(_) => AccessFailure::BadSignature,
             _ => AccessFailure::Malformed,
-        },
-    )
+        })
 }
 
 #[cfg(test)]
@@ -206,14 +227,20 @@ mod tests {
     #[test]
     fn access_and_refresh_tokens_cannot_be_swapped() {
         let c = config();
-        let (access, _) = issue_access(&c, "u1", None, "fam", now()).unwrap();
+        let (access, _) = issue_access(&c, "u1", "fam", now()).unwrap();
         assert_eq!(RefreshToken::parse(&access), Err(RefreshFailure::WrongType));
         let refresh = RefreshToken::generate().unwrap().encode();
-        assert_eq!(verify_access(&c, &refresh), Err(AccessFailure::WrongType));
+        assert_eq!(
+            verify_access(&c, &refresh, now()),
+            Err(AccessFailure::WrongType)
+        );
     }
 
     fn now() -> u64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
     }
 
     #[test]
@@ -221,13 +248,16 @@ mod tests {
         let c = config();
         let other = Config::builder().build().unwrap();
         let t = now();
-        let (good, claims) = issue_access(&c, "u1", Some("a@b"), "fam", t).unwrap();
-        assert_eq!(verify_access(&c, &good).unwrap(), claims);
-        let (expired, _) = issue_access(&c, "u1", None, "fam", t - 7200).unwrap();
-        let (future, _) = issue_access(&c, "u1", None, "fam", t + 600).unwrap();
-        let (foreign, _) = issue_access(&other, "u1", None, "fam", t).unwrap();
-        let wrong_aud = Config { audience: "x".into(), ..c.clone() };
-        let (aud, _) = issue_access(&wrong_aud, "u1", None, "fam", t).unwrap();
+        let (good, claims) = issue_access(&c, "u1", "fam", t).unwrap();
+        assert_eq!(verify_access(&c, &good, t).unwrap(), claims);
+        let (expired, _) = issue_access(&c, "u1", "fam", t - 7200).unwrap();
+        let (future, _) = issue_access(&c, "u1", "fam", t + 600).unwrap();
+        let (foreign, _) = issue_access(&other, "u1", "fam", t).unwrap();
+        let wrong_aud = Config {
+            audience: "x".into(),
+            ..c.clone()
+        };
+        let (aud, _) = issue_access(&wrong_aud, "u1", "fam", t).unwrap();
         let mut tampered = good.clone();
         tampered.pop();
         tampered.push(if good.ends_with('A') { 'B' } else { 'A' });
@@ -239,7 +269,7 @@ mod tests {
             (aud.as_str(), AccessFailure::Malformed),
             ("not a token", AccessFailure::Malformed),
         ] {
-            assert_eq!(verify_access(&c, token), Err(want), "{token}");
+            assert_eq!(verify_access(&c, token, t), Err(want), "{token}");
         }
     }
 
@@ -250,21 +280,33 @@ mod tests {
             .keys(KeySet::new(SigningKey::hs256("k1", &secret).unwrap()))
             .build()
             .unwrap();
-        let (tok, claims) = issue_access(&hs, "u", None, "f", now()).unwrap();
-        assert!(verify_access(&hs, &tok).is_ok());
+        let (tok, claims) = issue_access(&hs, "u", "f", now()).unwrap();
+        assert!(verify_access(&hs, &tok, now()).is_ok());
         let mut h = Header::new(jsonwebtoken::Algorithm::HS256);
         h.kid = Some("k1".into());
-        let plain =
-            jsonwebtoken::encode(&h, &claims, &jsonwebtoken::EncodingKey::from_secret(&secret))
-                .unwrap();
-        assert_eq!(verify_access(&hs, &plain), Err(AccessFailure::WrongType));
+        let plain = jsonwebtoken::encode(
+            &h,
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(&secret),
+        )
+        .unwrap();
+        assert_eq!(
+            verify_access(&hs, &plain, now()),
+            Err(AccessFailure::WrongType)
+        );
         let mut h384 = Header::new(jsonwebtoken::Algorithm::HS384);
         h384.kid = Some("k1".into());
         h384.typ = Some(ACCESS_TOKEN_TYP.into());
-        let swapped =
-            jsonwebtoken::encode(&h384, &claims, &jsonwebtoken::EncodingKey::from_secret(&secret))
-                .unwrap();
-        assert_eq!(verify_access(&hs, &swapped), Err(AccessFailure::BadSignature));
+        let swapped = jsonwebtoken::encode(
+            &h384,
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(&secret),
+        )
+        .unwrap();
+        assert_eq!(
+            verify_access(&hs, &swapped, now()),
+            Err(AccessFailure::BadSignature)
+        );
     }
 
     proptest! {
@@ -276,7 +318,7 @@ mod tests {
         #[test]
         fn access_verify_never_panics(s in "[A-Za-z0-9._-]{0,200}") {
             let c = Config::builder().keys(KeySet::new(SigningKey::hs256("k", &[1; 32]).unwrap())).build().unwrap();
-            prop_assert!(verify_access(&c, &s).is_err());
+            prop_assert!(verify_access(&c, &s, 0).is_err());
         }
     }
 }

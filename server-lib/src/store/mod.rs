@@ -56,7 +56,10 @@ pub enum RotateOutcome {
     /// The presented token was current; the caller's successor is now the current token.
     Rotated(SessionInfo),
     /// The presented token was rotated moments ago: answer with the successor already issued.
-    Replayed { session: SessionInfo, sealed: Vec<u8> },
+    Replayed {
+        session: SessionInfo,
+        sealed: Vec<u8>,
+    },
     /// Refused; for `Reused` the family has been revoked in the same transaction.
     Refused(RefreshFailure),
 }

@@ -193,7 +193,11 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<T, ServerError> + Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
-        let job: Box<dyn WriteJob> = Box::new(TypedJob { f: Some(f), result: None, reply });
+        let job: Box<dyn WriteJob> = Box::new(TypedJob {
+            f: Some(f),
+            result: None,
+            reply,
+        });
         let sent = match self.inner.writer.lock() {
             Ok(guard) => guard.as_ref().is_some_and(|w| w.send(job).is_ok()),
             Err(_) => false,
@@ -289,7 +293,10 @@ fn rotate_in(conn: &Connection, req: &RotateRequest) -> Result<RotateOutcome, Se
     if req.now_ms >= row.expires_ms {
         return Ok(RotateOutcome::Refused(RefreshFailure::Expired));
     }
-    if req.idle_timeout_ms.is_some_and(|idle| req.now_ms - row.last_used_ms > idle) {
+    if req
+        .idle_timeout_ms
+        .is_some_and(|idle| req.now_ms - row.last_used_ms > idle)
+    {
         return Ok(RotateOutcome::Refused(RefreshFailure::IdleTimeout));
     }
     let info = |generation| SessionInfo {
@@ -312,7 +319,11 @@ fn rotate_in(conn: &Connection, req: &RotateRequest) -> Result<RotateOutcome, Se
         conn.prepare_cached(
             "UPDATE refresh_tokens SET rotated_ms = ?1, successor_sealed = ?2 WHERE hash = ?3",
         )?
-        .execute(params![req.now_ms, &req.successor_sealed[..], &req.presented_hash[..]])?;
+        .execute(params![
+            req.now_ms,
+            &req.successor_sealed[..],
+            &req.presented_hash[..]
+        ])?;
         conn.prepare_cached(
             "INSERT INTO refresh_tokens (hash, session_id, generation, issued_ms)
              VALUES (?1, ?2, ?3, ?4)",
@@ -327,9 +338,14 @@ fn rotate_in(conn: &Connection, req: &RotateRequest) -> Result<RotateOutcome, Se
     }
     let in_grace = row.token_generation == row.generation - 1
         && req.grace_ms > 0
-        && row.rotated_ms.is_some_and(|t| req.now_ms - t <= req.grace_ms);
+        && row
+            .rotated_ms
+            .is_some_and(|t| req.now_ms - t <= req.grace_ms);
     if let (true, Some(sealed)) = (in_grace, row.sealed) {
-        return Ok(RotateOutcome::Replayed { session: info(row.generation), sealed });
+        return Ok(RotateOutcome::Replayed {
+            session: info(row.generation),
+            sealed,
+        });
     }
     conn.prepare_cached(
         "UPDATE sessions SET revoked_ms = ?1, revoked_reason = 'reused'
@@ -339,11 +355,7 @@ fn rotate_in(conn: &Connection, req: &RotateRequest) -> Result<RotateOutcome, Se
     Ok(RotateOutcome::Refused(RefreshFailure::Reused))
 }
 
-fn session_status(
-    revoked_ms: Option<i64>,
-    expires_ms: i64,
-    now_ms: i64,
-) -> &'static str {
+fn session_status(revoked_ms: Option<i64>, expires_ms: i64, now_ms: i64) -> &'static str {
     if revoked_ms.is_some() {
         "revoked"
     } else if now_ms >= expires_ms {
@@ -393,7 +405,9 @@ impl Store for SqliteStore {
         now_ms: i64,
     ) -> StoreFuture<'_, Option<String>> {
         self.write(move |conn| {
-            let Some(row) = token_row(conn, &hash)? else { return Ok(None) };
+            let Some(row) = token_row(conn, &hash)? else {
+                return Ok(None);
+            };
             conn.prepare_cached(
                 "UPDATE sessions SET revoked_ms = ?1, revoked_reason = ?2
                   WHERE id = ?3 AND revoked_ms IS NULL",
@@ -564,9 +578,9 @@ mod tests {
         // (presented, successor, now, expected)
         let cases: &[(u8, u8, i64, &str)] = &[
             (1, 2, 2_000, "rotated"),
-            (1, 9, 3_000, "replayed"),  // parent inside grace → same successor
+            (1, 9, 3_000, "replayed"), // parent inside grace → same successor
             (2, 3, 4_000, "rotated"),
-            (1, 9, 5_000, "reused"),    // grandparent → family revoked
+            (1, 9, 5_000, "reused"), // grandparent → family revoked
             (3, 4, 6_000, "revoked"),
             (77, 78, 6_000, "not_found"),
         ];
@@ -582,7 +596,10 @@ mod tests {
             assert_eq!(got, want, "presented {p} at {now}");
         }
         let view = s.session("f1".into(), 7_000).await.unwrap().unwrap();
-        assert_eq!((view.status.as_str(), view.revoked_reason.as_deref()), ("revoked", Some("reused")));
+        assert_eq!(
+            (view.status.as_str(), view.revoked_reason.as_deref()),
+            ("revoked", Some("reused"))
+        );
     }
 
     #[tokio::test]
@@ -591,7 +608,10 @@ mod tests {
         login(&s, "f1", 1).await;
         let idle = s.rotate(rot(1, 2, 1_000 + 60_001)).await.unwrap();
         assert_eq!(idle, RotateOutcome::Refused(RefreshFailure::IdleTimeout));
-        assert!(matches!(s.rotate(rot(1, 2, 2_000)).await.unwrap(), RotateOutcome::Rotated(_)));
+        assert!(matches!(
+            s.rotate(rot(1, 2, 2_000)).await.unwrap(),
+            RotateOutcome::Rotated(_)
+        ));
         let late = s.rotate(rot(1, 9, 2_000 + 10_001)).await.unwrap();
         assert_eq!(late, RotateOutcome::Refused(RefreshFailure::Reused));
         login(&s, "f2", 5).await;
