@@ -55,7 +55,7 @@ pub(super) async fn record(
     rec.user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
-        .map(|s| cap(s));
+        .map(cap);
     server_view(&state, &headers, &mut rec).await?;
     let id = state.store.record_logout_event(rec.clone()).await?;
     log_event(id, &rec);
