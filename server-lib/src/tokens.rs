@@ -129,9 +129,32 @@ pub fn issue_access(
     let mut header = Header::new(key.algorithm());
     header.kid = Some(key.kid().to_owned());
     header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
-    let token = jsonwebtoken::encode(&header, &claims, key.encoding())
-        .map_err(|e| ServerError::Signing(e.to_string()))?;
+    let token = match key.ed25519_pair() {
+        Some(pair) => sign_ed25519(pair, &header, &claims)?,
+        None => jsonwebtoken::encode(&header, &claims, key.encoding())
+            .map_err(|e| ServerError::Signing(e.to_string()))?,
+    };
     Ok((token, claims))
+}
+
+/// The same compact JWS `jsonwebtoken::encode` produces, signed with an already parsed key.
+fn sign_ed25519(
+    pair: &ring::signature::Ed25519KeyPair,
+    header: &Header,
+    claims: &AccessClaims,
+) -> Result<String, ServerError> {
+    let mut message = b64_json(header)?;
+    message.push('.');
+    message.push_str(&b64_json(claims)?);
+    let signature = pair.sign(message.as_bytes());
+    message.push('.');
+    message.push_str(&URL_SAFE_NO_PAD.encode(signature.as_ref()));
+    Ok(message)
+}
+
+fn b64_json<T: Serialize>(value: &T) -> Result<String, ServerError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| ServerError::Signing(e.to_string()))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// Verify an access token at `now_s`: known `kid`, that key's algorithm only, `typ`, signature,
@@ -241,6 +264,21 @@ mod tests {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs()
+    }
+
+    #[test]
+    fn cached_ed25519_signing_matches_jsonwebtoken_byte_for_byte() {
+        let c = config();
+        let (token, claims) = issue_access(&c, "u1", "fam", now()).unwrap();
+        let key = c.keys.active();
+        let mut header = Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.kid = Some(key.kid().to_owned());
+        header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
+        // Ed25519 signatures are deterministic, so the two encoders must agree exactly.
+        assert_eq!(
+            token,
+            jsonwebtoken::encode(&header, &claims, key.encoding()).unwrap()
+        );
     }
 
     #[test]
