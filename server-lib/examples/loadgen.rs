@@ -41,6 +41,9 @@ struct Args {
     /// SQLite synchronous level: normal or full.
     #[arg(long, default_value = "normal")]
     sync: String,
+    /// Only run the HTTP refresh phase (for profiling).
+    #[arg(long)]
+    refresh_only: bool,
     /// Server runtime worker threads.
     #[arg(long, default_value_t = 2)]
     server_threads: usize,
@@ -152,6 +155,9 @@ fn main() -> anyhow::Result<()> {
         raw.push(r);
         refresh.push(f);
         events.push(e);
+    }
+    if args.refresh_only {
+        return Ok(());
     }
     let med = |v: &[Phase], f: fn(&Phase) -> f64| {
         let mut x: Vec<f64> = v.iter().map(f).collect();
