@@ -21,7 +21,8 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use logout_lens_server::store::{SqliteOptions, Synchronous};
 use logout_lens_server::{
-    AuthFuture, AuthState, Authenticator, Config, LogoutEventLimits, SqliteStore, User, router,
+    AuthFuture, AuthState, Authenticator, Config, LogoutEventLimits, SigningKey, SqliteStore, User,
+    router,
 };
 use serde_json::Value;
 
@@ -44,6 +45,9 @@ struct Args {
     /// Only run the HTTP refresh phase (for profiling).
     #[arg(long)]
     refresh_only: bool,
+    /// Access-token algorithm: eddsa (the default of the library) or hs256.
+    #[arg(long, default_value = "eddsa")]
+    alg: String,
     /// Server runtime worker threads.
     #[arg(long, default_value_t = 2)]
     server_threads: usize,
@@ -88,7 +92,18 @@ fn main() -> anyhow::Result<()> {
         dir.path().join("bench.db"),
         SqliteOptions { synchronous: sync },
     )?;
-    let config = Config::builder()
+    let mut builder = Config::builder();
+    match args.alg.as_str() {
+        "eddsa" => {}
+        "hs256" => {
+            let mut secret = [0u8; 32];
+            ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
+                .map_err(|_| anyhow::anyhow!("no randomness"))?;
+            builder = builder.signing_key(SigningKey::hs256("bench", &secret)?);
+        }
+        other => anyhow::bail!("--alg must be eddsa or hs256, not {other}"),
+    }
+    let config = builder
         .logout_event_limits(LogoutEventLimits {
             rate_per_second: None,
             ..Default::default()
@@ -113,25 +128,37 @@ fn main() -> anyhow::Result<()> {
     let limit = Duration::from_secs_f64(args.seconds);
 
     let mut raw = Vec::new();
+    let mut stores = Vec::new();
     let mut refresh = Vec::new();
     let mut events = Vec::new();
     println!(
-        "loopback {addr}, {} connections, {}s per phase, sync={}",
-        args.concurrency, args.seconds, args.sync
+        "loopback {addr}, {} connections, {}s per phase, sync={}, alg={}",
+        args.concurrency, args.seconds, args.sync, args.alg
     );
     for round in 1..=args.rounds {
-        let r = raw_rotation(
-            &dir.path().join(format!("raw{round}.db")),
-            sync,
-            limit,
-            args.max_requests,
-        )?;
         let f = client_rt.block_on(http_phase(
             addr,
             args.concurrency,
             limit,
             args.max_requests,
             Kind::Refresh,
+        ))?;
+        if args.refresh_only {
+            println!("round {round}: refresh {:.0} req/s", f.rate);
+            continue;
+        }
+        let r = raw_rotation(
+            &dir.path().join(format!("raw{round}.db")),
+            sync,
+            limit,
+            args.max_requests,
+        )?;
+        let st = client_rt.block_on(store_phase(
+            &dir.path().join(format!("store{round}.db")),
+            sync,
+            args.concurrency,
+            limit,
+            args.max_requests,
         ))?;
         let e = client_rt.block_on(http_phase(
             addr,
@@ -141,8 +168,9 @@ fn main() -> anyhow::Result<()> {
             Kind::LogoutEvent,
         ))?;
         println!(
-            "round {round}: raw rotation txn {:>8.0}/s | refresh {:>8.0} req/s p50 {:>6.2} ms p99 {:>6.2} ms ({} errors) | logout-event {:>8.0} req/s p50 {:>6.2} ms p99 {:>6.2} ms ({} errors)",
+            "round {round}: raw rotation txn {:>8.0}/s | store.rotate {:>8.0}/s | refresh {:>8.0} req/s p50 {:>6.2} ms p99 {:>6.2} ms ({} errors) | logout-event {:>8.0} req/s p50 {:>6.2} ms p99 {:>6.2} ms ({} errors)",
             r.rate,
+            st.rate,
             f.rate,
             f.p50_us / 1000.0,
             f.p99_us / 1000.0,
@@ -153,6 +181,7 @@ fn main() -> anyhow::Result<()> {
             e.errors
         );
         raw.push(r);
+        stores.push(st);
         refresh.push(f);
         events.push(e);
     }
@@ -168,6 +197,10 @@ fn main() -> anyhow::Result<()> {
     let refresh_rate = med(&refresh, |p| p.rate);
     println!("\nmedians over {} rounds:", args.rounds);
     println!("  raw SQLite rotation txn : {raw_rate:.0}/s");
+    println!(
+        "  store.rotate (no HTTP)  : {:.0}/s",
+        med(&stores, |p| p.rate)
+    );
     println!(
         "  refresh                 : {refresh_rate:.0} req/s = {:.0}% of raw, p50 {:.2} ms, p99 {:.2} ms",
         100.0 * refresh_rate / raw_rate,
@@ -229,6 +262,81 @@ fn raw_rotation(
     let secs = start.elapsed().as_secs_f64();
     Ok(Phase {
         rate: n as f64 / secs,
+        p50_us: 0.0,
+        p99_us: 0.0,
+        errors: 0,
+    })
+}
+
+/// `Store::rotate` through the writer thread, without HTTP: where the store's own cost ends.
+async fn store_phase(
+    path: &std::path::Path,
+    sync: Synchronous,
+    workers: usize,
+    limit: Duration,
+    max: usize,
+) -> anyhow::Result<Phase> {
+    use logout_lens_server::store::{NewSession, RotateOutcome, RotateRequest, Store as _};
+    use logout_lens_server::tokens::RefreshToken;
+    let store = Arc::new(SqliteStore::open_with(
+        path,
+        SqliteOptions { synchronous: sync },
+    )?);
+    let budget = Arc::new(std::sync::atomic::AtomicUsize::new(max));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let (store, budget) = (Arc::clone(&store), Arc::clone(&budget));
+        tasks.push(tokio::spawn(async move {
+            let mut token = RefreshToken::generate()?;
+            store
+                .create_session(NewSession {
+                    session_id: format!("s{w}"),
+                    user_id: "u".into(),
+                    device_id: None,
+                    remember_me: true,
+                    now_ms: 0,
+                    expires_ms: i64::MAX,
+                    token_hash: token.lookup_hash(),
+                })
+                .await?;
+            let mut n = 0usize;
+            while start.elapsed() < limit
+                && budget
+                    .fetch_update(
+                        std::sync::atomic::Ordering::Relaxed,
+                        std::sync::atomic::Ordering::Relaxed,
+                        |b| b.checked_sub(1),
+                    )
+                    .is_ok()
+            {
+                let next = RefreshToken::generate()?;
+                let out = store
+                    .rotate(RotateRequest {
+                        presented_hash: token.lookup_hash(),
+                        successor_hash: next.lookup_hash(),
+                        successor_sealed: token.seal_successor(&next),
+                        now_ms: 1,
+                        grace_ms: 10_000,
+                        idle_timeout_ms: None,
+                    })
+                    .await?;
+                anyhow::ensure!(
+                    matches!(out, RotateOutcome::Rotated(_)),
+                    "unexpected {out:?}"
+                );
+                token = next;
+                n += 1;
+            }
+            anyhow::Ok(n)
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await??;
+    }
+    Ok(Phase {
+        rate: total as f64 / start.elapsed().as_secs_f64(),
         p50_us: 0.0,
         p99_us: 0.0,
         errors: 0,
