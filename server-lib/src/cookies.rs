@@ -96,6 +96,19 @@ mod tests {
         assert_eq!(read_cookie(&h, "ll"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn reading_any_cookie_header_never_panics(raw in "[ -~]{0,120}") {
+            let mut h = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(&raw) {
+                h.insert(header::COOKIE, v);
+            }
+            if let Some(v) = read_cookie(&h, "ll_refresh") {
+                proptest::prop_assert!(!v.is_empty() && raw.contains(&v));
+            }
+        }
+    }
+
     #[test]
     fn short_cookie_age_caps_both() {
         let cfg = CookieConfig {

@@ -206,6 +206,37 @@ mod tests {
     }
 
     #[test]
+    fn retired_keys_still_verify_after_rotation() {
+        let old = SigningKey::generate_ed25519("2025-01").unwrap();
+        let before = crate::Config::builder()
+            .signing_key(old.clone())
+            .build()
+            .unwrap();
+        let now = 1_800_000_000;
+        let (token, _) = crate::tokens::issue_access(&before, "u", "s", now).unwrap();
+        let after = crate::Config::builder()
+            .keys(KeySet::new(SigningKey::generate_ed25519("2025-02").unwrap()).with_retired(old))
+            .build()
+            .unwrap();
+        assert!(crate::tokens::verify_access(&after, &token, now).is_ok());
+        let (fresh, _) = crate::tokens::issue_access(&after, "u", "s", now).unwrap();
+        let header = jsonwebtoken::decode_header(&fresh).unwrap();
+        assert_eq!(
+            header.kid.as_deref(),
+            Some("2025-02"),
+            "new tokens use the active key"
+        );
+        let dropped = crate::Config::builder()
+            .signing_key(SigningKey::generate_ed25519("2025-02").unwrap())
+            .build()
+            .unwrap();
+        assert_eq!(
+            crate::tokens::verify_access(&dropped, &token, now),
+            Err(crate::AccessFailure::BadSignature)
+        );
+    }
+
+    #[test]
     fn duplicate_kids_are_refused() {
         let set = KeySet::new(SigningKey::hs256("a", &[1; 32]).unwrap())
             .with_retired(SigningKey::hs256("a", &[2; 32]).unwrap());

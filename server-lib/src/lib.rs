@@ -29,6 +29,7 @@ pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod keys;
+pub mod maintenance;
 pub mod rate_limit;
 mod routes;
 pub mod sanitize;
@@ -41,6 +42,7 @@ pub use config::{Config, ConfigBuilder, CookieConfig, CorsConfig, LogoutEventLim
 pub use error::{AccessFailure, RefreshFailure, ServerError};
 pub use extract::AuthUser;
 pub use keys::{KeySet, SigningKey};
+pub use maintenance::spawn_maintenance;
 pub use routes::{cors_layer, router};
 pub use state::{AuthState, Clock};
 pub use store::{SqliteStore, Store};

@@ -95,6 +95,11 @@ async fn main() -> anyhow::Result<()> {
         }),
     );
 
+    logout_lens_server::spawn_maintenance(
+        state.clone(),
+        Duration::from_secs(600),
+        cli.event_retention.0,
+    );
     if let Some(after) = cli.forget_sessions_after {
         spawn_forgetter(state.clone(), after.0);
     }

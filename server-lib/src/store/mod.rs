@@ -118,6 +118,9 @@ pub trait Store: Send + Sync + 'static {
     fn recent_logout_events(&self, limit: usize) -> StoreFuture<'_, Vec<LogoutEventRecord>>;
     /// Drop sessions created before `cutoff_ms` as if the session store had evicted them.
     fn forget_sessions_created_before(&self, cutoff_ms: i64) -> StoreFuture<'_, u64>;
+    /// Maintenance: delete sessions (and their tokens) whose absolute lifetime ended before
+    /// `cutoff_ms`. Keep a margin past expiry so late reuse still reports `expired`.
+    fn prune_sessions_expired_before(&self, cutoff_ms: i64) -> StoreFuture<'_, u64>;
     /// Retention: delete logout events (with their IPs and emails) received before `cutoff_ms`.
     fn prune_logout_events(&self, cutoff_ms: i64) -> StoreFuture<'_, u64>;
 }

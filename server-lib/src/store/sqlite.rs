@@ -522,6 +522,15 @@ impl Store for SqliteStore {
         })
     }
 
+    fn prune_sessions_expired_before(&self, cutoff_ms: i64) -> StoreFuture<'_, u64> {
+        self.write(move |conn| {
+            let n = conn
+                .prepare_cached("DELETE FROM sessions WHERE expires_ms < ?1")?
+                .execute(params![cutoff_ms])?;
+            Ok(n as u64)
+        })
+    }
+
     fn prune_logout_events(&self, cutoff_ms: i64) -> StoreFuture<'_, u64> {
         self.write(move |conn| {
             let n = conn
@@ -638,6 +647,28 @@ mod tests {
         assert!(dup.is_err());
         assert!(matches!(ok.unwrap(), RotateOutcome::Rotated(_)));
         assert!(s.token_view(h(40), 3_000).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn maintenance_prunes_expired_sessions_and_old_events() {
+        let (_d, s) = store();
+        login(&s, "f1", 1).await;
+        assert_eq!(s.prune_sessions_expired_before(1_000_000).await.unwrap(), 0);
+        assert_eq!(s.prune_sessions_expired_before(1_000_001).await.unwrap(), 1);
+        assert!(
+            s.token_view(h(1), 0).await.unwrap().is_none(),
+            "tokens go with their session"
+        );
+        let ev = LogoutEventRecord {
+            received_ms: 5,
+            format: "app".into(),
+            report_type: "X".into(),
+            payload: "{}".into(),
+            ..Default::default()
+        };
+        s.record_logout_event(ev).await.unwrap();
+        assert_eq!(s.prune_logout_events(5).await.unwrap(), 0);
+        assert_eq!(s.prune_logout_events(6).await.unwrap(), 1);
     }
 
     #[tokio::test]

@@ -131,3 +131,45 @@ async fn each_failure_has_its_code() {
         (400, Some("missing_token"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_write_never_burns_the_token() {
+    let s = TestServer::start(|b| b).await;
+    let t0 = s.login(true).await["refresh"].as_str().unwrap().to_owned();
+    // Make the successor's INSERT fail after the session row was already updated in the
+    // same transaction: the whole rotation must roll back.
+    let conn = rusqlite::Connection::open(s.db_path()).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE fail_now (x);
+         INSERT INTO fail_now VALUES (1);
+         CREATE TRIGGER fail_insert BEFORE INSERT ON refresh_tokens
+         WHEN EXISTS (SELECT 1 FROM fail_now) BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+    )
+    .unwrap();
+    let failed = s.refresh(&t0).await;
+    assert_eq!(
+        (failed.status, failed.code().as_deref()),
+        (500, Some("internal"))
+    );
+    assert!(
+        !failed.text().contains("injected"),
+        "storage details stay in the log"
+    );
+    assert_eq!(rows(&s, "SELECT generation FROM sessions"), 0);
+    conn.execute("DELETE FROM fail_now", []).unwrap();
+    let retry = s.refresh(&t0).await;
+    assert_eq!(
+        retry.status,
+        200,
+        "the token survived the failed write: {}",
+        retry.text()
+    );
+    assert_eq!(rows(&s, "SELECT generation FROM sessions"), 1);
+    assert_eq!(
+        rows(
+            &s,
+            "SELECT COUNT(*) FROM sessions WHERE revoked_ms IS NOT NULL"
+        ),
+        0
+    );
+}
