@@ -196,14 +196,20 @@ fn main() -> anyhow::Result<()> {
     let raw_rate = med(&raw, |p| p.rate);
     let refresh_rate = med(&refresh, |p| p.rate);
     println!("\nmedians over {} rounds:", args.rounds);
+    let mut ratios: Vec<f64> = raw
+        .iter()
+        .zip(&refresh)
+        .map(|(r, f)| f.rate / r.rate)
+        .collect();
+    ratios.sort_by(f64::total_cmp);
     println!("  raw SQLite rotation txn : {raw_rate:.0}/s");
     println!(
         "  store.rotate (no HTTP)  : {:.0}/s",
         med(&stores, |p| p.rate)
     );
     println!(
-        "  refresh                 : {refresh_rate:.0} req/s = {:.0}% of raw, p50 {:.2} ms, p99 {:.2} ms",
-        100.0 * refresh_rate / raw_rate,
+        "  refresh                 : {refresh_rate:.0} req/s (median per-round ratio to raw: {:.0}%), p50 {:.2} ms, p99 {:.2} ms",
+        100.0 * ratios[ratios.len() / 2],
         med(&refresh, |p| p.p50_us) / 1000.0,
         med(&refresh, |p| p.p99_us) / 1000.0
     );
@@ -343,6 +349,11 @@ async fn store_phase(
     })
 }
 
+#[derive(serde::Deserialize)]
+struct Pair {
+    refresh: String,
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Refresh,
@@ -433,11 +444,8 @@ async fn http_phase(
                 lat.push(t.elapsed().as_micros() as u32);
                 match (kind, status) {
                     (Kind::Refresh, 200) => {
-                        let v: Value = serde_json::from_slice(&body)?;
-                        token = v["refresh"]
-                            .as_str()
-                            .context("no refresh token")?
-                            .to_owned();
+                        // Only the field we need: the generator's CPU is taken from the server's.
+                        token = serde_json::from_slice::<Pair>(&body)?.refresh;
                     }
                     (Kind::LogoutEvent, 201) => {}
                     _ => errors += 1,
