@@ -76,6 +76,7 @@ fn token_response(
                 state.config.access_ttl,
                 &refresh_s,
                 std::time::Duration::from_millis(refresh_left),
+                session.remember_me,
             );
         }
         None => {
@@ -108,6 +109,7 @@ pub(super) async fn login(
         session_id: session_id()?,
         user_id: user.id.clone(),
         generation: 0,
+        remember_me: req.remember_me,
         expires_ms: now_ms.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX)),
     };
     state

@@ -48,6 +48,8 @@ pub struct SessionInfo {
     pub user_id: String,
     pub generation: i64,
     pub expires_ms: i64,
+    /// Persistent cookies for "remember me", browser-session cookies otherwise.
+    pub remember_me: bool,
 }
 
 /// How a refresh attempt ended.

@@ -256,12 +256,14 @@ struct TokenRow {
     last_used_ms: i64,
     revoked_ms: Option<i64>,
     revoked_reason: Option<String>,
+    remember_me: bool,
 }
 
 fn token_row(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenRow>, ServerError> {
     let mut stmt = conn.prepare_cached(
         "SELECT t.session_id, t.generation, t.rotated_ms, t.successor_sealed, s.user_id,
-                s.generation, s.expires_ms, s.last_used_ms, s.revoked_ms, s.revoked_reason
+                s.generation, s.expires_ms, s.last_used_ms, s.revoked_ms, s.revoked_reason,
+                s.remember_me
            FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
           WHERE t.hash = ?1",
     )?;
@@ -278,6 +280,7 @@ fn token_row(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenRow>, Ser
                 last_used_ms: r.get(7)?,
                 revoked_ms: r.get(8)?,
                 revoked_reason: r.get(9)?,
+                remember_me: r.get(10)?,
             })
         })
         .optional()?)
@@ -304,6 +307,7 @@ fn rotate_in(conn: &Connection, req: &RotateRequest) -> Result<RotateOutcome, Se
         user_id: row.user_id.clone(),
         generation,
         expires_ms: row.expires_ms,
+        remember_me: row.remember_me,
     };
     if row.token_generation == row.generation {
         // The compare-and-swap: only a writer that still sees `generation` advances it.
