@@ -24,19 +24,25 @@ pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// How long the browser keeps a cookie.
 #[derive(Debug, Clone, Copy)]
-enum Age {
+enum Lifetime {
     MaxAge(Duration),
     /// No `Max-Age`: gone when the browser session ends.
     BrowserSession,
     Delete,
 }
 
-fn set_cookie(name: &str, value: &str, path: &str, age: Age, secure: bool) -> Option<HeaderValue> {
+fn set_cookie(
+    name: &str,
+    value: &str,
+    path: &str,
+    age: Lifetime,
+    secure: bool,
+) -> Option<HeaderValue> {
     let mut s = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Lax");
     match age {
-        Age::MaxAge(d) => s.push_str(&format!("; Max-Age={}", d.as_secs())),
-        Age::BrowserSession => {}
-        Age::Delete => s.push_str("; Max-Age=0"),
+        Lifetime::MaxAge(d) => s.push_str(&format!("; Max-Age={}", d.as_secs())),
+        Lifetime::BrowserSession => {}
+        Lifetime::Delete => s.push_str("; Max-Age=0"),
     }
     if secure {
         s.push_str("; Secure");
@@ -56,9 +62,9 @@ pub fn issue(
     persistent: bool,
 ) {
     let age = |ttl: Duration| match cfg.max_age {
-        Some(m) => Age::MaxAge(m.min(ttl)),
-        None if persistent => Age::MaxAge(ttl),
-        None => Age::BrowserSession,
+        Some(m) => Lifetime::MaxAge(m.min(ttl)),
+        None if persistent => Lifetime::MaxAge(ttl),
+        None => Lifetime::BrowserSession,
     };
     for v in [
         set_cookie(&cfg.access_name, access, "/", age(access_ttl), cfg.secure),
@@ -80,12 +86,12 @@ pub fn issue(
 /// `Set-Cookie` headers deleting both cookies.
 pub fn clear(headers: &mut HeaderMap, cfg: &CookieConfig) {
     for v in [
-        set_cookie(&cfg.access_name, "", "/", Age::Delete, cfg.secure),
+        set_cookie(&cfg.access_name, "", "/", Lifetime::Delete, cfg.secure),
         set_cookie(
             &cfg.refresh_name,
             "",
             REFRESH_COOKIE_PATH,
-            Age::Delete,
+            Lifetime::Delete,
             cfg.secure,
         ),
     ]
