@@ -86,6 +86,7 @@ fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.server_threads)
+        .thread_name("bench-server")
         .enable_all()
         .build()?;
     let store = SqliteStore::open_with(
@@ -123,6 +124,7 @@ fn main() -> anyhow::Result<()> {
     });
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
+        .thread_name("bench-client")
         .enable_all()
         .build()?;
     let limit = Duration::from_secs_f64(args.seconds);
