@@ -173,3 +173,41 @@ async fn a_failed_write_never_burns_the_token() {
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_neither_forgets_reuse_nor_breaks_the_grace_window() {
+    let s = TestServer::start(|b| b).await;
+    let t0 = s.login(true).await["refresh"].as_str().unwrap().to_owned();
+    let t1 = s.refresh(&t0).await.json()["refresh"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let keys = s.state.config().keys.clone();
+    let s = s
+        .restart(
+            logout_lens_server::Config::builder()
+                .keys(keys.clone())
+                .build()
+                .unwrap(),
+        )
+        .await;
+    // The sealed successor survives the restart: the parent still gets the same child.
+    assert_eq!(
+        s.refresh(&t0).await.json()["refresh"].as_str(),
+        Some(t1.as_str())
+    );
+    let t2 = s.refresh(&t1).await.json()["refresh"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let s = s
+        .restart(
+            logout_lens_server::Config::builder()
+                .keys(keys)
+                .build()
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(s.refresh(&t0).await.code().as_deref(), Some("reused"));
+    assert_eq!(s.refresh(&t2).await.code().as_deref(), Some("revoked"));
+}
