@@ -132,7 +132,7 @@ async fn server_view(
                         rec.token_status.take().unwrap_or_default(),
                         view.status
                     ));
-                    rec.server_reason = view.revoked_reason;
+                    rec.server_reason = view.revoked_reason.or(view.last_failure);
                 }
                 None => {
                     rec.token_status = Some(format!(
@@ -159,7 +159,7 @@ async fn server_view(
                     rec.server_user_id = Some(view.user_id);
                     rec.server_session_id = Some(view.session_id);
                     rec.token_status = Some(format!("refresh:{}", view.status));
-                    rec.server_reason = view.revoked_reason;
+                    rec.server_reason = view.revoked_reason.or(view.last_failure);
                 }
                 None => rec.token_status = Some("refresh:not_found".to_owned()),
             },

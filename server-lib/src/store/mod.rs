@@ -74,6 +74,8 @@ pub struct SessionView {
     /// `active`, `revoked`, `expired`, `idle_timeout`, or for a token view `rotated`.
     pub status: String,
     pub revoked_reason: Option<String>,
+    /// The code of the last refused refresh in this session, if any.
+    pub last_failure: Option<String>,
 }
 
 /// One logout report as stored.

@@ -14,7 +14,10 @@ use super::{
 };
 use crate::error::{RefreshFailure, ServerError};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/001_init.sql"),
+    include_str!("../../migrations/002_last_failure.sql"),
+];
 /// Jobs that share one commit. Each runs in its own savepoint, so one failure never touches
 /// another; the batch amortises the commit cost when many requests arrive together.
 const MAX_BATCH: usize = 128;
@@ -257,13 +260,14 @@ struct TokenRow {
     revoked_ms: Option<i64>,
     revoked_reason: Option<String>,
     remember_me: bool,
+    last_failure: Option<String>,
 }
 
 fn token_row(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenRow>, ServerError> {
     let mut stmt = conn.prepare_cached(
         "SELECT t.session_id, t.generation, t.rotated_ms, t.successor_sealed, s.user_id,
                 s.generation, s.expires_ms, s.last_used_ms, s.revoked_ms, s.revoked_reason,
-                s.remember_me
+                s.remember_me, s.last_failure
            FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
           WHERE t.hash = ?1",
     )?;
@@ -281,6 +285,7 @@ fn token_row(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenRow>, Ser
                 revoked_ms: r.get(8)?,
                 revoked_reason: r.get(9)?,
                 remember_me: r.get(10)?,
+                last_failure: r.get(11)?,
             })
         })
         .optional()?)
@@ -290,17 +295,24 @@ fn rotate_in(conn: &Connection, req: &RotateRequest) -> Result<RotateOutcome, Se
     let Some(row) = token_row(conn, &req.presented_hash)? else {
         return Ok(RotateOutcome::Refused(RefreshFailure::NotFound));
     };
+    let refuse = |failure: RefreshFailure| -> Result<RotateOutcome, ServerError> {
+        conn.prepare_cached(
+            "UPDATE sessions SET last_failure = ?1, last_failure_ms = ?2 WHERE id = ?3",
+        )?
+        .execute(params![failure.code(), req.now_ms, row.session_id])?;
+        Ok(RotateOutcome::Refused(failure))
+    };
     if row.revoked_ms.is_some() {
-        return Ok(RotateOutcome::Refused(RefreshFailure::Revoked));
+        return refuse(RefreshFailure::Revoked);
     }
     if req.now_ms >= row.expires_ms {
-        return Ok(RotateOutcome::Refused(RefreshFailure::Expired));
+        return refuse(RefreshFailure::Expired);
     }
     if req
         .idle_timeout_ms
         .is_some_and(|idle| req.now_ms - row.last_used_ms > idle)
     {
-        return Ok(RotateOutcome::Refused(RefreshFailure::IdleTimeout));
+        return refuse(RefreshFailure::IdleTimeout);
     }
     let info = |generation| SessionInfo {
         session_id: row.session_id.clone(),
@@ -356,7 +368,7 @@ fn rotate_in(conn: &Connection, req: &RotateRequest) -> Result<RotateOutcome, Se
           WHERE id = ?2 AND revoked_ms IS NULL",
     )?
     .execute(params![req.now_ms, row.session_id])?;
-    Ok(RotateOutcome::Refused(RefreshFailure::Reused))
+    refuse(RefreshFailure::Reused)
 }
 
 fn session_status(revoked_ms: Option<i64>, expires_ms: i64, now_ms: i64) -> &'static str {
@@ -424,7 +436,8 @@ impl Store for SqliteStore {
     fn session(&self, session_id: String, now_ms: i64) -> StoreFuture<'_, Option<SessionView>> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT user_id, expires_ms, revoked_ms, revoked_reason FROM sessions WHERE id = ?1",
+                "SELECT user_id, expires_ms, revoked_ms, revoked_reason, last_failure
+                   FROM sessions WHERE id = ?1",
             )?;
             Ok(stmt
                 .query_row(params![session_id], |r| {
@@ -434,6 +447,7 @@ impl Store for SqliteStore {
                         user_id: r.get(0)?,
                         status: session_status(revoked_ms, r.get(1)?, now_ms).to_owned(),
                         revoked_reason: r.get(3)?,
+                        last_failure: r.get(4)?,
                     })
                 })
                 .optional()?)
@@ -452,6 +466,7 @@ impl Store for SqliteStore {
                     user_id: row.user_id,
                     status: status.to_owned(),
                     revoked_reason: row.revoked_reason,
+                    last_failure: row.last_failure,
                 }
             }))
         })
@@ -630,6 +645,47 @@ mod tests {
         login(&s, "f2", 5).await;
         let exp = s.rotate(rot(5, 6, 1_000_000)).await.unwrap();
         assert_eq!(exp, RotateOutcome::Refused(RefreshFailure::Expired));
+    }
+
+    #[tokio::test]
+    async fn refusals_are_remembered_for_logout_reports() {
+        let (_d, s) = store();
+        login(&s, "f1", 1).await;
+        let idle = s.rotate(rot(1, 2, 1_000 + 60_001)).await.unwrap();
+        assert_eq!(idle, RotateOutcome::Refused(RefreshFailure::IdleTimeout));
+        let view = s.session("f1".into(), 70_000).await.unwrap().unwrap();
+        assert_eq!(
+            (view.status.as_str(), view.last_failure.as_deref()),
+            ("active", Some("idle_timeout"))
+        );
+    }
+
+    #[tokio::test]
+    async fn an_older_schema_is_migrated_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute("INSERT INTO sessions (id, user_id, remember_me, created_ms, expires_ms, last_used_ms) VALUES ('old', 'u', 1, 0, 10, 0)", []).unwrap();
+        }
+        let s = SqliteStore::open(&path).unwrap();
+        let view = s.session("old".into(), 5).await.unwrap().unwrap();
+        assert_eq!(view.last_failure, None);
+        let conn = Connection::open(&path).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
+        drop(conn);
+        drop(s);
+        let newer = Connection::open(&path).unwrap();
+        newer.pragma_update(None, "user_version", 99).unwrap();
+        assert!(
+            SqliteStore::open(&path).is_err(),
+            "a newer schema is refused, not clobbered"
+        );
     }
 
     #[tokio::test]
