@@ -211,3 +211,31 @@ async fn a_restart_neither_forgets_reuse_nor_breaks_the_grace_window() {
     assert_eq!(s.refresh(&t0).await.code().as_deref(), Some("reused"));
     assert_eq!(s.refresh(&t2).await.code().as_deref(), Some("revoked"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strict_rotation_lets_exactly_one_concurrent_refresh_win() {
+    let s = std::sync::Arc::new(TestServer::start(|b| b.reuse_grace(Duration::ZERO)).await);
+    let token = s.login(true).await["refresh"].as_str().unwrap().to_owned();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (s, token) = (std::sync::Arc::clone(&s), token.clone());
+        tasks.push(tokio::spawn(async move { s.refresh(&token).await }));
+    }
+    let mut ok = 0;
+    let mut codes = HashSet::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        if r.status == 200 {
+            ok += 1;
+        } else {
+            codes.insert(r.code().unwrap());
+        }
+    }
+    assert_eq!(ok, 1, "one winner under strict rotation");
+    assert!(codes.contains("reused"), "{codes:?}");
+    assert!(
+        codes.iter().all(|c| c == "reused" || c == "revoked"),
+        "{codes:?}"
+    );
+    assert_eq!(rows(&s, "SELECT COUNT(*) FROM refresh_tokens"), 2);
+}
