@@ -89,9 +89,15 @@ fn token_response(
 
 pub(super) async fn login(
     State(state): State<AuthState>,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::http::Request<Body>,
 ) -> Result<Response, ServerError> {
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
+    let ip = super::peer_ip(&parts.extensions, &headers, &state);
+    state
+        .login_limiter
+        .peek(ip, state.now_ms())
+        .map_err(|retry_after_s| ServerError::RateLimited { retry_after_s })?;
     let bytes = read_limited(&headers, body, AUTH_BODY_LIMIT).await?;
     let req: LoginBody = parse_json(&bytes)?;
     let Some(user) = state
@@ -99,6 +105,8 @@ pub(super) async fn login(
         .verify(&req.email, &req.password)
         .await?
     else {
+        // Only failures spend the budget, so a busy office behind one address can still log in.
+        let _ = state.login_limiter.check(ip, state.now_ms());
         tracing::info!(email = %for_log(&logout_lens_model::redact::mask_email(&req.email)), "login refused");
         return Err(ServerError::BadCredentials);
     };

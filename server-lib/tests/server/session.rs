@@ -203,3 +203,43 @@ async fn cookie_mode_keeps_tokens_out_of_the_body() {
             .all(|v| !v.to_str().unwrap().contains("Max-Age"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failed_logins_are_throttled_per_ip() {
+    let limits = logout_lens_server::LoginLimits {
+        failures_per_second: 0.01,
+        burst: 3,
+    };
+    let s = TestServer::start(|b| b.login_limits(Some(limits))).await;
+    // Successes are free.
+    for _ in 0..5 {
+        s.login(false).await;
+    }
+    let bad = json!({"email": EMAIL, "password": "guess"});
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(s.post_json("/v1/auth/login/", &bad).await.status);
+    }
+    assert_eq!(statuses, [401, 401, 401, 429]);
+    let good = s
+        .post_json(
+            "/v1/auth/login/",
+            &json!({"email": EMAIL, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        (good.status, good.code().as_deref()),
+        (429, Some("rate_limited"))
+    );
+    assert!(good.header("retry-after").is_some());
+    s.advance(std::time::Duration::from_secs(100));
+    assert_eq!(
+        s.post_json(
+            "/v1/auth/login/",
+            &json!({"email": EMAIL, "password": PASSWORD})
+        )
+        .await
+        .status,
+        200
+    );
+}
