@@ -145,17 +145,22 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Box<dyn WriteJob>>) {
 }
 
 fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn WriteJob>]) -> Result<(), String> {
-    let mut tx = conn
+    let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(|e| e.to_string())?;
+    // Cached statements: `Savepoint` would re-parse its SQL for every job.
+    let exec = |sql: &str| -> Result<(), String> {
+        tx.prepare_cached(sql)
+            .and_then(|mut st| st.execute([]))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
     for job in batch.iter_mut() {
-        let mut sp = tx.savepoint().map_err(|e| e.to_string())?;
-        if job.run(&sp) {
-            sp.commit().map_err(|e| e.to_string())?;
-        } else {
-            sp.rollback().map_err(|e| e.to_string())?;
-            sp.commit().map_err(|e| e.to_string())?;
+        exec("SAVEPOINT job")?;
+        if !job.run(&tx) {
+            exec("ROLLBACK TO job")?;
         }
+        exec("RELEASE job")?;
     }
     // A failed commit drops `tx`, which rolls everything back: no token is burned.
     tx.commit().map_err(|e| e.to_string())
