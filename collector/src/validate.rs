@@ -135,7 +135,7 @@ mod tests {
         let kinds = [
             json!({"kind": "storage_change", "area": "local", "key": "t", "op": "set", "actor": "page_script",
                    "token": {"fp": "0011223344556677", "len": 9}}),
-            json!({"kind": "cookie_change", "name": "sid", "removed": true, "cause": "expired", "path": "/x"}),
+            json!({"kind": "cookie_change", "name": "sid", "removed": true, "cause": "expired", "cookie_path": "/x"}),
             json!({"kind": "http_exchange", "method": "GET", "url": "https://a.test/api", "status": 401,
                    "role": "refresh", "set_cookie_deletions": ["sid"]}),
             json!({"kind": "navigation", "url": "https://a.test/login", "to_login": true}),
