@@ -112,6 +112,10 @@ pub enum ServerError {
     Store(String),
     #[error("storage is shutting down")]
     StoreClosed,
+    /// The database cannot be reached (connection refused or lost, server shutting down).
+    /// Answered with 503 `store_unavailable`; nothing was written, so a retry is safe.
+    #[error("storage unavailable: {0}")]
+    StoreUnavailable(String),
     #[error("token signing failed: {0}")]
     Signing(String),
     #[error("authenticator failed: {0}")]
@@ -154,7 +158,9 @@ impl ServerError {
             | ServerError::Store(_)
             | ServerError::Signing(_)
             | ServerError::Authenticator(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ServerError::StoreClosed => StatusCode::SERVICE_UNAVAILABLE,
+            ServerError::StoreClosed | ServerError::StoreUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ServerError::BadCredentials
             | ServerError::Refresh(_)
             | ServerError::Access(_)
@@ -210,6 +216,14 @@ impl IntoResponse for ServerError {
                 ("rate_limited", Some("rate_limited"), self.to_string())
             }
             ServerError::StoreClosed => ("unavailable", Some("unavailable"), self.to_string()),
+            ServerError::StoreUnavailable(_) => {
+                tracing::warn!(error = %crate::sanitize::for_log(&self.to_string()), "store unavailable");
+                (
+                    "unavailable",
+                    Some("store_unavailable"),
+                    "the session store is unavailable; retry shortly".to_owned(),
+                )
+            }
             ServerError::Config(_)
             | ServerError::Store(_)
             | ServerError::Signing(_)
@@ -247,6 +261,9 @@ impl IntoResponse for ServerError {
             ServerError::RateLimited { retry_after_s } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
             }
+            ServerError::StoreUnavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(1u64));
+            }
             _ => {}
         }
         response
@@ -270,6 +287,14 @@ mod tests {
         assert_eq!(ch.param("error"), Some("invalid_token"));
         assert_eq!(ch.param("code"), Some("expired"));
         assert!(ch.param("error_description").is_some());
+    }
+
+    #[test]
+    fn store_unavailable_is_a_503_with_its_own_code_and_no_detail() {
+        let r = ServerError::StoreUnavailable("db at 10.0.0.5:5432 refused".into()).into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()[AUTH_CODE_HEADER], "store_unavailable");
+        assert_eq!(r.headers()[header::RETRY_AFTER], "1");
     }
 
     #[test]

@@ -45,4 +45,4 @@ pub use keys::{KeySet, SigningKey};
 pub use maintenance::spawn_maintenance;
 pub use routes::{cors_layer, router};
 pub use state::{AuthState, Clock};
-pub use store::{SqliteStore, Store};
+pub use store::{PgStore, SqliteStore, Store, open_store};

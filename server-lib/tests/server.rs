@@ -1,4 +1,5 @@
-//! End-to-end tests over real HTTP on 127.0.0.1 against real SQLite files.
+//! End-to-end tests over real HTTP on 127.0.0.1 against real SQLite files and a real
+//! PostgreSQL server (Debian package `postgresql`, started per test binary).
 
 #[path = "server/harness.rs"]
 mod harness;
@@ -9,6 +10,10 @@ mod cors;
 mod jwks;
 #[path = "server/logout_event.rs"]
 mod logout_event;
+#[path = "server/pg_cluster.rs"]
+mod pg_cluster;
+#[path = "server/pg_shared.rs"]
+mod pg_shared;
 #[path = "server/rotation.rs"]
 mod rotation;
 #[path = "server/secrets.rs"]
@@ -17,3 +22,5 @@ mod secrets;
 mod session;
 #[path = "server/snapshots.rs"]
 mod snapshots;
+#[path = "server/store_contract.rs"]
+mod store_contract;

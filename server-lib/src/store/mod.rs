@@ -4,14 +4,38 @@
 //! token in plain text. Every method is one atomic unit, so a PostgreSQL store can implement
 //! `rotate` as one transaction with `UPDATE … WHERE generation = $n` as the compare-and-swap.
 
+mod postgres;
+mod rotation;
 mod sqlite;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
+pub use postgres::{PgOptions, PgStore};
 pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
 
 use crate::error::{RefreshFailure, ServerError};
+
+/// Open the store named by `database_url`: a `postgres://` or `postgresql://` URL selects the
+/// shared [`PgStore`] (several instances may use one database); anything else is a path to an
+/// embedded [`SqliteStore`] file (`sqlite://` prefix optional). Migrations run in both cases.
+pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>, ServerError> {
+    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        return Ok(Arc::new(PgStore::connect(database_url).await?));
+    }
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .unwrap_or(database_url);
+    if path.is_empty() {
+        return Err(ServerError::Config("database_url is empty".into()));
+    }
+    let path = path.to_owned();
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open(path))
+        .await
+        .map_err(|e| ServerError::Store(format!("opening the database failed: {e}")))??;
+    Ok(Arc::new(store))
+}
 
 /// Boxed so `dyn Store` works without an extra macro crate.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ServerError>> + Send + 'a>>;

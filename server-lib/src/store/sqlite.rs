@@ -8,9 +8,9 @@ use std::thread;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
+use super::rotation::{Step, TokenRow, decide, session_status, token_status};
 use super::{
-    LogoutEventRecord, NewSession, RotateOutcome, RotateRequest, SessionInfo, SessionView, Store,
-    StoreFuture,
+    LogoutEventRecord, NewSession, RotateOutcome, RotateRequest, SessionView, Store, StoreFuture,
 };
 use crate::error::{RefreshFailure, ServerError};
 
@@ -253,21 +253,6 @@ impl SqliteStore {
     }
 }
 
-struct TokenRow {
-    session_id: String,
-    token_generation: i64,
-    rotated_ms: Option<i64>,
-    sealed: Option<Vec<u8>>,
-    user_id: String,
-    generation: i64,
-    expires_ms: i64,
-    last_used_ms: i64,
-    revoked_ms: Option<i64>,
-    revoked_reason: Option<String>,
-    remember_me: bool,
-    last_failure: Option<String>,
-}
-
 fn token_row(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenRow>, ServerError> {
     let mut stmt = conn.prepare_cached(
         "SELECT t.session_id, t.generation, t.rotated_ms, t.successor_sealed, s.user_id,
@@ -307,82 +292,48 @@ fn rotate_in(conn: &Connection, req: &RotateRequest) -> Result<RotateOutcome, Se
         .execute(params![failure.code(), req.now_ms, row.session_id])?;
         Ok(RotateOutcome::Refused(failure))
     };
-    if row.revoked_ms.is_some() {
-        return refuse(RefreshFailure::Revoked);
-    }
-    if req.now_ms >= row.expires_ms {
-        return refuse(RefreshFailure::Expired);
-    }
-    if req
-        .idle_timeout_ms
-        .is_some_and(|idle| req.now_ms - row.last_used_ms > idle)
-    {
-        return refuse(RefreshFailure::IdleTimeout);
-    }
-    let info = |generation| SessionInfo {
-        session_id: row.session_id.clone(),
-        user_id: row.user_id.clone(),
-        generation,
-        expires_ms: row.expires_ms,
-        remember_me: row.remember_me,
-    };
-    if row.token_generation == row.generation {
-        // The compare-and-swap: only a writer that still sees `generation` advances it.
-        let swapped = conn
-            .prepare_cached(
-                "UPDATE sessions SET generation = generation + 1, last_used_ms = ?1
-                  WHERE id = ?2 AND generation = ?3 AND revoked_ms IS NULL",
+    match decide(&row, req) {
+        Step::Refuse(failure) => refuse(failure),
+        Step::Replay { session, sealed } => Ok(RotateOutcome::Replayed { session, sealed }),
+        Step::RevokeReused => {
+            conn.prepare_cached(
+                "UPDATE sessions SET revoked_ms = ?1, revoked_reason = 'reused'
+                  WHERE id = ?2 AND revoked_ms IS NULL",
             )?
-            .execute(params![req.now_ms, row.session_id, row.generation])?;
-        if swapped != 1 {
-            return Ok(RotateOutcome::Refused(RefreshFailure::Reused));
+            .execute(params![req.now_ms, row.session_id])?;
+            refuse(RefreshFailure::Reused)
         }
-        conn.prepare_cached(
-            "UPDATE refresh_tokens SET rotated_ms = ?1, successor_sealed = ?2 WHERE hash = ?3",
-        )?
-        .execute(params![
-            req.now_ms,
-            &req.successor_sealed[..],
-            &req.presented_hash[..]
-        ])?;
-        conn.prepare_cached(
-            "INSERT INTO refresh_tokens (hash, session_id, generation, issued_ms)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![
-            &req.successor_hash[..],
-            row.session_id,
-            row.generation + 1,
-            req.now_ms
-        ])?;
-        return Ok(RotateOutcome::Rotated(info(row.generation + 1)));
-    }
-    let in_grace = row.token_generation == row.generation - 1
-        && req.grace_ms > 0
-        && row
-            .rotated_ms
-            .is_some_and(|t| req.now_ms - t <= req.grace_ms);
-    if let (true, Some(sealed)) = (in_grace, row.sealed) {
-        return Ok(RotateOutcome::Replayed {
-            session: info(row.generation),
-            sealed,
-        });
-    }
-    conn.prepare_cached(
-        "UPDATE sessions SET revoked_ms = ?1, revoked_reason = 'reused'
-          WHERE id = ?2 AND revoked_ms IS NULL",
-    )?
-    .execute(params![req.now_ms, row.session_id])?;
-    refuse(RefreshFailure::Reused)
-}
-
-fn session_status(revoked_ms: Option<i64>, expires_ms: i64, now_ms: i64) -> &'static str {
-    if revoked_ms.is_some() {
-        "revoked"
-    } else if now_ms >= expires_ms {
-        "expired"
-    } else {
-        "active"
+        Step::Advance(info) => {
+            // The compare-and-swap: only a writer that still sees `generation` advances it.
+            let swapped = conn
+                .prepare_cached(
+                    "UPDATE sessions SET generation = generation + 1, last_used_ms = ?1
+                      WHERE id = ?2 AND generation = ?3 AND revoked_ms IS NULL",
+                )?
+                .execute(params![req.now_ms, row.session_id, row.generation])?;
+            if swapped != 1 {
+                return Ok(RotateOutcome::Refused(RefreshFailure::Reused));
+            }
+            conn.prepare_cached(
+                "UPDATE refresh_tokens SET rotated_ms = ?1, successor_sealed = ?2 WHERE hash = ?3",
+            )?
+            .execute(params![
+                req.now_ms,
+                &req.successor_sealed[..],
+                &req.presented_hash[..]
+            ])?;
+            conn.prepare_cached(
+                "INSERT INTO refresh_tokens (hash, session_id, generation, issued_ms)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                &req.successor_hash[..],
+                row.session_id,
+                info.generation,
+                req.now_ms
+            ])?;
+            Ok(RotateOutcome::Rotated(info))
+        }
     }
 }
 
@@ -462,10 +413,7 @@ impl Store for SqliteStore {
     fn token_view(&self, hash: [u8; 32], now_ms: i64) -> StoreFuture<'_, Option<SessionView>> {
         self.read(move |conn| {
             Ok(token_row(conn, &hash)?.map(|row| {
-                let mut status = session_status(row.revoked_ms, row.expires_ms, now_ms);
-                if status == "active" && row.token_generation < row.generation {
-                    status = "rotated";
-                }
+                let status = token_status(&row, now_ms);
                 SessionView {
                     session_id: row.session_id,
                     user_id: row.user_id,
@@ -569,102 +517,6 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
 
-    fn store() -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let s = SqliteStore::open(dir.path().join("t.db")).unwrap();
-        (dir, s)
-    }
-
-    fn h(n: u8) -> [u8; 32] {
-        [n; 32]
-    }
-
-    fn rot(presented: u8, successor: u8, now_ms: i64) -> RotateRequest {
-        RotateRequest {
-            presented_hash: h(presented),
-            successor_hash: h(successor),
-            successor_sealed: [successor ^ 0xff; 32],
-            now_ms,
-            grace_ms: 10_000,
-            idle_timeout_ms: Some(60_000),
-        }
-    }
-
-    async fn login(s: &SqliteStore, id: &str, token: u8) {
-        s.create_session(NewSession {
-            session_id: id.into(),
-            user_id: "u1".into(),
-            device_id: None,
-            remember_me: true,
-            now_ms: 1_000,
-            expires_ms: 1_000_000,
-            token_hash: h(token),
-        })
-        .await
-        .unwrap();
-    }
-
-    #[tokio::test]
-    async fn rotation_table() {
-        let (_d, s) = store();
-        login(&s, "f1", 1).await;
-        // (presented, successor, now, expected)
-        let cases: &[(u8, u8, i64, &str)] = &[
-            (1, 2, 2_000, "rotated"),
-            (1, 9, 3_000, "replayed"), // parent inside grace → same successor
-            (2, 3, 4_000, "rotated"),
-            (1, 9, 5_000, "reused"), // grandparent → family revoked
-            (3, 4, 6_000, "revoked"),
-            (77, 78, 6_000, "not_found"),
-        ];
-        for &(p, succ, now, want) in cases {
-            let got = match s.rotate(rot(p, succ, now)).await.unwrap() {
-                RotateOutcome::Rotated(_) => "rotated".to_owned(),
-                RotateOutcome::Replayed { sealed, .. } => {
-                    assert_eq!(sealed, vec![2 ^ 0xff; 32]);
-                    "replayed".to_owned()
-                }
-                RotateOutcome::Refused(f) => f.code().to_owned(),
-            };
-            assert_eq!(got, want, "presented {p} at {now}");
-        }
-        let view = s.session("f1".into(), 7_000).await.unwrap().unwrap();
-        assert_eq!(
-            (view.status.as_str(), view.revoked_reason.as_deref()),
-            ("revoked", Some("reused"))
-        );
-    }
-
-    #[tokio::test]
-    async fn expiry_idle_and_grace_end() {
-        let (_d, s) = store();
-        login(&s, "f1", 1).await;
-        let idle = s.rotate(rot(1, 2, 1_000 + 60_001)).await.unwrap();
-        assert_eq!(idle, RotateOutcome::Refused(RefreshFailure::IdleTimeout));
-        assert!(matches!(
-            s.rotate(rot(1, 2, 2_000)).await.unwrap(),
-            RotateOutcome::Rotated(_)
-        ));
-        let late = s.rotate(rot(1, 9, 2_000 + 10_001)).await.unwrap();
-        assert_eq!(late, RotateOutcome::Refused(RefreshFailure::Reused));
-        login(&s, "f2", 5).await;
-        let exp = s.rotate(rot(5, 6, 1_000_000)).await.unwrap();
-        assert_eq!(exp, RotateOutcome::Refused(RefreshFailure::Expired));
-    }
-
-    #[tokio::test]
-    async fn refusals_are_remembered_for_logout_reports() {
-        let (_d, s) = store();
-        login(&s, "f1", 1).await;
-        let idle = s.rotate(rot(1, 2, 1_000 + 60_001)).await.unwrap();
-        assert_eq!(idle, RotateOutcome::Refused(RefreshFailure::IdleTimeout));
-        let view = s.session("f1".into(), 70_000).await.unwrap().unwrap();
-        assert_eq!(
-            (view.status.as_str(), view.last_failure.as_deref()),
-            ("active", Some("idle_timeout"))
-        );
-    }
-
     #[tokio::test]
     async fn an_older_schema_is_migrated_in_place() {
         let dir = tempfile::tempdir().unwrap();
@@ -690,60 +542,6 @@ mod tests {
         assert!(
             SqliteStore::open(&path).is_err(),
             "a newer schema is refused, not clobbered"
-        );
-    }
-
-    #[tokio::test]
-    async fn failed_job_in_a_batch_leaves_the_others() {
-        let (_d, s) = store();
-        login(&s, "f1", 1).await;
-        // Same session id again: primary-key violation inside its own savepoint.
-        let dup = s.create_session(NewSession {
-            session_id: "f1".into(),
-            user_id: "u".into(),
-            device_id: None,
-            remember_me: false,
-            now_ms: 1,
-            expires_ms: 2,
-            token_hash: h(40),
-        });
-        let ok = s.rotate(rot(1, 2, 2_000));
-        let (dup, ok) = tokio::join!(dup, ok);
-        assert!(dup.is_err());
-        assert!(matches!(ok.unwrap(), RotateOutcome::Rotated(_)));
-        assert!(s.token_view(h(40), 3_000).await.unwrap().is_none());
-    }
-
-    #[tokio::test]
-    async fn maintenance_prunes_expired_sessions_and_old_events() {
-        let (_d, s) = store();
-        login(&s, "f1", 1).await;
-        assert_eq!(s.prune_sessions_expired_before(1_000_000).await.unwrap(), 0);
-        assert_eq!(s.prune_sessions_expired_before(1_000_001).await.unwrap(), 1);
-        assert!(
-            s.token_view(h(1), 0).await.unwrap().is_none(),
-            "tokens go with their session"
-        );
-        let ev = LogoutEventRecord {
-            received_ms: 5,
-            format: "app".into(),
-            report_type: "X".into(),
-            payload: "{}".into(),
-            ..Default::default()
-        };
-        s.record_logout_event(ev).await.unwrap();
-        assert_eq!(s.prune_logout_events(5).await.unwrap(), 0);
-        assert_eq!(s.prune_logout_events(6).await.unwrap(), 1);
-    }
-
-    #[tokio::test]
-    async fn forgetting_sessions_drops_their_tokens() {
-        let (_d, s) = store();
-        login(&s, "f1", 1).await;
-        assert_eq!(s.forget_sessions_created_before(2_000).await.unwrap(), 1);
-        assert_eq!(
-            s.rotate(rot(1, 2, 3_000)).await.unwrap(),
-            RotateOutcome::Refused(RefreshFailure::NotFound)
         );
     }
 }

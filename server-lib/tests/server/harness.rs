@@ -11,8 +11,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use logout_lens_server::{
-    AuthFuture, AuthState, AuthUser, Authenticator, Config, ConfigBuilder, SqliteStore, User,
-    router,
+    AuthFuture, AuthState, AuthUser, Authenticator, Config, ConfigBuilder, SqliteStore, Store,
+    User, router,
 };
 use serde_json::{Value, json};
 
@@ -108,19 +108,27 @@ impl TestServer {
     }
 
     pub(crate) async fn start_in(dir: tempfile::TempDir, config: Config) -> TestServer {
-        logs();
         let store = SqliteStore::open(dir.path().join("auth.db")).expect("store");
+        Self::serve(dir, Arc::new(store), config).await
+    }
+
+    /// A server over any store (e.g. several servers sharing one PostgreSQL database).
+    pub(crate) async fn start_on(store: Arc<dyn Store>, config: Config) -> TestServer {
+        Self::serve(tempfile::tempdir().expect("tempdir"), store, config).await
+    }
+
+    async fn serve(dir: tempfile::TempDir, store: Arc<dyn Store>, config: Config) -> TestServer {
+        logs();
         let offset_ms = Arc::new(AtomicI64::new(0));
         let off = Arc::clone(&offset_ms);
-        let state = AuthState::new(config, Arc::new(store), Arc::new(OneUser)).with_clock(
-            Arc::new(move || {
+        let state =
+            AuthState::new(config, store, Arc::new(OneUser)).with_clock(Arc::new(move || {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .unwrap()
                     .as_millis() as i64;
                 now + off.load(Ordering::SeqCst)
-            }),
-        );
+            }));
         let api = Router::new()
             .route("/api/me", get(me))
             .with_state(state.clone());
