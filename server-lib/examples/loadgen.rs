@@ -6,9 +6,15 @@
 //! 1. the raw SQLite rotation transaction (UPDATE … RETURNING + INSERT, WAL, one connection):
 //!    the physical limit for durable rotation;
 //! 2. `POST /v1/auth/refresh/` over HTTP/1.1 keep-alive, every worker walking its own chain;
-//! 3. `POST /v1/auth/logout-event/` with the seed payload (rate limit off).
+//! 3. `POST /v1/auth/logout-event/` with the seed payload (rate limit off);
+//! 4. with `--postgres`: `POST /v1/auth/refresh/` against one instance backed by a real
+//!    PostgreSQL (started from the system's `postgresql` package in a temporary folder), then
+//!    against two instances sharing that database, every connection alternating between them.
 //!
 //! The medians over rounds are printed last.
+
+#[path = "../tests/server/pg_cluster.rs"]
+mod pg_cluster;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -48,9 +54,19 @@ struct Args {
     /// Access-token algorithm: eddsa (the default of the library) or hs256.
     #[arg(long, default_value = "eddsa")]
     alg: String,
-    /// Server runtime worker threads.
+    /// Server runtime worker threads (per instance).
     #[arg(long, default_value_t = 2)]
     server_threads: usize,
+    /// Also measure refresh against PostgreSQL: one instance, then two sharing the database.
+    #[arg(long)]
+    postgres: bool,
+    /// PostgreSQL `synchronous_commit` for the benchmark server: `off` matches SQLite's WAL +
+    /// NORMAL (no flush per commit), `on` matches `--sync full`.
+    #[arg(long, default_value = "off")]
+    pg_sync: String,
+    /// Pooled connections per PostgreSQL-backed instance.
+    #[arg(long, default_value_t = 16)]
+    pg_pool: usize,
 }
 
 struct Anyone;
@@ -76,6 +92,76 @@ struct Phase {
     errors: usize,
 }
 
+fn server_runtime(threads: usize) -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name("bench-server")
+        .enable_all()
+        .build()?)
+}
+
+/// One server instance on its own runtime (as if it were its own process).
+fn serve(
+    rt: &tokio::runtime::Runtime,
+    config: Config,
+    store: Arc<dyn logout_lens_server::Store>,
+) -> anyhow::Result<SocketAddr> {
+    let app = router(AuthState::new(config, store, Arc::new(Anyone)));
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    rt.spawn(async move {
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    Ok(addr)
+}
+
+/// A PostgreSQL server and two instances on it; the one-instance phase uses the first.
+struct PgBench {
+    _instances: Vec<tokio::runtime::Runtime>,
+    addrs: Vec<SocketAddr>,
+    _cluster: pg_cluster::PgCluster,
+}
+
+fn start_pg(args: &Args, config: &Config) -> anyhow::Result<PgBench> {
+    use logout_lens_server::store::PgOptions;
+    anyhow::ensure!(
+        matches!(args.pg_sync.as_str(), "on" | "off"),
+        "--pg-sync must be on or off"
+    );
+    let cluster = pg_cluster::PgCluster::start(&[
+        ("max_connections", "200"),
+        ("synchronous_commit", args.pg_sync.as_str()),
+        ("shared_buffers", "128MB"),
+    ]);
+    let setup = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let url = setup.block_on(cluster.fresh_database());
+    let mut instances = Vec::new();
+    let mut addrs = Vec::new();
+    for _ in 0..2 {
+        let options = PgOptions {
+            max_connections: args.pg_pool,
+            ..PgOptions::default()
+        };
+        // The pool's connection tasks live on the instance's own runtime.
+        let rt = server_runtime(args.server_threads)?;
+        let store = rt.block_on(logout_lens_server::PgStore::connect_with(&url, options))?;
+        let addr = serve(&rt, config.clone(), Arc::new(store))?;
+        instances.push(rt);
+        addrs.push(addr);
+    }
+    Ok(PgBench {
+        _instances: instances,
+        addrs,
+        _cluster: cluster,
+    })
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let sync = match args.sync.as_str() {
@@ -84,11 +170,7 @@ fn main() -> anyhow::Result<()> {
         other => anyhow::bail!("--sync must be normal or full, not {other}"),
     };
     let dir = tempfile::tempdir()?;
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.server_threads)
-        .thread_name("bench-server")
-        .enable_all()
-        .build()?;
+    let server_rt = server_runtime(args.server_threads)?;
     let store = SqliteStore::open_with(
         dir.path().join("bench.db"),
         SqliteOptions { synchronous: sync },
@@ -111,17 +193,12 @@ fn main() -> anyhow::Result<()> {
         })
         .check_session(false)
         .build()?;
-    let state = AuthState::new(config, Arc::new(store), Arc::new(Anyone));
-    let app = router(state);
-    let listener = server_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let addr = listener.local_addr()?;
-    server_rt.spawn(async move {
-        let _ = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
+    let addr = serve(&server_rt, config.clone(), Arc::new(store))?;
+    let pg = if args.postgres {
+        Some(start_pg(&args, &config)?)
+    } else {
+        None
+    };
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("bench-client")
@@ -133,13 +210,14 @@ fn main() -> anyhow::Result<()> {
     let mut stores = Vec::new();
     let mut refresh = Vec::new();
     let mut events = Vec::new();
+    let (mut pg_one, mut pg_two) = (Vec::new(), Vec::new());
     println!(
         "loopback {addr}, {} connections, {}s per phase, sync={}, alg={}",
         args.concurrency, args.seconds, args.sync, args.alg
     );
     for round in 1..=args.rounds {
         let f = client_rt.block_on(http_phase(
-            addr,
+            &[addr],
             args.concurrency,
             limit,
             args.max_requests,
@@ -163,7 +241,7 @@ fn main() -> anyhow::Result<()> {
             args.max_requests,
         ))?;
         let e = client_rt.block_on(http_phase(
-            addr,
+            &[addr],
             args.concurrency,
             limit,
             args.max_requests,
@@ -182,6 +260,35 @@ fn main() -> anyhow::Result<()> {
             e.p99_us / 1000.0,
             e.errors
         );
+        if let Some(pg) = &pg {
+            let one = client_rt.block_on(http_phase(
+                &pg.addrs[..1],
+                args.concurrency,
+                limit,
+                args.max_requests,
+                Kind::Refresh,
+            ))?;
+            let two = client_rt.block_on(http_phase(
+                &pg.addrs,
+                args.concurrency,
+                limit,
+                args.max_requests,
+                Kind::Refresh,
+            ))?;
+            println!(
+                "round {round}: PostgreSQL refresh, 1 instance {:>8.0} req/s p50 {:>6.2} ms p99 {:>6.2} ms ({} errors) | 2 instances {:>8.0} req/s p50 {:>6.2} ms p99 {:>6.2} ms ({} errors)",
+                one.rate,
+                one.p50_us / 1000.0,
+                one.p99_us / 1000.0,
+                one.errors,
+                two.rate,
+                two.p50_us / 1000.0,
+                two.p99_us / 1000.0,
+                two.errors
+            );
+            pg_one.push(one);
+            pg_two.push(two);
+        }
         raw.push(r);
         stores.push(st);
         refresh.push(f);
@@ -221,7 +328,24 @@ fn main() -> anyhow::Result<()> {
         med(&events, |p| p.p50_us) / 1000.0,
         med(&events, |p| p.p99_us) / 1000.0
     );
+    for (name, v) in [
+        ("PostgreSQL, 1 instance ", &pg_one),
+        ("PostgreSQL, 2 instances", &pg_two),
+    ] {
+        if v.is_empty() {
+            continue;
+        }
+        println!(
+            "  refresh {name}: {:.0} req/s ({:.0}% of SQLite refresh), p50 {:.2} ms, p99 {:.2} ms, {} errors",
+            med(v, |p| p.rate),
+            100.0 * med(v, |p| p.rate) / refresh_rate,
+            med(v, |p| p.p50_us) / 1000.0,
+            med(v, |p| p.p99_us) / 1000.0,
+            v.iter().map(|p| p.errors).sum::<usize>()
+        );
+    }
     drop(server_rt);
+    drop(pg);
     Ok(())
 }
 
@@ -387,8 +511,9 @@ async fn post(
     Ok((status, res.into_body().collect().await?.to_bytes()))
 }
 
+/// Every worker keeps one connection per address and sends its requests to them in turn.
 async fn http_phase(
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     workers: usize,
     limit: Duration,
     max: usize,
@@ -399,15 +524,20 @@ async fn http_phase(
     let start = Instant::now();
     for w in 0..workers {
         let budget = Arc::clone(&budget);
+        let addrs = addrs.to_vec();
         tasks.push(tokio::spawn(async move {
-            let mut sender = connect(addr).await?;
+            let mut senders = Vec::new();
+            for a in addrs {
+                senders.push(connect(a).await?);
+            }
+            let mut turn = w;
             let mut token = String::new();
             if kind == Kind::Refresh {
                 let login = format!(
                     r#"{{"email":"bench{w}@example.com","password":"x","remember_me":true}}"#
                 );
                 let (status, body) =
-                    post(&mut sender, "/v1/auth/login/", Bytes::from(login)).await?;
+                    post(&mut senders[0], "/v1/auth/login/", Bytes::from(login)).await?;
                 anyhow::ensure!(status == 200, "login failed: {status}");
                 let v: Value = serde_json::from_slice(&body)?;
                 token = v["refresh"]
@@ -428,15 +558,18 @@ async fn http_phase(
                 {
                     break;
                 }
+                turn += 1;
+                let n = senders.len();
+                let sender = &mut senders[turn % n];
                 let t = Instant::now();
                 let (status, body) = match kind {
                     Kind::Refresh => {
                         let b = format!(r#"{{"refresh":"{token}"}}"#);
-                        post(&mut sender, "/v1/auth/refresh/", Bytes::from(b)).await?
+                        post(sender, "/v1/auth/refresh/", Bytes::from(b)).await?
                     }
                     Kind::LogoutEvent => {
                         post(
-                            &mut sender,
+                            sender,
                             "/v1/auth/logout-event/",
                             Bytes::from_static(SEED.as_bytes()),
                         )

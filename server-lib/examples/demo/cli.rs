@@ -1,6 +1,5 @@
 //! The demo's switches.
 
-use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -67,9 +66,10 @@ pub(crate) struct Cli {
     /// The one account, EMAIL:PASSWORD.
     #[arg(long, default_value = "demo@example.com:demo-password")]
     pub(crate) user: String,
-    /// SQLite file (default: a temporary file removed at exit).
-    #[arg(long)]
-    pub(crate) db: Option<PathBuf>,
+    /// Where sessions live: an SQLite file, or a `postgres://user@host:port/db` URL shared by
+    /// several instances (default: a temporary SQLite file removed at exit).
+    #[arg(long, alias = "database-url")]
+    pub(crate) db: Option<String>,
     /// Access-token lifetime.
     #[arg(long, default_value = "1h")]
     pub(crate) access_ttl: Span,

@@ -20,7 +20,7 @@ use axum::routing::get;
 use clap::Parser as _;
 use logout_lens_server::{
     AuthFuture, AuthState, AuthUser, Authenticator, Config, CookieConfig, CorsConfig,
-    LogoutEventLimits, SqliteStore, User, auth::constant_time_eq, router,
+    LogoutEventLimits, User, auth::constant_time_eq, open_store, router,
 };
 use serde_json::json;
 
@@ -55,9 +55,19 @@ async fn main() -> anyhow::Result<()> {
         .context("--user must be EMAIL:PASSWORD")?;
 
     let tmp = tempfile::tempdir().context("creating a temporary directory")?;
-    let db = cli.db.clone().unwrap_or_else(|| tmp.path().join("demo.db"));
-    let store =
-        Arc::new(SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?);
+    let database_url = cli
+        .db
+        .clone()
+        .unwrap_or_else(|| tmp.path().join("demo.db").display().to_string());
+    let is_postgres = database_url.starts_with("postgres");
+    // A PostgreSQL URL may carry a password: name only the kind of store in the error.
+    let store = open_store(&database_url).await.with_context(|| {
+        if is_postgres {
+            "opening the PostgreSQL database".to_owned()
+        } else {
+            format!("opening {database_url}")
+        }
+    })?;
 
     let mut builder = Config::builder()
         .access_ttl(cli.access_ttl.0)
