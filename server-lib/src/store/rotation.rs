@@ -98,3 +98,72 @@ pub(crate) fn token_status(row: &TokenRow, now_ms: i64) -> &'static str {
         status
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(token_generation: i64, generation: i64, rotated_ms: Option<i64>) -> TokenRow {
+        TokenRow {
+            session_id: "s".into(),
+            token_generation,
+            rotated_ms,
+            sealed: rotated_ms.map(|_| vec![7; 32]),
+            user_id: "u".into(),
+            generation,
+            expires_ms: 100_000,
+            last_used_ms: 1_000,
+            revoked_ms: None,
+            revoked_reason: None,
+            remember_me: false,
+            last_failure: None,
+        }
+    }
+
+    fn req(now_ms: i64, grace_ms: i64) -> RotateRequest {
+        RotateRequest {
+            presented_hash: [1; 32],
+            successor_hash: [2; 32],
+            successor_sealed: [3; 32],
+            now_ms,
+            grace_ms,
+            idle_timeout_ms: Some(50_000),
+        }
+    }
+
+    fn name(step: Step) -> &'static str {
+        match step {
+            Step::Refuse(f) => f.code(),
+            Step::RevokeReused => "revoke_reused",
+            Step::Advance(_) => "advance",
+            Step::Replay { .. } => "replay",
+        }
+    }
+
+    #[test]
+    fn decisions() {
+        let mut revoked = row(0, 0, None);
+        revoked.revoked_ms = Some(1);
+        // (row, now, grace, expected)
+        let cases = [
+            (row(0, 0, None), 2_000, 10_000, "advance"),
+            (row(0, 1, Some(2_000)), 12_000, 10_000, "replay"),
+            (row(0, 1, Some(2_000)), 12_001, 10_000, "revoke_reused"),
+            (row(0, 1, Some(2_000)), 2_000, 0, "revoke_reused"),
+            (row(0, 2, Some(2_000)), 2_000, 10_000, "revoke_reused"),
+            (row(0, 0, None), 100_000, 10_000, "expired"),
+            (row(0, 0, None), 51_001, 10_000, "idle_timeout"),
+            (revoked, 2_000, 10_000, "revoked"),
+        ];
+        for (i, (r, now, grace, want)) in cases.into_iter().enumerate() {
+            assert_eq!(name(decide(&r, &req(now, grace))), want, "case {i}");
+        }
+    }
+
+    #[test]
+    fn token_status_marks_older_generations_rotated() {
+        assert_eq!(token_status(&row(0, 1, Some(1)), 2_000), "rotated");
+        assert_eq!(token_status(&row(1, 1, None), 2_000), "active");
+        assert_eq!(token_status(&row(0, 1, Some(1)), 100_000), "expired");
+    }
+}

@@ -123,6 +123,8 @@ impl PgCluster {
                 "-E",
                 "UTF8",
                 "--locale=C",
+                // 1 MiB WAL segments: a smaller folder to start, copy and scan.
+                "--wal-segsize=1",
             ])
             .output()
             .expect("run initdb");
@@ -152,6 +154,11 @@ impl PgCluster {
         } else {
             Command::new(program)
         }
+    }
+
+    /// The cluster's data folder (PGDATA).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.join("data")
     }
 
     pub fn port(&self) -> u16 {
