@@ -1,0 +1,222 @@
+//! Writing, removing and checking host manifests on disk.
+//!
+//! The `native_messaging` crate's own installer reads `$HOME` and cannot
+//! target a `--user-data-dir`, so the files are written here from the same
+//! location table. Windows registry entries go through that crate's `winreg`
+//! helpers.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::browsers::{BaseDirs, Browser, Os, RegistryKey, Scope, location};
+use crate::error::io_err;
+use crate::host::{HOST_NAME, host_manifest};
+use crate::key::{FIREFOX_ADDON_ID, chromium_origin};
+use crate::{Family, ManifestError};
+
+/// Where one browser's host manifest goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub browser: Browser,
+    pub scope: Scope,
+    /// The file to write.
+    pub file: PathBuf,
+    /// Other files the browser may read (removed on uninstall, checked by doctor).
+    pub alternates: Vec<PathBuf>,
+    /// Windows registry keys that must point at `file`.
+    pub registry: Vec<RegistryKey>,
+}
+
+/// Resolves the manifest location for one browser.
+///
+/// With `user_data_dir` (a Chromium `--user-data-dir`, as headless and test
+/// profiles use) the manifest goes to `<dir>/NativeMessagingHosts/`, the only
+/// place such a profile reads besides the system directory.
+pub fn target(
+    browser: Browser,
+    os: Os,
+    scope: Scope,
+    dirs: &BaseDirs,
+    user_data_dir: Option<&Path>,
+) -> Result<Target, ManifestError> {
+    let file_name = format!("{HOST_NAME}.json");
+    if let Some(udd) = user_data_dir {
+        if browser.family() != Family::Chromium {
+            return Err(ManifestError::UserDataDirNotSupported(browser.as_str()));
+        }
+        return Ok(Target {
+            browser,
+            scope,
+            file: udd.join("NativeMessagingHosts").join(&file_name),
+            alternates: Vec::new(),
+            registry: Vec::new(),
+        });
+    }
+    let row = location(browser, os, scope, HOST_NAME)?.ok_or(ManifestError::Unsupported {
+        browser: browser.as_str(),
+        os: os.as_str(),
+        scope: scope.as_str(),
+    })?;
+    let alternates = row
+        .alternate_dirs
+        .iter()
+        .map(|d| dirs.resolve(d).map(|p| p.join(&file_name)))
+        .collect::<Result<_, _>>()?;
+    Ok(Target {
+        browser,
+        scope,
+        file: dirs.resolve(&row.dir)?.join(&file_name),
+        alternates,
+        registry: row.registry,
+    })
+}
+
+/// Writes the host manifest for `target`, pointing at `exe`. The file is
+/// written to a temporary name and renamed, so a browser never reads half of it.
+pub fn install(target: &Target, exe: &Path) -> Result<(), ManifestError> {
+    let manifest = host_manifest(target.browser.family(), exe)?;
+    let dir = target.file.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(io_err("create", dir))?;
+    let mut bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    bytes.push(b'\n');
+    let tmp = target.file.with_extension("json.tmp");
+    fs::write(&tmp, &bytes).map_err(io_err("write", &tmp))?;
+    fs::rename(&tmp, &target.file).map_err(io_err("rename", &target.file))?;
+    write_registry(target)?;
+    Ok(())
+}
+
+/// Removes the manifest (and alternates and registry keys). Returns the files
+/// that existed and were removed.
+pub fn uninstall(target: &Target) -> Result<Vec<PathBuf>, ManifestError> {
+    let mut removed = Vec::new();
+    for file in std::iter::once(&target.file).chain(&target.alternates) {
+        match fs::remove_file(file) {
+            Ok(()) => removed.push(file.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err("remove", file)(e)),
+        }
+    }
+    remove_registry(target);
+    Ok(removed)
+}
+
+/// What `doctor` reports for one browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Inspection {
+    pub browser: Browser,
+    pub scope: Scope,
+    pub file: PathBuf,
+    /// A manifest file exists (primary or alternate location).
+    pub registered: bool,
+    /// The manifest names our host.
+    pub name_ok: bool,
+    /// The manifest's `path` is `exe`.
+    pub points_at_exe: bool,
+    /// The manifest's `path`, if readable.
+    pub path: Option<String>,
+    /// The Logout Lens extension is on the manifest's allow-list.
+    pub extension_allowed: bool,
+    /// Why the manifest could not be read, when it exists but is unreadable.
+    pub problem: Option<String>,
+}
+
+impl Inspection {
+    /// Everything a browser needs to start this host.
+    pub fn ok(&self) -> bool {
+        self.registered && self.name_ok && self.points_at_exe && self.extension_allowed
+    }
+}
+
+/// Reads back what is installed for `target` and compares it with `exe`.
+pub fn inspect(target: &Target, exe: &Path) -> Inspection {
+    let mut out = Inspection {
+        browser: target.browser,
+        scope: target.scope,
+        file: target.file.clone(),
+        registered: false,
+        name_ok: false,
+        points_at_exe: false,
+        path: None,
+        extension_allowed: false,
+        problem: None,
+    };
+    let Some(file) = std::iter::once(&target.file)
+        .chain(&target.alternates)
+        .find(|f| f.exists())
+    else {
+        return out;
+    };
+    out.registered = true;
+    out.file = file.clone();
+    let manifest: Value = match fs::read(file)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+    {
+        Ok(v) => v,
+        Err(e) => {
+            out.problem = Some(e);
+            return out;
+        }
+    };
+    out.name_ok = manifest["name"] == HOST_NAME;
+    out.path = manifest["path"].as_str().map(str::to_owned);
+    out.points_at_exe = out
+        .path
+        .as_deref()
+        .is_some_and(|p| same_file(Path::new(p), exe));
+    let (list, want) = match target.browser.family() {
+        Family::Chromium => ("allowed_origins", chromium_origin()),
+        Family::Firefox => ("allowed_extensions", FIREFOX_ADDON_ID.to_owned()),
+    };
+    out.extension_allowed = manifest[list]
+        .as_array()
+        .is_some_and(|l| l.iter().any(|v| v.as_str() == Some(want.as_str())));
+    out
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
+#[cfg(windows)]
+fn write_registry(target: &Target) -> Result<(), ManifestError> {
+    use native_messaging::install::{paths::Scope as NmScope, winreg};
+    let scope = match target.scope {
+        Scope::User => NmScope::User,
+        Scope::System => NmScope::System,
+    };
+    for key in &target.registry {
+        winreg::write_manifest_path_to_reg(scope, &key.path, &target.file).map_err(|source| {
+            ManifestError::Registry {
+                key: key.path.clone(),
+                source,
+            }
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(not(windows))]
+fn write_registry(_target: &Target) -> Result<(), ManifestError> {
+    Ok(())
+}
+
+#[cfg(windows)]
+fn remove_registry(target: &Target) {
+    use native_messaging::install::{paths::Scope as NmScope, winreg};
+    let scope = match target.scope {
+        Scope::User => NmScope::User,
+        Scope::System => NmScope::System,
+    };
+    for key in &target.registry {
+        // A key that is already gone is what uninstall wants.
+        let _ = winreg::remove_manifest_reg(scope, &key.path);
+    }
+}
+
+#[cfg(not(windows))]
+fn remove_registry(_target: &Target) {}

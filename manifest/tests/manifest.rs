@@ -1,0 +1,7 @@
+//! Integration tests for `logout-lens-manifest`.
+
+mod manifest {
+    mod install;
+    mod props;
+    mod snapshots;
+}
