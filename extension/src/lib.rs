@@ -20,7 +20,7 @@ pub mod url;
 #[cfg(target_arch = "wasm32")]
 mod bindings;
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use crate::core::Core;
 pub use error::ExtError;

@@ -1,0 +1,87 @@
+// Logout Lens service worker (Chromium) / background module (Firefox).
+//
+// Thin glue: every listener is registered synchronously at the top level (a
+// worker woken by an event must find its listener at once), events are queued
+// until the wasm core is ready, then forwarded as they are. All rules live in
+// Rust. Never `await` at the top level: it kills the service worker.
+import init, { start, handle, status } from './wasm/logout_lens_extension.js';
+
+const MAX_EARLY = 10000;
+const early = [];
+let ready = false;
+
+const ready_p = init()
+  .then(() => start())
+  .then(() => {
+    ready = true;
+    for (const [name, details] of early.splice(0)) call(name, details);
+  })
+  .catch((e) => console.error('logout-lens: failed to start', e));
+
+function call(name, details) {
+  try {
+    handle(name, details);
+  } catch (e) {
+    console.warn('logout-lens:', name, e);
+  }
+}
+
+function forward(name, details) {
+  if (ready) call(name, details);
+  else if (early.length < MAX_EARLY) early.push([name, details]);
+}
+
+// --- webRequest: observe only. Chrome hides Cookie/Set-Cookie without
+// `extraHeaders`; Firefox has no such option (and shows them anyway).
+const wr = chrome.webRequest;
+const EXTRA =
+  wr.OnHeadersReceivedOptions && Object.values(wr.OnHeadersReceivedOptions).includes('extraHeaders')
+    ? ['extraHeaders']
+    : [];
+const FILTER = { urls: ['http://*/*', 'https://*/*'] };
+const MAX_BODY = 16384;
+
+function withBody(d) {
+  const b = d.requestBody;
+  if (!b) return d;
+  let bodyText;
+  if (b.formData) {
+    bodyText = Object.entries(b.formData)
+      .map(([k, v]) => `${k}=${(v && v[0]) || ''}`)
+      .join('&');
+  } else if (b.raw && b.raw[0] && b.raw[0].bytes) {
+    bodyText = new TextDecoder().decode(new Uint8Array(b.raw[0].bytes).subarray(0, MAX_BODY));
+  }
+  return { ...d, requestBody: undefined, bodyText };
+}
+
+wr.onBeforeRequest.addListener((d) => forward('before_request', withBody(d)), FILTER, ['requestBody']);
+wr.onSendHeaders.addListener((d) => forward('send_headers', d), FILTER, ['requestHeaders', ...EXTRA]);
+wr.onHeadersReceived.addListener((d) => forward('headers_received', d), FILTER, ['responseHeaders', ...EXTRA]);
+wr.onBeforeRedirect.addListener((d) => forward('before_redirect', d), FILTER, ['responseHeaders', ...EXTRA]);
+wr.onCompleted.addListener((d) => forward('completed', d), FILTER, ['responseHeaders', ...EXTRA]);
+wr.onErrorOccurred.addListener((d) => forward('error', d), FILTER);
+
+// --- cookies, idle, tabs, alarms.
+chrome.cookies.onChanged.addListener((info) => forward('cookie_changed', info));
+chrome.idle.setDetectionInterval(15);
+chrome.idle.onStateChanged.addListener((state) => forward('idle', { state }));
+chrome.tabs.onUpdated.addListener((tabId, change) => {
+  if (change.url !== undefined || change.discarded !== undefined || change.frozen !== undefined) {
+    forward('tab_updated', { tabId, url: change.url, discarded: change.discarded, frozen: change.frozen });
+  }
+});
+chrome.tabs.onRemoved.addListener((tabId) => forward('tab_removed', { tabId }));
+chrome.alarms.create('logout-lens-tick', { periodInMinutes: 0.5 });
+chrome.alarms.onAlarm.addListener(() => forward('tick', { mono_ms: performance.now() }));
+
+// --- content scripts and the popup.
+chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (msg && msg.t === 'status' && !sender.tab) {
+    ready_p.then(() => sendResponse(status()));
+    return true;
+  }
+  if (sender.id !== chrome.runtime.id) return false;
+  forward('page', { msg, tab: sender.tab ? sender.tab.id : undefined, frame: sender.frameId, url: sender.url });
+  return false;
+});
