@@ -1,0 +1,309 @@
+//! The SQLite event store.
+//!
+//! WAL mode so CLI readers never block the host; one transaction per batch so
+//! an ack means every event of the batch is committed; `(trace, id)` unique so
+//! a replayed event is counted as a duplicate instead of stored twice.
+
+mod migrations;
+mod read;
+mod retention;
+
+use std::path::{Path, PathBuf};
+
+use logout_lens_model::Event;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+pub use migrations::SCHEMA_VERSION;
+pub use read::{
+    DIAGNOSIS_AFTER_MS, DIAGNOSIS_BEFORE_MS, Filter, ImportRow, LogoutRow, Stats, StoredEvent,
+};
+pub use retention::PruneOutcome;
+
+use crate::error::{CollectorError, Result};
+
+/// Identifies a trace: [`LOCAL`] for the local browser, or an import.
+pub type TraceId = i64;
+/// The local browser's trace.
+pub const LOCAL: TraceId = 0;
+
+/// How hard a commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous=NORMAL`: a committed batch survives a crash of the host
+    /// or the browser; the last commits may be lost on power failure.
+    #[default]
+    Normal,
+    /// `synchronous=FULL`: every commit is fsynced.
+    Full,
+}
+
+/// An event ready to insert: checked, with its stored form.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: String,
+    pub ts_ms: i64,
+    pub origin: Option<String>,
+    pub kind: String,
+    pub is_logout: bool,
+    /// The canonical wire JSON.
+    pub body: String,
+}
+
+impl NewEvent {
+    /// The stored form of a parsed event, re-serialized canonically.
+    pub fn from_event(event: &Event) -> Result<NewEvent> {
+        Ok(NewEvent::with_body(event, serde_json::to_string(event)?))
+    }
+
+    /// The stored form of a parsed event whose wire JSON is `body`.
+    pub fn with_body(event: &Event, body: String) -> NewEvent {
+        NewEvent {
+            id: event.id.0.clone(),
+            ts_ms: event.ts_ms,
+            origin: event.origin.clone(),
+            kind: event.kind.name().to_owned(),
+            is_logout: event.is_logout(),
+            body,
+        }
+    }
+}
+
+/// What one batch insert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InsertOutcome {
+    pub stored: usize,
+    pub duplicates: usize,
+}
+
+/// An open event database.
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path, durability: Durability) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(CollectorError::io("create", dir))?;
+        }
+        let conn = Connection::open(path)?;
+        Self::setup(conn, Some(path.to_path_buf()), durability)
+    }
+
+    /// Opens an existing database without creating it (for read-only commands).
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(CollectorError::Io {
+                op: "open",
+                path: path.to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no database yet"),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Self::setup(conn, Some(path.to_path_buf()), Durability::Normal)
+    }
+
+    /// A private in-memory database (tests).
+    pub fn in_memory() -> Result<Store> {
+        Self::setup(Connection::open_in_memory()?, None, Durability::Normal)
+    }
+
+    fn setup(mut conn: Connection, path: Option<PathBuf>, durability: Durability) -> Result<Store> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        if path.is_some() {
+            let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                tracing::warn!(mode, "could not enable WAL");
+            }
+        }
+        let sync = match durability {
+            Durability::Normal => "NORMAL",
+            Durability::Full => "FULL",
+        };
+        conn.pragma_update(None, "synchronous", sync)?;
+        migrations::migrate(&mut conn)?;
+        Ok(Store { conn, path })
+    }
+
+    /// The database file, if on disk.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The underlying connection (benchmarks and tests).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Inserts a batch in one transaction: all of it is committed, or none.
+    pub fn insert_batch(
+        &mut self,
+        trace: TraceId,
+        events: &[NewEvent],
+        received_ms: i64,
+    ) -> Result<InsertOutcome> {
+        let tx = self.conn.transaction()?;
+        let mut out = InsertOutcome::default();
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO events (trace, id, ts_ms, origin, kind, is_logout, received_ms, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (trace, id) DO NOTHING",
+            )?;
+            for e in events {
+                let n = stmt.execute(params![
+                    trace,
+                    e.id,
+                    e.ts_ms,
+                    e.origin,
+                    e.kind,
+                    e.is_logout,
+                    received_ms,
+                    e.body
+                ])?;
+                if n == 1 {
+                    out.stored += 1;
+                } else {
+                    out.duplicates += 1;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Registers an imported trace and returns its id.
+    pub fn create_trace(&mut self, name: &str, imported_ms: i64) -> Result<TraceId> {
+        self.conn.execute(
+            "INSERT INTO traces (name, imported_ms) VALUES (?1, ?2)",
+            params![name, imported_ms],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The per-install secret for export-time redaction, created on first use.
+    pub fn install_secret(&mut self) -> Result<Vec<u8>> {
+        let existing: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'redaction_secret'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(secret) = existing {
+            return Ok(secret);
+        }
+        let mut secret = vec![0u8; 32];
+        getrandom::fill(&mut secret).map_err(|e| CollectorError::Random(e.to_string()))?;
+        self.conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('redaction_secret', ?1)",
+            params![secret],
+        )?;
+        // Another process may have won the race; read back what is stored.
+        Ok(self.conn.query_row(
+            "SELECT value FROM meta WHERE key = 'redaction_secret'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use logout_lens_model::event::{EventKind, IdleState, IdleStateChange};
+
+    fn ev(id: &str, ts: i64) -> NewEvent {
+        let e = Event::new(
+            id,
+            ts,
+            EventKind::IdleState(IdleStateChange {
+                state: IdleState::Idle,
+            }),
+        )
+        .with_origin("https://a.test");
+        NewEvent::from_event(&e).unwrap()
+    }
+
+    #[test]
+    fn replay_is_idempotent() {
+        let mut s = Store::in_memory().unwrap();
+        let batch = [ev("a", 1), ev("b", 2)];
+        assert_eq!(
+            s.insert_batch(LOCAL, &batch, 0).unwrap(),
+            InsertOutcome {
+                stored: 2,
+                duplicates: 0
+            }
+        );
+        let again = [ev("b", 2), ev("c", 3)];
+        assert_eq!(
+            s.insert_batch(LOCAL, &again, 0).unwrap(),
+            InsertOutcome {
+                stored: 1,
+                duplicates: 1
+            }
+        );
+        assert_eq!(s.stats(LOCAL).unwrap().events, 3);
+    }
+
+    #[test]
+    fn imports_are_kept_apart() {
+        let mut s = Store::in_memory().unwrap();
+        s.insert_batch(LOCAL, &[ev("a", 1)], 0).unwrap();
+        let t = s.create_trace("support.json", 5).unwrap();
+        assert_ne!(t, LOCAL);
+        assert_eq!(s.insert_batch(t, &[ev("a", 1)], 0).unwrap().stored, 1);
+        assert_eq!(s.stats(LOCAL).unwrap().events, 1);
+        assert_eq!(s.stats(t).unwrap().events, 1);
+    }
+
+    #[test]
+    fn migrations_are_recorded_and_newer_schema_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.db");
+        drop(Store::open(&p, Durability::Normal).unwrap());
+        let c = Connection::open(&p).unwrap();
+        let v: i64 = c
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let mode: String = c
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(c);
+        assert!(matches!(
+            Store::open(&p, Durability::Normal),
+            Err(CollectorError::SchemaTooNew { .. })
+        ));
+    }
+
+    #[test]
+    fn secret_is_stable() {
+        let mut s = Store::in_memory().unwrap();
+        let a = s.install_secret().unwrap();
+        assert_eq!(a.len(), 32);
+        assert_eq!(s.install_secret().unwrap(), a);
+    }
+}
