@@ -69,7 +69,8 @@ impl TryFrom<WireEvent> for Event {
         if w.kind.is_empty() {
             return Err(ModelError::MissingField("kind"));
         }
-        let kind = kind_from_body(w.kind, w.body)?;
+        let mut kind = kind_from_body(w.kind, w.body)?;
+        scrub_urls(&mut kind);
         Ok(Event {
             schema: SCHEMA_VERSION,
             id: EventId(w.id),
@@ -108,6 +109,37 @@ fn kind_from_body(kind: String, body: Map<String, Value>) -> Result<EventKind, M
         "app_report" => EventKind::AppReport(typed(&kind, body)?),
         _ => EventKind::Other { kind, body },
     })
+}
+
+/// Producers redact URLs before sending; redacting again is idempotent and
+/// makes sure a careless producer cannot get a query-string secret stored.
+fn scrub_urls(kind: &mut EventKind) {
+    use crate::redact::redact_url;
+    let scrub = |s: &mut String| {
+        if s.contains(['?', '#', '@']) || s.len() >= 32 {
+            *s = redact_url(s);
+        }
+    };
+    match kind {
+        EventKind::HttpExchange(x) => {
+            scrub(&mut x.url);
+            if let Some(l) = x.location.as_mut() {
+                scrub(l);
+            }
+        }
+        EventKind::Navigation(n) => scrub(&mut n.url),
+        EventKind::LogoutObserved(o) => {
+            if let Some(u) = o.url.as_mut() {
+                scrub(u);
+            }
+        }
+        EventKind::AppReport(r) => {
+            if let Some(l) = r.location.as_mut() {
+                scrub(l);
+            }
+        }
+        _ => {}
+    }
 }
 
 impl From<Event> for WireEvent {
@@ -220,6 +252,18 @@ mod tests {
         let back = serde_json::to_value(&event).expect("serializes");
         assert_eq!(back["nested"]["a"][1], 2);
         assert_eq!(back["kind"], "gamma_ray");
+    }
+
+    #[test]
+    fn urls_are_redacted_on_the_way_in() {
+        let json = br#"{"schema":1,"id":"e1","ts_ms":5,"kind":"navigation","url":"https://a.test/cb?code=s3cr3t#access_token=t0k3n"}"#;
+        let event = parse_event(json).expect("parses");
+        let text = serde_json::to_string(&event).expect("json");
+        assert!(
+            !text.contains("s3cr3t") && !text.contains("t0k3n"),
+            "{text}"
+        );
+        assert!(text.contains("code=REDACTED"));
     }
 
     #[test]

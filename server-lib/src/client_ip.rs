@@ -1,0 +1,55 @@
+//! The client's address: the peer, or `X-Forwarded-For` when the peer is a trusted proxy.
+
+use std::net::IpAddr;
+
+use axum::http::HeaderMap;
+
+/// Walk `X-Forwarded-For` from the right, skipping trusted proxies; the first other address is
+/// the client. Entries a client wrote itself sit further left and are never reached.
+pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let mut client = peer;
+    for value in headers.get_all("x-forwarded-for").iter().rev() {
+        let Ok(value) = value.to_str() else {
+            return Some(client);
+        };
+        for part in value.rsplit(',') {
+            match part.trim().parse::<IpAddr>() {
+                Ok(ip) if trusted.contains(&ip) => client = ip,
+                Ok(ip) => return Some(ip),
+                Err(_) => return Some(client),
+            }
+        }
+    }
+    Some(client)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn table() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let cases: &[(&str, Option<&str>, &[IpAddr], &str)] = &[
+            ("1.2.3.4", Some("9.9.9.9"), &[], "1.2.3.4"),
+            ("10.0.0.1", Some("9.9.9.9"), &[proxy], "9.9.9.9"),
+            ("10.0.0.1", Some("6.6.6.6, 9.9.9.9"), &[proxy], "9.9.9.9"),
+            ("10.0.0.1", Some("9.9.9.9, 10.0.0.1"), &[proxy], "9.9.9.9"),
+            ("10.0.0.1", Some("junk"), &[proxy], "10.0.0.1"),
+            ("10.0.0.1", None, &[proxy], "10.0.0.1"),
+        ];
+        for (peer, xff, trusted, want) in cases {
+            let mut h = HeaderMap::new();
+            if let Some(x) = xff {
+                h.insert("x-forwarded-for", HeaderValue::from_str(x).unwrap());
+            }
+            let got = client_ip(Some(peer.parse().unwrap()), &h, trusted).unwrap();
+            assert_eq!(got.to_string(), *want, "{peer} {xff:?}");
+        }
+    }
+}

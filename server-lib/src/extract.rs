@@ -1,0 +1,68 @@
+//! `AuthUser`: the extractor protected routes use.
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+
+use crate::config::Config;
+use crate::cookies::read_cookie;
+use crate::error::{AccessFailure, ServerError};
+use crate::state::AuthState;
+use crate::tokens::{AccessClaims, verify_access};
+
+/// A caller whose access token verified (and, unless disabled, whose session is still live).
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user_id: String,
+    pub session_id: String,
+    pub claims: AccessClaims,
+}
+
+/// The access token of a request: `Authorization: Bearer …`, else the access cookie.
+/// `None` when the request carries no credentials at all.
+pub fn access_token(headers: &HeaderMap, config: &Config) -> Option<String> {
+    if let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
+        if scheme.eq_ignore_ascii_case("bearer") {
+            return Some(rest.trim().to_owned());
+        }
+    }
+    config
+        .cookies
+        .as_ref()
+        .and_then(|c| read_cookie(headers, &c.access_name))
+}
+
+impl<S> FromRequestParts<S> for AuthUser
+where
+    AuthState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AuthState::from_ref(state);
+        let token =
+            access_token(&parts.headers, &state.config).ok_or(ServerError::MissingCredentials)?;
+        let claims =
+            verify_access(&state.config, &token, state.now_s()).map_err(ServerError::Access)?;
+        if state.config.check_session {
+            let live = state
+                .store
+                .session(claims.sid.clone(), state.now_ms())
+                .await?
+                .is_some_and(|s| s.status != "revoked");
+            if !live {
+                return Err(ServerError::Access(AccessFailure::SessionRevoked));
+            }
+        }
+        Ok(AuthUser {
+            user_id: claims.sub.clone(),
+            session_id: claims.sid.clone(),
+            claims,
+        })
+    }
+}

@@ -1,0 +1,203 @@
+//! Signing keys, key rotation and the JWKS document.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use ring::signature::KeyPair as _;
+use serde_json::{Value, json};
+
+use crate::error::ServerError;
+
+/// One key with its `kid`. The algorithm is fixed per key, so a token can never pick its own.
+#[derive(Clone)]
+pub struct SigningKey {
+    kid: String,
+    alg: Algorithm,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    /// Raw Ed25519 public key, published in the JWKS. `None` for symmetric keys.
+    public_ed25519: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish()
+    }
+}
+
+impl SigningKey {
+    /// A fresh random Ed25519 key (the default algorithm).
+    pub fn generate_ed25519(kid: impl Into<String>) -> Result<Self, ServerError> {
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng)
+            .map_err(|_| ServerError::Config("could not generate an Ed25519 key".to_owned()))?;
+        Self::ed25519_from_pkcs8(kid, pkcs8.as_ref())
+    }
+
+    /// An Ed25519 key from its PKCS#8 DER encoding (what `openssl genpkey -algorithm ed25519` writes,
+    /// after PEM decoding).
+    pub fn ed25519_from_pkcs8(kid: impl Into<String>, der: &[u8]) -> Result<Self, ServerError> {
+        let pair = ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
+            .map_err(|e| ServerError::Config(format!("not an Ed25519 PKCS#8 key: {e}")))?;
+        let public = pair.public_key().as_ref().to_vec();
+        Ok(SigningKey {
+            kid: non_empty_kid(kid.into())?,
+            alg: Algorithm::EdDSA,
+            encoding: EncodingKey::from_ed_der(der),
+            decoding: DecodingKey::from_ed_der(&public),
+            public_ed25519: Some(public),
+        })
+    }
+
+    /// An HS256 key. RFC 8725 §3.5: the secret must have at least 256 bits.
+    pub fn hs256(kid: impl Into<String>, secret: &[u8]) -> Result<Self, ServerError> {
+        if secret.len() < 32 {
+            return Err(ServerError::Config(format!(
+                "an HS256 secret needs at least 32 bytes (256 bits), got {}",
+                secret.len()
+            )));
+        }
+        Ok(SigningKey {
+            kid: non_empty_kid(kid.into())?,
+            alg: Algorithm::HS256,
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            public_ed25519: None,
+        })
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    pub(crate) fn encoding(&self) -> &EncodingKey {
+        &self.encoding
+    }
+
+    pub(crate) fn decoding(&self) -> &DecodingKey {
+        &self.decoding
+    }
+
+    fn jwk(&self) -> Option<Value> {
+        let x = self.public_ed25519.as_ref()?;
+        Some(json!({
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "use": "sig",
+            "alg": "EdDSA",
+            "kid": self.kid,
+            "x": URL_SAFE_NO_PAD.encode(x),
+        }))
+    }
+}
+
+fn non_empty_kid(kid: String) -> Result<String, ServerError> {
+    if kid.is_empty() || kid.len() > 128 || kid.chars().any(|c| c.is_control()) {
+        return Err(ServerError::Config(
+            "a key id must be 1-128 printable characters".to_owned(),
+        ));
+    }
+    Ok(kid)
+}
+
+/// The active signing key plus older keys that still verify (key rotation).
+#[derive(Debug, Clone)]
+pub struct KeySet {
+    active: SigningKey,
+    retired: Vec<SigningKey>,
+}
+
+impl KeySet {
+    pub fn new(active: SigningKey) -> Self {
+        KeySet {
+            active,
+            retired: Vec::new(),
+        }
+    }
+
+    /// Keep verifying tokens signed by `key` (and publishing it) after rotating to a new active key.
+    pub fn with_retired(mut self, key: SigningKey) -> Self {
+        self.retired.push(key);
+        self
+    }
+
+    pub fn active(&self) -> &SigningKey {
+        &self.active
+    }
+
+    /// The key a token names in its header, if we know it.
+    pub fn find(&self, kid: &str) -> Option<&SigningKey> {
+        std::iter::once(&self.active)
+            .chain(&self.retired)
+            .find(|k| k.kid == kid)
+    }
+
+    /// `{"keys":[…]}` with every public key; symmetric keys are never published.
+    pub fn jwks(&self) -> Value {
+        let keys: Vec<Value> = std::iter::once(&self.active)
+            .chain(&self.retired)
+            .filter_map(SigningKey::jwk)
+            .collect();
+        json!({ "keys": keys })
+    }
+
+    pub(crate) fn check_unique(&self) -> Result<(), ServerError> {
+        let mut kids: Vec<&str> = std::iter::once(&self.active)
+            .chain(&self.retired)
+            .map(|k| k.kid())
+            .collect();
+        kids.sort_unstable();
+        let before = kids.len();
+        kids.dedup();
+        if kids.len() != before {
+            return Err(ServerError::Config("key ids must be unique".to_owned()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_hs256_secret_is_refused() {
+        assert!(SigningKey::hs256("k", &[7; 31]).is_err());
+        assert!(SigningKey::hs256("k", &[7; 32]).is_ok());
+    }
+
+    #[test]
+    fn jwks_lists_public_keys_only() {
+        let set = KeySet::new(SigningKey::generate_ed25519("new").unwrap())
+            .with_retired(SigningKey::generate_ed25519("old").unwrap())
+            .with_retired(SigningKey::hs256("sym", &[1; 32]).unwrap());
+        let jwks = set.jwks();
+        let keys = jwks["keys"].as_array().unwrap();
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[0]["kid"], "new");
+        assert_eq!(keys[0]["crv"], "Ed25519");
+        assert_eq!(
+            URL_SAFE_NO_PAD
+                .decode(keys[0]["x"].as_str().unwrap())
+                .unwrap()
+                .len(),
+            32
+        );
+        assert!(!jwks.to_string().contains("\"k\""));
+        assert!(set.find("old").is_some() && set.find("nope").is_none());
+    }
+
+    #[test]
+    fn duplicate_kids_are_refused() {
+        let set = KeySet::new(SigningKey::hs256("a", &[1; 32]).unwrap())
+            .with_retired(SigningKey::hs256("a", &[2; 32]).unwrap());
+        assert!(set.check_unique().is_err());
+    }
+}

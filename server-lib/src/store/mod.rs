@@ -1,0 +1,123 @@
+//! Storage of sessions, refresh tokens and logout events, behind a trait.
+//!
+//! The trait speaks in hashes and sealed bytes only: no implementation ever sees a refresh
+//! token in plain text. Every method is one atomic unit, so a PostgreSQL store can implement
+//! `rotate` as one transaction with `UPDATE … WHERE generation = $n` as the compare-and-swap.
+
+mod sqlite;
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
+
+use crate::error::{RefreshFailure, ServerError};
+
+/// Boxed so `dyn Store` works without an extra macro crate.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ServerError>> + Send + 'a>>;
+
+/// A new refresh family, created at login.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub session_id: String,
+    pub user_id: String,
+    pub device_id: Option<String>,
+    pub remember_me: bool,
+    pub now_ms: i64,
+    pub expires_ms: i64,
+    pub token_hash: [u8; 32],
+}
+
+/// One refresh attempt.
+#[derive(Debug, Clone)]
+pub struct RotateRequest {
+    pub presented_hash: [u8; 32],
+    pub successor_hash: [u8; 32],
+    /// The successor sealed with the presented token's wrap key.
+    pub successor_sealed: [u8; 32],
+    pub now_ms: i64,
+    /// Reuse of the previous generation within this many ms returns the existing successor.
+    pub grace_ms: i64,
+    pub idle_timeout_ms: Option<i64>,
+}
+
+/// The session a refresh token belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionInfo {
+    pub session_id: String,
+    pub user_id: String,
+    pub generation: i64,
+    pub expires_ms: i64,
+}
+
+/// How a refresh attempt ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RotateOutcome {
+    /// The presented token was current; the caller's successor is now the current token.
+    Rotated(SessionInfo),
+    /// The presented token was rotated moments ago: answer with the successor already issued.
+    Replayed {
+        session: SessionInfo,
+        sealed: Vec<u8>,
+    },
+    /// Refused; for `Reused` the family has been revoked in the same transaction.
+    Refused(RefreshFailure),
+}
+
+/// What the server knows about a session or token, for the logout-event record and [`crate::AuthUser`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionView {
+    pub session_id: String,
+    pub user_id: String,
+    /// `active`, `revoked`, `expired`, `idle_timeout`, or for a token view `rotated`.
+    pub status: String,
+    pub revoked_reason: Option<String>,
+}
+
+/// One logout report as stored.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LogoutEventRecord {
+    pub received_ms: i64,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// `app` (the seed payload) or `event` (a v1 envelope).
+    pub format: String,
+    pub report_type: String,
+    pub message: Option<String>,
+    pub idle_minutes: Option<f64>,
+    pub location: Option<String>,
+    pub reported_user_id: Option<String>,
+    pub reported_email: Option<String>,
+    pub server_user_id: Option<String>,
+    pub server_session_id: Option<String>,
+    pub token_status: Option<String>,
+    pub server_reason: Option<String>,
+    /// The parsed report re-serialized (never the raw body).
+    pub payload: String,
+}
+
+/// Storage used by the router. Implementations must make each call atomic.
+pub trait Store: Send + Sync + 'static {
+    fn create_session(&self, session: NewSession) -> StoreFuture<'_, ()>;
+    /// Compare-and-swap rotation; see [`RotateOutcome`]. A storage error must leave the
+    /// presented token usable (no partial write).
+    fn rotate(&self, request: RotateRequest) -> StoreFuture<'_, RotateOutcome>;
+    /// Revoke the family of a token. `None` if the token is unknown (RFC 7009: still a success).
+    fn revoke_by_token(
+        &self,
+        hash: [u8; 32],
+        reason: &'static str,
+        now_ms: i64,
+    ) -> StoreFuture<'_, Option<String>>;
+    /// A session by id, or `None` if the server has no record of it.
+    fn session(&self, session_id: String, now_ms: i64) -> StoreFuture<'_, Option<SessionView>>;
+    /// The session of a refresh token, with the token's own status.
+    fn token_view(&self, hash: [u8; 32], now_ms: i64) -> StoreFuture<'_, Option<SessionView>>;
+    fn record_logout_event(&self, event: LogoutEventRecord) -> StoreFuture<'_, i64>;
+    /// Newest first.
+    fn recent_logout_events(&self, limit: usize) -> StoreFuture<'_, Vec<LogoutEventRecord>>;
+    /// Drop sessions created before `cutoff_ms` as if the session store had evicted them.
+    fn forget_sessions_created_before(&self, cutoff_ms: i64) -> StoreFuture<'_, u64>;
+    /// Retention: delete logout events (with their IPs and emails) received before `cutoff_ms`.
+    fn prune_logout_events(&self, cutoff_ms: i64) -> StoreFuture<'_, u64>;
+}

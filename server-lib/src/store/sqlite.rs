@@ -1,0 +1,653 @@
+//! The embedded SQLite store: WAL, one writer thread that batches transactions, a small pool
+//! of reader connections used through `spawn_blocking`. Nothing blocks an async worker thread.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use tokio::sync::oneshot;
+
+use super::{
+    LogoutEventRecord, NewSession, RotateOutcome, RotateRequest, SessionInfo, SessionView, Store,
+    StoreFuture,
+};
+use crate::error::{RefreshFailure, ServerError};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/001_init.sql")];
+/// Jobs that share one commit. Each runs in its own savepoint, so one failure never touches
+/// another; the batch amortises the commit cost when many requests arrive together.
+const MAX_BATCH: usize = 128;
+const MAX_IDLE_READERS: usize = 8;
+
+/// SQLite `synchronous` level for the writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// WAL + NORMAL: survives a process crash; a power cut may lose the last commits.
+    #[default]
+    Normal,
+    /// fsync on every commit.
+    Full,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SqliteOptions {
+    pub synchronous: Synchronous,
+}
+
+trait WriteJob: Send {
+    /// Run inside a savepoint; `false` means roll the savepoint back.
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Report the result once the batch's commit outcome is known.
+    fn finish(self: Box<Self>, commit: Result<(), String>);
+}
+
+struct TypedJob<T, F> {
+    f: Option<F>,
+    result: Option<Result<T, ServerError>>,
+    reply: oneshot::Sender<Result<T, ServerError>>,
+}
+
+impl<T, F> WriteJob for TypedJob<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> Result<T, ServerError> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(f) = self.f.take() else { return false };
+        let r = f(conn);
+        let ok = r.is_ok();
+        self.result = Some(r);
+        ok
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), String>) {
+        let out = match (commit, self.result) {
+            (Ok(()), Some(r)) => r,
+            (Err(e), _) => Err(ServerError::Store(e)),
+            (Ok(()), None) => Err(ServerError::Store("job did not run".to_owned())),
+        };
+        // The requester may have gone away (client disconnected); nothing to do then.
+        let _ = self.reply.send(out);
+    }
+}
+
+/// SQLite-backed [`Store`].
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Option<mpsc::Sender<Box<dyn WriteJob>>>>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Ok(mut w) = self.writer.lock() {
+            w.take();
+        }
+    }
+}
+
+fn configure(conn: &Connection, sync: Synchronous) -> Result<(), ServerError> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(
+        None,
+        "synchronous",
+        match sync {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        },
+    )?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), ServerError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let version = usize::try_from(version).unwrap_or(usize::MAX);
+    if version > MIGRATIONS.len() {
+        return Err(ServerError::Store(format!(
+            "database schema version {version} is newer than this build ({})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Box<dyn WriteJob>>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let commit = run_batch(&mut conn, &mut batch);
+        for job in batch {
+            job.finish(commit.clone());
+        }
+    }
+}
+
+fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn WriteJob>]) -> Result<(), String> {
+    let mut tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| e.to_string())?;
+    for job in batch.iter_mut() {
+        let mut sp = tx.savepoint().map_err(|e| e.to_string())?;
+        if job.run(&sp) {
+            sp.commit().map_err(|e| e.to_string())?;
+        } else {
+            sp.rollback().map_err(|e| e.to_string())?;
+            sp.commit().map_err(|e| e.to_string())?;
+        }
+    }
+    // A failed commit drops `tx`, which rolls everything back: no token is burned.
+    tx.commit().map_err(|e| e.to_string())
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the database at `path` and start its writer thread.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, ServerError> {
+        Self::open_with(path, SqliteOptions::default())
+    }
+
+    pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, ServerError> {
+        let path = path.as_ref().to_path_buf();
+        let mut conn = Connection::open(&path)?;
+        configure(&conn, options.synchronous)?;
+        migrate(&mut conn)?;
+        let (tx, rx) = mpsc::channel();
+        thread::Builder::new()
+            .name("logout-lens-sqlite-writer".to_owned())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|e| ServerError::Store(format!("cannot start the writer thread: {e}")))?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(Some(tx)),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    fn write<T, F>(&self, f: F) -> StoreFuture<'_, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ServerError> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let job: Box<dyn WriteJob> = Box::new(TypedJob {
+            f: Some(f),
+            result: None,
+            reply,
+        });
+        let sent = match self.inner.writer.lock() {
+            Ok(guard) => guard.as_ref().is_some_and(|w| w.send(job).is_ok()),
+            Err(_) => false,
+        };
+        Box::pin(async move {
+            if !sent {
+                return Err(ServerError::StoreClosed);
+            }
+            rx.await.map_err(|_| ServerError::StoreClosed)?
+        })
+    }
+
+    fn read<T, F>(&self, f: F) -> StoreFuture<'_, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ServerError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let pooled = inner.readers.lock().ok().and_then(|mut r| r.pop());
+                let conn = match pooled {
+                    Some(c) => c,
+                    None => {
+                        let c = Connection::open_with_flags(
+                            &inner.path,
+                            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                        )?;
+                        c.busy_timeout(std::time::Duration::from_secs(5))?;
+                        c.pragma_update(None, "query_only", "ON")?;
+                        c
+                    }
+                };
+                let out = f(&conn);
+                if let Ok(mut r) = inner.readers.lock() {
+                    if r.len() < MAX_IDLE_READERS {
+                        r.push(conn);
+                    }
+                }
+                out
+            })
+            .await
+            .map_err(|e| ServerError::Store(format!("reader task failed: {e}")))?
+        })
+    }
+}
+
+struct TokenRow {
+    session_id: String,
+    token_generation: i64,
+    rotated_ms: Option<i64>,
+    sealed: Option<Vec<u8>>,
+    user_id: String,
+    generation: i64,
+    expires_ms: i64,
+    last_used_ms: i64,
+    revoked_ms: Option<i64>,
+    revoked_reason: Option<String>,
+}
+
+fn token_row(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenRow>, ServerError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.session_id, t.generation, t.rotated_ms, t.successor_sealed, s.user_id,
+                s.generation, s.expires_ms, s.last_used_ms, s.revoked_ms, s.revoked_reason
+           FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+          WHERE t.hash = ?1",
+    )?;
+    Ok(stmt
+        .query_row(params![&hash[..]], |r| {
+            Ok(TokenRow {
+                session_id: r.get(0)?,
+                token_generation: r.get(1)?,
+                rotated_ms: r.get(2)?,
+                sealed: r.get(3)?,
+                user_id: r.get(4)?,
+                generation: r.get(5)?,
+                expires_ms: r.get(6)?,
+                last_used_ms: r.get(7)?,
+                revoked_ms: r.get(8)?,
+                revoked_reason: r.get(9)?,
+            })
+        })
+        .optional()?)
+}
+
+fn rotate_in(conn: &Connection, req: &RotateRequest) -> Result<RotateOutcome, ServerError> {
+    let Some(row) = token_row(conn, &req.presented_hash)? else {
+        return Ok(RotateOutcome::Refused(RefreshFailure::NotFound));
+    };
+    if row.revoked_ms.is_some() {
+        return Ok(RotateOutcome::Refused(RefreshFailure::Revoked));
+    }
+    if req.now_ms >= row.expires_ms {
+        return Ok(RotateOutcome::Refused(RefreshFailure::Expired));
+    }
+    if req
+        .idle_timeout_ms
+        .is_some_and(|idle| req.now_ms - row.last_used_ms > idle)
+    {
+        return Ok(RotateOutcome::Refused(RefreshFailure::IdleTimeout));
+    }
+    let info = |generation| SessionInfo {
+        session_id: row.session_id.clone(),
+        user_id: row.user_id.clone(),
+        generation,
+        expires_ms: row.expires_ms,
+    };
+    if row.token_generation == row.generation {
+        // The compare-and-swap: only a writer that still sees `generation` advances it.
+        let swapped = conn
+            .prepare_cached(
+                "UPDATE sessions SET generation = generation + 1, last_used_ms = ?1
+                  WHERE id = ?2 AND generation = ?3 AND revoked_ms IS NULL",
+            )?
+            .execute(params![req.now_ms, row.session_id, row.generation])?;
+        if swapped != 1 {
+            return Ok(RotateOutcome::Refused(RefreshFailure::Reused));
+        }
+        conn.prepare_cached(
+            "UPDATE refresh_tokens SET rotated_ms = ?1, successor_sealed = ?2 WHERE hash = ?3",
+        )?
+        .execute(params![
+            req.now_ms,
+            &req.successor_sealed[..],
+            &req.presented_hash[..]
+        ])?;
+        conn.prepare_cached(
+            "INSERT INTO refresh_tokens (hash, session_id, generation, issued_ms)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            &req.successor_hash[..],
+            row.session_id,
+            row.generation + 1,
+            req.now_ms
+        ])?;
+        return Ok(RotateOutcome::Rotated(info(row.generation + 1)));
+    }
+    let in_grace = row.token_generation == row.generation - 1
+        && req.grace_ms > 0
+        && row
+            .rotated_ms
+            .is_some_and(|t| req.now_ms - t <= req.grace_ms);
+    if let (true, Some(sealed)) = (in_grace, row.sealed) {
+        return Ok(RotateOutcome::Replayed {
+            session: info(row.generation),
+            sealed,
+        });
+    }
+    conn.prepare_cached(
+        "UPDATE sessions SET revoked_ms = ?1, revoked_reason = 'reused'
+          WHERE id = ?2 AND revoked_ms IS NULL",
+    )?
+    .execute(params![req.now_ms, row.session_id])?;
+    Ok(RotateOutcome::Refused(RefreshFailure::Reused))
+}
+
+fn session_status(revoked_ms: Option<i64>, expires_ms: i64, now_ms: i64) -> &'static str {
+    if revoked_ms.is_some() {
+        "revoked"
+    } else if now_ms >= expires_ms {
+        "expired"
+    } else {
+        "active"
+    }
+}
+
+fn opt_text(s: &Option<String>) -> Option<&str> {
+    s.as_deref()
+}
+
+impl Store for SqliteStore {
+    fn create_session(&self, s: NewSession) -> StoreFuture<'_, ()> {
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO sessions (id, user_id, device_id, remember_me, created_ms, expires_ms,
+                                       last_used_ms, generation)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, 0)",
+            )?
+            .execute(params![
+                s.session_id,
+                s.user_id,
+                s.device_id,
+                s.remember_me,
+                s.now_ms,
+                s.expires_ms
+            ])?;
+            conn.prepare_cached(
+                "INSERT INTO refresh_tokens (hash, session_id, generation, issued_ms)
+                 VALUES (?1, ?2, 0, ?3)",
+            )?
+            .execute(params![&s.token_hash[..], s.session_id, s.now_ms])?;
+            Ok(())
+        })
+    }
+
+    fn rotate(&self, request: RotateRequest) -> StoreFuture<'_, RotateOutcome> {
+        self.write(move |conn| rotate_in(conn, &request))
+    }
+
+    fn revoke_by_token(
+        &self,
+        hash: [u8; 32],
+        reason: &'static str,
+        now_ms: i64,
+    ) -> StoreFuture<'_, Option<String>> {
+        self.write(move |conn| {
+            let Some(row) = token_row(conn, &hash)? else {
+                return Ok(None);
+            };
+            conn.prepare_cached(
+                "UPDATE sessions SET revoked_ms = ?1, revoked_reason = ?2
+                  WHERE id = ?3 AND revoked_ms IS NULL",
+            )?
+            .execute(params![now_ms, reason, row.session_id])?;
+            Ok(Some(row.session_id))
+        })
+    }
+
+    fn session(&self, session_id: String, now_ms: i64) -> StoreFuture<'_, Option<SessionView>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT user_id, expires_ms, revoked_ms, revoked_reason FROM sessions WHERE id = ?1",
+            )?;
+            Ok(stmt
+                .query_row(params![session_id], |r| {
+                    let revoked_ms: Option<i64> = r.get(2)?;
+                    Ok(SessionView {
+                        session_id: session_id.clone(),
+                        user_id: r.get(0)?,
+                        status: session_status(revoked_ms, r.get(1)?, now_ms).to_owned(),
+                        revoked_reason: r.get(3)?,
+                    })
+                })
+                .optional()?)
+        })
+    }
+
+    fn token_view(&self, hash: [u8; 32], now_ms: i64) -> StoreFuture<'_, Option<SessionView>> {
+        self.read(move |conn| {
+            Ok(token_row(conn, &hash)?.map(|row| {
+                let mut status = session_status(row.revoked_ms, row.expires_ms, now_ms);
+                if status == "active" && row.token_generation < row.generation {
+                    status = "rotated";
+                }
+                SessionView {
+                    session_id: row.session_id,
+                    user_id: row.user_id,
+                    status: status.to_owned(),
+                    revoked_reason: row.revoked_reason,
+                }
+            }))
+        })
+    }
+
+    fn record_logout_event(&self, e: LogoutEventRecord) -> StoreFuture<'_, i64> {
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO logout_events (received_ms, client_ip, user_agent, format, report_type,
+                    message, idle_minutes, location, reported_user_id, reported_email,
+                    server_user_id, server_session_id, token_status, server_reason, payload)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?
+            .execute(params![
+                e.received_ms,
+                opt_text(&e.client_ip),
+                opt_text(&e.user_agent),
+                e.format,
+                e.report_type,
+                opt_text(&e.message),
+                e.idle_minutes,
+                opt_text(&e.location),
+                opt_text(&e.reported_user_id),
+                opt_text(&e.reported_email),
+                opt_text(&e.server_user_id),
+                opt_text(&e.server_session_id),
+                opt_text(&e.token_status),
+                opt_text(&e.server_reason),
+                e.payload,
+            ])?;
+            Ok(conn.last_insert_rowid())
+        })
+    }
+
+    fn recent_logout_events(&self, limit: usize) -> StoreFuture<'_, Vec<LogoutEventRecord>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT received_ms, client_ip, user_agent, format, report_type, message,
+                        idle_minutes, location, reported_user_id, reported_email, server_user_id,
+                        server_session_id, token_status, server_reason, payload
+                   FROM logout_events ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = stmt.query_map(params![limit as i64], |r| {
+                Ok(LogoutEventRecord {
+                    received_ms: r.get(0)?,
+                    client_ip: r.get(1)?,
+                    user_agent: r.get(2)?,
+                    format: r.get(3)?,
+                    report_type: r.get(4)?,
+                    message: r.get(5)?,
+                    idle_minutes: r.get(6)?,
+                    location: r.get(7)?,
+                    reported_user_id: r.get(8)?,
+                    reported_email: r.get(9)?,
+                    server_user_id: r.get(10)?,
+                    server_session_id: r.get(11)?,
+                    token_status: r.get(12)?,
+                    server_reason: r.get(13)?,
+                    payload: r.get(14)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn forget_sessions_created_before(&self, cutoff_ms: i64) -> StoreFuture<'_, u64> {
+        self.write(move |conn| {
+            let n = conn
+                .prepare_cached("DELETE FROM sessions WHERE created_ms < ?1")?
+                .execute(params![cutoff_ms])?;
+            Ok(n as u64)
+        })
+    }
+
+    fn prune_logout_events(&self, cutoff_ms: i64) -> StoreFuture<'_, u64> {
+        self.write(move |conn| {
+            let n = conn
+                .prepare_cached("DELETE FROM logout_events WHERE received_ms < ?1")?
+                .execute(params![cutoff_ms])?;
+            Ok(n as u64)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        (dir, s)
+    }
+
+    fn h(n: u8) -> [u8; 32] {
+        [n; 32]
+    }
+
+    fn rot(presented: u8, successor: u8, now_ms: i64) -> RotateRequest {
+        RotateRequest {
+            presented_hash: h(presented),
+            successor_hash: h(successor),
+            successor_sealed: [successor ^ 0xff; 32],
+            now_ms,
+            grace_ms: 10_000,
+            idle_timeout_ms: Some(60_000),
+        }
+    }
+
+    async fn login(s: &SqliteStore, id: &str, token: u8) {
+        s.create_session(NewSession {
+            session_id: id.into(),
+            user_id: "u1".into(),
+            device_id: None,
+            remember_me: true,
+            now_ms: 1_000,
+            expires_ms: 1_000_000,
+            token_hash: h(token),
+        })
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn rotation_table() {
+        let (_d, s) = store();
+        login(&s, "f1", 1).await;
+        // (presented, successor, now, expected)
+        let cases: &[(u8, u8, i64, &str)] = &[
+            (1, 2, 2_000, "rotated"),
+            (1, 9, 3_000, "replayed"), // parent inside grace → same successor
+            (2, 3, 4_000, "rotated"),
+            (1, 9, 5_000, "reused"), // grandparent → family revoked
+            (3, 4, 6_000, "revoked"),
+            (77, 78, 6_000, "not_found"),
+        ];
+        for &(p, succ, now, want) in cases {
+            let got = match s.rotate(rot(p, succ, now)).await.unwrap() {
+                RotateOutcome::Rotated(_) => "rotated".to_owned(),
+                RotateOutcome::Replayed { sealed, .. } => {
+                    assert_eq!(sealed, vec![2 ^ 0xff; 32]);
+                    "replayed".to_owned()
+                }
+                RotateOutcome::Refused(f) => f.code().to_owned(),
+            };
+            assert_eq!(got, want, "presented {p} at {now}");
+        }
+        let view = s.session("f1".into(), 7_000).await.unwrap().unwrap();
+        assert_eq!(
+            (view.status.as_str(), view.revoked_reason.as_deref()),
+            ("revoked", Some("reused"))
+        );
+    }
+
+    #[tokio::test]
+    async fn expiry_idle_and_grace_end() {
+        let (_d, s) = store();
+        login(&s, "f1", 1).await;
+        let idle = s.rotate(rot(1, 2, 1_000 + 60_001)).await.unwrap();
+        assert_eq!(idle, RotateOutcome::Refused(RefreshFailure::IdleTimeout));
+        assert!(matches!(
+            s.rotate(rot(1, 2, 2_000)).await.unwrap(),
+            RotateOutcome::Rotated(_)
+        ));
+        let late = s.rotate(rot(1, 9, 2_000 + 10_001)).await.unwrap();
+        assert_eq!(late, RotateOutcome::Refused(RefreshFailure::Reused));
+        login(&s, "f2", 5).await;
+        let exp = s.rotate(rot(5, 6, 1_000_000)).await.unwrap();
+        assert_eq!(exp, RotateOutcome::Refused(RefreshFailure::Expired));
+    }
+
+    #[tokio::test]
+    async fn failed_job_in_a_batch_leaves_the_others() {
+        let (_d, s) = store();
+        login(&s, "f1", 1).await;
+        // Same session id again: primary-key violation inside its own savepoint.
+        let dup = s.create_session(NewSession {
+            session_id: "f1".into(),
+            user_id: "u".into(),
+            device_id: None,
+            remember_me: false,
+            now_ms: 1,
+            expires_ms: 2,
+            token_hash: h(40),
+        });
+        let ok = s.rotate(rot(1, 2, 2_000));
+        let (dup, ok) = tokio::join!(dup, ok);
+        assert!(dup.is_err());
+        assert!(matches!(ok.unwrap(), RotateOutcome::Rotated(_)));
+        assert!(s.token_view(h(40), 3_000).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn forgetting_sessions_drops_their_tokens() {
+        let (_d, s) = store();
+        login(&s, "f1", 1).await;
+        assert_eq!(s.forget_sessions_created_before(2_000).await.unwrap(), 1);
+        assert_eq!(
+            s.rotate(rot(1, 2, 3_000)).await.unwrap(),
+            RotateOutcome::Refused(RefreshFailure::NotFound)
+        );
+    }
+}

@@ -1,0 +1,138 @@
+use std::time::Duration;
+
+use logout_lens_model::http::parse_www_authenticate;
+use serde_json::json;
+
+use crate::harness::{EMAIL, PASSWORD, TestServer};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_refresh_chain_then_logout() {
+    let s = TestServer::start(|b| b).await;
+    let login = s.login(true).await;
+    assert_eq!(login["user"]["email"], EMAIL);
+    assert_eq!(login["token_type"], "Bearer");
+    let remember = login["refresh_expires_at_ms"].as_i64().unwrap() - s.state.now_ms();
+    assert!(
+        (19 * 86_400_000..=20 * 86_400_000).contains(&remember),
+        "{remember}"
+    );
+    let mut refresh = login["refresh"].as_str().unwrap().to_owned();
+    let mut seen = vec![refresh.clone()];
+    for _ in 0..5 {
+        let r = s.refresh(&refresh).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let body = r.json();
+        refresh = body["refresh"].as_str().unwrap().to_owned();
+        assert!(
+            !seen.contains(&refresh),
+            "rotation must produce a new token"
+        );
+        seen.push(refresh.clone());
+        assert_eq!(s.get_me(body["access"].as_str().unwrap()).await.status, 200);
+    }
+    let access = s.refresh(&refresh).await.json();
+    let (refresh, access) = (
+        access["refresh"].as_str().unwrap().to_owned(),
+        access["access"].as_str().unwrap().to_owned(),
+    );
+    let out = s
+        .post_json("/v1/auth/logout", &json!({ "refresh": refresh }))
+        .await;
+    assert_eq!(
+        (out.status, out.json()["revoked"].as_bool()),
+        (200, Some(true))
+    );
+    let again = s.refresh(&refresh).await;
+    assert_eq!(
+        (again.status, again.code().as_deref()),
+        (401, Some("revoked"))
+    );
+    // The access token of the revoked session is cut off at once.
+    let me = s.get_me(&access).await;
+    assert_eq!(
+        (me.status, me.code().as_deref()),
+        (401, Some("session_revoked"))
+    );
+    // RFC 7009: unknown tokens log out fine.
+    for body in [
+        json!({"refresh": "x".repeat(43)}),
+        json!({"refresh": "junk"}),
+        json!({}),
+    ] {
+        assert_eq!(s.post_json("/v1/auth/logout/", &body).await.status, 200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_failures_are_clear() {
+    let s = TestServer::start(|b| b).await;
+    let bad = s
+        .post_json(
+            "/v1/auth/login/",
+            &json!({"email": EMAIL, "password": "nope"}),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.code().as_deref()),
+        (401, Some("bad_credentials"))
+    );
+    for body in ["", "{", "[]", r#"{"email":1}"#] {
+        let r = s
+            .send(
+                "POST",
+                "/v1/auth/login/",
+                &[("content-type", "application/json")],
+                body,
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.code().as_deref()),
+            (400, Some("malformed")),
+            "{body:?}"
+        );
+    }
+    let short = s
+        .post_json(
+            "/v1/auth/login",
+            &json!({"email": EMAIL, "password": PASSWORD, "remember_me": false}),
+        )
+        .await
+        .json();
+    let left = short["refresh_expires_at_ms"].as_i64().unwrap() - s.state.now_ms();
+    assert!(left <= 86_400_000 && left > 86_000_000, "{left}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protected_route_rejections_follow_rfc6750() {
+    let s = TestServer::start(|b| b.access_ttl(Duration::from_secs(60))).await;
+    let login = s.login(false).await;
+    let access = login["access"].as_str().unwrap();
+    let refresh = login["refresh"].as_str().unwrap();
+
+    let none = s.send("GET", "/api/me", &[], "").await;
+    assert_eq!(none.status, 401);
+    assert_eq!(none.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(none.header("x-auth-error-code"), None);
+
+    let ok = s.get_me(access).await;
+    assert_eq!(ok.json()["user"], "user-1");
+
+    for (token, code) in [("garbage", "malformed"), (refresh, "wrong_type")] {
+        let r = s.get_me(token).await;
+        assert_eq!((r.status, r.code().as_deref()), (401, Some(code)));
+        let ch = parse_www_authenticate(r.header("www-authenticate").unwrap());
+        assert_eq!(ch.scheme.to_ascii_lowercase(), "bearer");
+        assert_eq!(ch.param("error"), Some("invalid_token"));
+        assert_eq!(ch.param("code"), Some(code));
+        assert!(!ch.param("error_description").unwrap_or("").is_empty());
+    }
+    // Inside the 30 s leeway the token still works; past it, `expired`.
+    s.advance(Duration::from_secs(80));
+    assert_eq!(s.get_me(access).await.status, 200);
+    s.advance(Duration::from_secs(20));
+    let expired = s.get_me(access).await;
+    assert_eq!(
+        (expired.status, expired.code().as_deref()),
+        (401, Some("expired"))
+    );
+}
