@@ -10,7 +10,7 @@ const MAX_EARLY = 10000;
 const early = [];
 let ready = false;
 
-const ready_p = init()
+const ready_p = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.wasm', import.meta.url) })
   .then(() => start())
   .then(() => {
     ready = true;
@@ -85,3 +85,6 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   forward('page', { msg, tab: sender.tab ? sender.tab.id : undefined, frame: sender.frameId, url: sender.url });
   return false;
 });
+
+// For the popup's console and the end-to-end tests: the relay's counters.
+globalThis.logoutLensStatus = () => (ready ? status() : null);
