@@ -89,7 +89,12 @@ impl Attributor {
     }
 
     /// The model's `cookie_change`, value redacted.
-    pub fn change(&self, c: &CookieChanged, redactor: &Redactor, now_ms: i64) -> Option<CookieChange> {
+    pub fn change(
+        &self,
+        c: &CookieChanged,
+        redactor: &Redactor,
+        now_ms: i64,
+    ) -> Option<CookieChange> {
         let cause = parse_cause(&c.cause)?;
         let (writer, request_id) = self.attribute(c, cause, now_ms);
         let k = &c.cookie;
@@ -167,24 +172,88 @@ mod tests {
         let mut a = Attributor::default();
         a.saw_set_cookie(seen("sessionid", 1_000));
         a.saw_document_cookie("theme=dark; path=/", "127.0.0.1", 1_500);
-        a.saw_document_cookie("sessionid=; expires=Thu, 01 Jan 1970 00:00:00 GMT", "127.0.0.1", 9_000);
+        a.saw_document_cookie(
+            "sessionid=; expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "127.0.0.1",
+            9_000,
+        );
         let cases = [
             // (name, removed, cause, now, writer, request)
-            ("sessionid", true, "expired", 1_100, CookieWriter::Browser, None),
-            ("sessionid", true, "evicted", 1_100, CookieWriter::Browser, None),
-            ("sessionid", true, "expired_overwrite", 1_100, CookieWriter::Server, Some("77")),
-            ("sessionid", false, "explicit", 1_100, CookieWriter::Server, Some("77")),
-            ("theme", false, "explicit", 1_600, CookieWriter::PageScript, None),
+            (
+                "sessionid",
+                true,
+                "expired",
+                1_100,
+                CookieWriter::Browser,
+                None,
+            ),
+            (
+                "sessionid",
+                true,
+                "evicted",
+                1_100,
+                CookieWriter::Browser,
+                None,
+            ),
+            (
+                "sessionid",
+                true,
+                "expired_overwrite",
+                1_100,
+                CookieWriter::Server,
+                Some("77"),
+            ),
+            (
+                "sessionid",
+                false,
+                "explicit",
+                1_100,
+                CookieWriter::Server,
+                Some("77"),
+            ),
+            (
+                "theme",
+                false,
+                "explicit",
+                1_600,
+                CookieWriter::PageScript,
+                None,
+            ),
             // The latest write wins.
-            ("sessionid", true, "expired_overwrite", 9_050, CookieWriter::PageScript, None),
+            (
+                "sessionid",
+                true,
+                "expired_overwrite",
+                9_050,
+                CookieWriter::PageScript,
+                None,
+            ),
             // Too late to be explained.
-            ("theme", false, "explicit", 60_000, CookieWriter::Unknown, None),
-            ("other", true, "explicit", 1_100, CookieWriter::Unknown, None),
+            (
+                "theme",
+                false,
+                "explicit",
+                60_000,
+                CookieWriter::Unknown,
+                None,
+            ),
+            (
+                "other",
+                true,
+                "explicit",
+                1_100,
+                CookieWriter::Unknown,
+                None,
+            ),
         ];
         for (name, removed, cause, now, writer, rid) in cases {
             let c = changed(name, removed, cause);
             let got = a.attribute(&c, parse_cause(cause).unwrap(), now);
-            assert_eq!(got, (writer, rid.map(str::to_owned)), "{name} {cause} {now}");
+            assert_eq!(
+                got,
+                (writer, rid.map(str::to_owned)),
+                "{name} {cause} {now}"
+            );
         }
     }
 
@@ -197,7 +266,10 @@ mod tests {
         assert_eq!(ch.same_site, SameSite::Lax);
         let json = serde_json::to_string(&ch).unwrap();
         assert!(!json.contains("RAW-COOKIE-VALUE"), "{json}");
-        assert!(a.change(&changed("sid", true, "unknownDeletion"), &r, 0).is_none());
+        assert!(
+            a.change(&changed("sid", true, "unknownDeletion"), &r, 0)
+                .is_none()
+        );
     }
 
     #[test]

@@ -282,7 +282,14 @@ impl Core {
                 .filter(|t| t.origin.as_deref() == Some(origin))
                 .map(|t| t.url.clone())
                 .unwrap_or_else(|| origin.to_owned());
-            self.logout(LogoutTrigger::CredentialsVanished, origin, tab, &url, ts, out);
+            self.logout(
+                LogoutTrigger::CredentialsVanished,
+                origin,
+                tab,
+                &url,
+                ts,
+                out,
+            );
         }
     }
 
@@ -307,7 +314,11 @@ impl Core {
         let mut e = self.on_page(e, tab, Some(url));
         self.timeline.push_back(e.clone());
         let events: Vec<Event> = self.timeline.iter().cloned().collect();
-        if let Ok(d) = diagnose(&events, &Target::Id(e.id.clone()), &DiagnoseOptions::default()) {
+        if let Ok(d) = diagnose(
+            &events,
+            &Target::Id(e.id.clone()),
+            &DiagnoseOptions::default(),
+        ) {
             if let EventKind::LogoutObserved(o) = &mut e.kind {
                 o.cause = Some(d.cause);
                 o.coarse = Some(d.coarse);
@@ -417,7 +428,8 @@ impl Core {
             .map_or((None, None), |(id, t)| (Some(*id), Some(t.url.clone())));
         let is_auth = http::is_auth_cookie(&change.name)
             || change.value.as_ref().is_some_and(|v| v.claims.is_some());
-        let removal = change.removed && change.cause != logout_lens_model::event::CookieCause::Overwrite;
+        let removal =
+            change.removed && change.cause != logout_lens_model::event::CookieCause::Overwrite;
         let adds = !change.removed;
         let name = change.name.clone();
         let e = self.event(now_ms, EventKind::CookieChange(change));
@@ -523,8 +535,15 @@ impl Core {
                 }
             }
             PageMsg::Scan { local, session } => {
-                let mut changes = self.storage.scan(&origin, StorageArea::Local, &local, &self.redactor);
-                changes.extend(self.storage.scan(&origin, StorageArea::Session, &session, &self.redactor));
+                let mut changes =
+                    self.storage
+                        .scan(&origin, StorageArea::Local, &local, &self.redactor);
+                changes.extend(self.storage.scan(
+                    &origin,
+                    StorageArea::Session,
+                    &session,
+                    &self.redactor,
+                ));
                 for change in changes {
                     let e = page_event(self, EventKind::StorageChange(change));
                     self.push(e, out);
@@ -564,7 +583,10 @@ impl Core {
                 if !is_logout_label(&label) {
                     return;
                 }
-                let e = page_event(self, EventKind::LogoutAction(LogoutAction { label: Some(label) }));
+                let e = page_event(
+                    self,
+                    EventKind::LogoutAction(LogoutAction { label: Some(label) }),
+                );
                 self.push(e, out);
                 if self.is_signed_in(&origin) {
                     self.logout(LogoutTrigger::UserAction, &origin, tab, url, now_ms, out);

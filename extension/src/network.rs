@@ -89,17 +89,14 @@ impl Tracker {
             .and_then(|b| refresh_token_in_body(clip(b, limits::BODY)))
             .map(|t| redactor.token(&t, Some("refresh")).fp);
         let start_ms = d.time_stamp.map_or(now_ms, |t| t as i64);
-        let entry = self
-            .pending
-            .entry(d.request_id.clone())
-            .or_insert(Pending {
-                method: String::new(),
-                start_ms,
-                refresh_fp: None,
-                access_fp: None,
-                redirected: false,
-                seq: self.seq,
-            });
+        let entry = self.pending.entry(d.request_id.clone()).or_insert(Pending {
+            method: String::new(),
+            start_ms,
+            refresh_fp: None,
+            access_fp: None,
+            redirected: false,
+            seq: self.seq,
+        });
         entry.method = d.method.clone().unwrap_or_else(|| "GET".into());
         entry.start_ms = start_ms;
         if refresh_fp.is_some() {
@@ -125,7 +122,8 @@ impl Tracker {
             for pair in cookie.split(';') {
                 if let Some((name, value)) = pair.trim().split_once('=') {
                     if name.to_ascii_lowercase().contains("refresh") && !value.is_empty() {
-                        p.refresh_fp = Some(redactor.token(clip(value, limits::VALUE), Some(name)).fp);
+                        p.refresh_fp =
+                            Some(redactor.token(clip(value, limits::VALUE), Some(name)).fp);
                     }
                 }
             }
@@ -340,7 +338,12 @@ mod tests {
         let r = redactor();
         let hints = SiteHints::default();
         let mut t = Tracker::default();
-        let mut d = req("9", "http://127.0.0.1:5/v1/auth/refresh/?x=secret", "POST", 1000.0);
+        let mut d = req(
+            "9",
+            "http://127.0.0.1:5/v1/auth/refresh/?x=secret",
+            "POST",
+            1000.0,
+        );
         d.body_text = Some(r#"{"refresh":"RAW-REFRESH-TOKEN-123"}"#.into());
         t.before_request(&d, &r, 0);
         d.request_headers = Some(vec![h("Authorization", "Bearer RAW.ACCESS.TOKEN")]);
@@ -390,7 +393,10 @@ mod tests {
         let hop = t.redirect(&d, &r, &hints, 0).unwrap();
         assert!(hop.redirect && hop.main_frame);
         assert_eq!(hop.landed_url, "http://h.test/login?next=/dashboard");
-        assert_eq!(hop.x.location.as_deref(), Some("http://h.test/login?next=REDACTED"));
+        assert_eq!(
+            hop.x.location.as_deref(),
+            Some("http://h.test/login?next=REDACTED")
+        );
         let mut d2 = req("1", "http://h.test/login?next=/dashboard", "GET", 5.0);
         d2.resource_type = Some("main_frame".into());
         d2.status_code = Some(200);
@@ -428,7 +434,11 @@ mod tests {
         let r = redactor();
         let mut t = Tracker::default();
         for i in 0..(MAX_PENDING + 50) {
-            t.before_request(&req(&i.to_string(), "http://h.test/api/x", "GET", 0.0), &r, 0);
+            t.before_request(
+                &req(&i.to_string(), "http://h.test/api/x", "GET", 0.0),
+                &r,
+                0,
+            );
         }
         assert_eq!(t.pending.len(), MAX_PENDING);
         assert!(!t.pending.contains_key("0"));

@@ -39,7 +39,9 @@ pub enum Action {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Conn {
-    Down { retry_at: i64 },
+    Down {
+        retry_at: i64,
+    },
     /// Port open, `hello` sent, waiting for the reply.
     Greeting,
     Ready,
@@ -105,7 +107,8 @@ impl Relay {
     /// Restores the ring saved by [`Relay::snapshot`]; a corrupt snapshot is
     /// an error (the caller starts empty and says so).
     pub fn restore(&mut self, saved: &str) -> Result<(), ExtError> {
-        let s: Saved = serde_json::from_str(saved).map_err(|e| ExtError::BadState(e.to_string()))?;
+        let s: Saved =
+            serde_json::from_str(saved).map_err(|e| ExtError::BadState(e.to_string()))?;
         self.next_seq = s.next_seq.max(1);
         self.stats.dropped = s.dropped;
         for e in s.events {
@@ -245,7 +248,11 @@ impl Relay {
             }
             "error" => {
                 let fatal = v.get("fatal").and_then(Value::as_bool).unwrap_or(false);
-                let msg = v.get("message").and_then(Value::as_str).unwrap_or("").to_owned();
+                let msg = v
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned();
                 if fatal {
                     self.disconnected(now_ms);
                     return Ok(vec![Action::Disconnect]);
@@ -330,7 +337,8 @@ mod tests {
 
     fn ev(i: usize) -> (String, String) {
         let id = format!("e{i}");
-        let json = json!({"schema":1,"id":id,"ts_ms":i,"kind":"activity","last_input_ms":0}).to_string();
+        let json =
+            json!({"schema":1,"id":id,"ts_ms":i,"kind":"activity","last_input_ms":0}).to_string();
         (id, json)
     }
 
@@ -369,7 +377,10 @@ mod tests {
         assert_eq!(host.stored.len(), 600);
         assert!(host.stored.values().all(|n| *n == 1));
         let s = relay.stats();
-        assert_eq!((s.queued, s.in_flight, s.acked, s.connected), (0, 0, 600, true));
+        assert_eq!(
+            (s.queued, s.in_flight, s.acked, s.connected),
+            (0, 0, 600, true)
+        );
         assert!(relay.poll(1).is_empty(), "nothing to do");
     }
 
@@ -454,8 +465,14 @@ mod tests {
         relay.push(id, j);
         relay.poll(0);
         let cases = [
-            (r#"{"type":"error","code":"caller_not_allowed","message":"x","fatal":true}"#, true),
-            (r#"{"type":"error","code":"store_failed","message":"x","fatal":false,"seq":1}"#, true),
+            (
+                r#"{"type":"error","code":"caller_not_allowed","message":"x","fatal":true}"#,
+                true,
+            ),
+            (
+                r#"{"type":"error","code":"store_failed","message":"x","fatal":false,"seq":1}"#,
+                true,
+            ),
         ];
         for (msg, disconnects) in cases {
             let out = relay.on_message(msg, 0).unwrap();
@@ -464,8 +481,17 @@ mod tests {
         }
         assert!(relay.on_message("not json", 0).is_err());
         assert!(relay.on_message(r#"{"type":"ack"}"#, 0).is_err());
-        assert!(relay.on_message(r#"{"type":"hello","version":9}"#, 0).is_err());
-        assert!(relay.on_message(r#"{"type":"result","id":1}"#, 0).unwrap().is_empty());
+        assert!(
+            relay
+                .on_message(r#"{"type":"hello","version":9}"#, 0)
+                .is_err()
+        );
+        assert!(
+            relay
+                .on_message(r#"{"type":"result","id":1}"#, 0)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     proptest::proptest! {

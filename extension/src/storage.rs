@@ -15,7 +15,10 @@ pub fn is_credential(key: &str, value: &str) -> bool {
     if jwt::looks_like_jwt(v) {
         return true;
     }
-    http::is_auth_cookie(key) && v.len() >= 16 && v.len() <= limits::VALUE && !v.contains(char::is_whitespace)
+    http::is_auth_cookie(key)
+        && v.len() >= 16
+        && v.len() <= limits::VALUE
+        && !v.contains(char::is_whitespace)
 }
 
 pub fn parse_area(s: &str) -> Option<StorageArea> {
@@ -58,7 +61,9 @@ pub struct Tracker {
 
 impl Tracker {
     pub fn has_credentials(&self, origin: &str) -> bool {
-        self.origins.get(origin).is_some_and(|o| !o.creds.is_empty())
+        self.origins
+            .get(origin)
+            .is_some_and(|o| !o.creds.is_empty())
     }
 
     fn redact(r: &Redactor, key: &str, value: &str) -> RedactedToken {
@@ -110,7 +115,9 @@ impl Tracker {
                     area: op.area,
                     key: key.to_owned(),
                     op: StorageOp::Remove,
-                    is_jwt: op.old.is_some_and(|o| jwt::looks_like_jwt(jwt::strip_wrapping(o))),
+                    is_jwt: op
+                        .old
+                        .is_some_and(|o| jwt::looks_like_jwt(jwt::strip_wrapping(o))),
                     token: None,
                     previous: op.old.filter(|_| old_cred).map(|o| Self::redact(r, key, o)),
                     actor: StorageActor::PageScript,
@@ -119,11 +126,9 @@ impl Tracker {
             }
             StorageOp::Clear => {
                 state.creds.retain(|(a, _), _| *a != ak);
-                let first_jwt = op
-                    .entries
-                    .iter()
-                    .take(limits::ENTRIES)
-                    .find(|(k, v)| is_credential(k, v) && jwt::looks_like_jwt(jwt::strip_wrapping(v)));
+                let first_jwt = op.entries.iter().take(limits::ENTRIES).find(|(k, v)| {
+                    is_credential(k, v) && jwt::looks_like_jwt(jwt::strip_wrapping(v))
+                });
                 Some(StorageChange {
                     area: op.area,
                     key: String::new(),
@@ -251,20 +256,41 @@ mod tests {
         let r = r();
         let mut t = Tracker::default();
         let o = "http://h.test";
-        assert!(t.hooked(o, op(StorageOp::Set, "theme", Some("dark"), None), &r).is_none());
-        let set = t.hooked(o, op(StorageOp::Set, "access", Some(JWT), None), &r).unwrap();
+        assert!(
+            t.hooked(o, op(StorageOp::Set, "theme", Some("dark"), None), &r)
+                .is_none()
+        );
+        let set = t
+            .hooked(o, op(StorageOp::Set, "access", Some(JWT), None), &r)
+            .unwrap();
         assert!(set.is_jwt && set.token.as_ref().unwrap().claims.is_some());
         assert!(t.has_credentials(o));
-        let rm = t.hooked(o, op(StorageOp::Remove, "access", None, Some(JWT)), &r).unwrap();
+        let rm = t
+            .hooked(o, op(StorageOp::Remove, "access", None, Some(JWT)), &r)
+            .unwrap();
         assert_eq!(rm.op, StorageOp::Remove);
         assert!(rm.is_jwt && rm.previous.is_some());
         assert!(!t.has_credentials(o));
-        assert!(t.hooked(o, op(StorageOp::Remove, "theme", None, Some("dark")), &r).is_none());
+        assert!(
+            t.hooked(o, op(StorageOp::Remove, "theme", None, Some("dark")), &r)
+                .is_none()
+        );
         // clear is always recorded, and names the JWT it took.
-        t.hooked(o, op(StorageOp::Set, "access", Some(JWT), None), &r).unwrap();
-        let entries = vec![("access".to_owned(), JWT.to_owned()), ("theme".into(), "dark".into())];
+        t.hooked(o, op(StorageOp::Set, "access", Some(JWT), None), &r)
+            .unwrap();
+        let entries = vec![
+            ("access".to_owned(), JWT.to_owned()),
+            ("theme".into(), "dark".into()),
+        ];
         let clear = t
-            .hooked(o, Op { entries: &entries, ..op(StorageOp::Clear, "", None, None) }, &r)
+            .hooked(
+                o,
+                Op {
+                    entries: &entries,
+                    ..op(StorageOp::Clear, "", None, None)
+                },
+                &r,
+            )
             .unwrap();
         assert!(clear.is_jwt && clear.stack.is_some());
         assert!(!t.has_credentials(o));
@@ -281,10 +307,16 @@ mod tests {
         assert!(t.scan(o, StorageArea::Local, &with, &r).is_empty());
         assert!(t.scan(o, StorageArea::Session, &[], &r).is_empty());
         assert!(t.has_credentials(o));
-        assert!(t.scan(o, StorageArea::Local, &with, &r).is_empty(), "no change, no event");
+        assert!(
+            t.scan(o, StorageArea::Local, &with, &r).is_empty(),
+            "no change, no event"
+        );
         let gone = t.scan(o, StorageArea::Local, &[], &r);
         assert_eq!(gone.len(), 1);
-        assert_eq!((gone[0].op, gone[0].actor), (StorageOp::Remove, StorageActor::ExtensionScan));
+        assert_eq!(
+            (gone[0].op, gone[0].actor),
+            (StorageOp::Remove, StorageActor::ExtensionScan)
+        );
         let back = t.scan(o, StorageArea::Local, &with, &r);
         assert_eq!(back[0].op, StorageOp::Set);
     }

@@ -47,7 +47,10 @@ mod tests {
     #[test]
     fn origins() {
         let cases = [
-            ("https://App.Example.test/a?b#c", Some("https://app.example.test")),
+            (
+                "https://App.Example.test/a?b#c",
+                Some("https://app.example.test"),
+            ),
             ("http://127.0.0.1:8080/x", Some("http://127.0.0.1:8080")),
             ("http://user:pw@h.test/", Some("http://h.test")),
             ("https://h.test?x=1", Some("https://h.test")),
@@ -63,7 +66,10 @@ mod tests {
 
     #[test]
     fn hosts_and_domains() {
-        assert_eq!(host_of("http://127.0.0.1:9/x").as_deref(), Some("127.0.0.1"));
+        assert_eq!(
+            host_of("http://127.0.0.1:9/x").as_deref(),
+            Some("127.0.0.1")
+        );
         assert_eq!(host_of("http://[::1]:9/x").as_deref(), Some("[::1]"));
         let cases = [
             (".example.test", "app.example.test", true),

@@ -73,8 +73,16 @@ pub async fn start() -> Result<(), JsValue> {
     let local = chrome().storage().local();
     let keys = js_sys::Array::of3(&SECRET_KEY.into(), &RELAY_KEY.into(), &HINTS_KEY.into());
     let got = local.get(&keys).await?;
-    let field = |k: &str| Reflect::get(&got, &JsValue::from_str(k)).ok().and_then(|v| v.as_string());
-    let secret = match field(SECRET_KEY).as_deref().and_then(unhex).filter(|s| s.len() == 32) {
+    let field = |k: &str| {
+        Reflect::get(&got, &JsValue::from_str(k))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let secret = match field(SECRET_KEY)
+        .as_deref()
+        .and_then(unhex)
+        .filter(|s| s.len() == 32)
+    {
         Some(s) => s,
         None => {
             let s = random(32)?;
@@ -87,8 +95,14 @@ pub async fn start() -> Result<(), JsValue> {
     let hints: SiteHints = field(HINTS_KEY)
         .and_then(|h| serde_json::from_str(&h).ok())
         .unwrap_or_default();
-    let core = Core::new(&secret, &random(8)?, hints, RedactionOptions::default(), now_ms())
-        .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let core = Core::new(
+        &secret,
+        &random(8)?,
+        hints,
+        RedactionOptions::default(),
+        now_ms(),
+    )
+    .map_err(|e| JsValue::from_str(&e.to_string()))?;
     let mut relay = Relay::new(DEFAULT_CAPACITY);
     if let Some(saved) = field(RELAY_KEY) {
         if let Err(e) = relay.restore(&saved) {
@@ -164,7 +178,9 @@ fn perform(actions: Vec<Action>) {
         match a {
             Action::Connect => connect(),
             Action::Send(text) => {
-                let Ok(msg) = JSON::parse(&text) else { continue };
+                let Ok(msg) = JSON::parse(&text) else {
+                    continue;
+                };
                 with_state(|st| {
                     if let Some(p) = &st.port {
                         p.post_message(&msg);
@@ -186,7 +202,9 @@ fn perform(actions: Vec<Action>) {
 fn connect() {
     let port = bindings::connect_native(HOST_NAME);
     let on_message = Closure::<dyn FnMut(JsValue)>::new(|msg: JsValue| {
-        let Ok(text) = JSON::stringify(&msg) else { return };
+        let Ok(text) = JSON::stringify(&msg) else {
+            return;
+        };
         let text = String::from(text);
         let now = now_ms();
         let actions = with_state(|st| st.relay.on_message(&text, now));

@@ -26,7 +26,9 @@ fn main() -> Result<()> {
         Some("install-host") => install_host(&args[1..]),
         _ => {
             eprintln!("usage: cargo xtask dist [--no-opt]");
-            eprintln!("       cargo xtask install-host --user-data-dir DIR --exe /abs/path/to/logout-lens");
+            eprintln!(
+                "       cargo xtask install-host --user-data-dir DIR --exe /abs/path/to/logout-lens"
+            );
             bail!("unknown task")
         }
     }
@@ -45,7 +47,14 @@ fn dist(no_opt: bool) -> Result<()> {
     // Size over speed for the wasm only; the workspace's release profile is untouched.
     let status = Command::new(&cargo)
         .current_dir(&root)
-        .args(["build", "-p", CRATE, "--release", "--target", "wasm32-unknown-unknown"])
+        .args([
+            "build",
+            "-p",
+            CRATE,
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
         .env("CARGO_PROFILE_RELEASE_LTO", "fat")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
@@ -75,7 +84,16 @@ fn dist(no_opt: bool) -> Result<()> {
     if !no_opt && wasm_opt.exists() {
         let status = Command::new(&wasm_opt)
             .arg(&bg)
-            .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", "-o"])
+            .args([
+                "-Oz",
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+                "--enable-sign-ext",
+                "--enable-mutable-globals",
+                "--enable-reference-types",
+                "--enable-multivalue",
+                "-o",
+            ])
             .arg(&bg)
             .status()
             .context("running wasm-opt")?;
@@ -83,7 +101,9 @@ fn dist(no_opt: bool) -> Result<()> {
             bail!("wasm-opt failed");
         }
     } else if !no_opt {
-        eprintln!("note: e2e/node_modules/.bin/wasm-opt not found (npm ci in e2e/); skipping wasm-opt");
+        eprintln!(
+            "note: e2e/node_modules/.bin/wasm-opt not found (npm ci in e2e/); skipping wasm-opt"
+        );
     }
     let after = fs::metadata(&bg)?.len();
     let ext = root.join("extension");
