@@ -38,7 +38,12 @@ const EXTRA =
   wr.OnHeadersReceivedOptions && Object.values(wr.OnHeadersReceivedOptions).includes('extraHeaders')
     ? ['extraHeaders']
     : [];
-const FILTER = { urls: ['http://*/*', 'https://*/*'] };
+// Only the request types that can carry auth: images, scripts and styles
+// never do, and every listened-to request costs the page an IPC round.
+const FILTER = {
+  urls: ['http://*/*', 'https://*/*'],
+  types: ['main_frame', 'sub_frame', 'xmlhttprequest', 'other', 'ping'],
+};
 const MAX_BODY = 16384;
 
 function withBody(d) {

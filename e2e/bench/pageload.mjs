@@ -1,0 +1,64 @@
+// Page-load benchmark: the same local page in headless Chromium with and
+// without the extension, runs alternating between the two browsers, medians
+// reported. Goal: at most 3% overhead.
+//
+//   node bench/pageload.mjs [runs=40]
+//
+// The page is the demo app's dashboard while signed in (tokens in
+// localStorage, API polling, cookies), served on 127.0.0.1; the extension
+// build is dist/chromium with the real collector registered.
+import * as h from '../extension/helpers.mjs';
+
+const RUNS = Number(process.argv[2] || 40);
+const WARMUP = 5;
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function prepare(b, base) {
+  const page = await b.ctx.newPage();
+  await h.signIn(page, base);
+  await page.close();
+}
+
+/** One load of `url` in a fresh tab: navigation start to the end of the load event, in ms. */
+async function load(ctx, url) {
+  const page = await ctx.newPage();
+  await page.goto(url, { waitUntil: 'load' });
+  const ms = await page.evaluate(() => {
+    const n = performance.getEntriesByType('navigation')[0];
+    return n.loadEventEnd - n.startTime;
+  });
+  await page.close();
+  return ms;
+}
+
+h.checkPrerequisites();
+const demo = await h.startDemo(['--poll', '10s', '--reports-every', '0']);
+const withExt = await h.launch({ host: true });
+const without = await h.launch({ host: false, extension: false });
+try {
+  await prepare(withExt, demo.base);
+  await prepare(without, demo.base);
+  const url = `${demo.base}/dashboard`;
+  const times = { with: [], without: [] };
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    // Alternate which goes first so neither side always runs on a warmer machine.
+    const order = i % 2 ? ['with', 'without'] : ['without', 'with'];
+    for (const side of order) {
+      const ms = await load(side === 'with' ? withExt.ctx : without.ctx, url);
+      if (i >= WARMUP) times[side].push(ms);
+    }
+  }
+  const mWith = median(times.with);
+  const mWithout = median(times.without);
+  const overhead = ((mWith - mWithout) / mWithout) * 100;
+  console.log(JSON.stringify({ runs: RUNS, url: '/dashboard (demo, signed in)', median_ms_without: +mWithout.toFixed(2), median_ms_with: +mWith.toFixed(2), overhead_pct: +overhead.toFixed(2), goal_pct: 3 }));
+} finally {
+  await withExt.close();
+  await without.close();
+  demo.stop();
+}
