@@ -191,6 +191,25 @@ test('events wait for a missing collector and arrive once it is installed', asyn
   }
 });
 
+test('the popup shows the relay state', async () => {
+  const b = await h.launch();
+  try {
+    const page = await b.ctx.newPage();
+    await page.goto('https://example.invalid/').catch(() => {});
+    const popup = await b.ctx.newPage();
+    const errors = [];
+    popup.on('pageerror', (e) => errors.push(String(e)));
+    await popup.goto('chrome-extension://pgblapmpbbjjadbhpohickicabgcppge/popup.html');
+    await popup.waitForFunction(() => document.getElementById('status').children.length >= 8);
+    const text = await popup.textContent('#status');
+    assert.match(text, /Collector/);
+    assert.match(text, /Waiting to be stored/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
 test('web-ext lint passes for dist/firefox', () => {
   const out = execFileSync(
     path.join(h.ROOT, 'e2e/node_modules/.bin/web-ext'),

@@ -82,7 +82,8 @@ chrome.alarms.onAlarm.addListener(() => forward('tick', { mono_ms: performance.n
 
 // --- content scripts and the popup.
 chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
-  if (msg && msg.t === 'status' && !sender.tab) {
+  // Only the extension's own pages may ask (a content script's sender.url is its page).
+  if (msg && msg.t === 'status' && sender.url && sender.url.startsWith(chrome.runtime.getURL(''))) {
     ready_p.then(() => sendResponse(status()));
     return true;
   }
