@@ -38,7 +38,7 @@ async function load(ctx, url) {
 
 h.checkPrerequisites();
 const demo = await h.startDemo(['--poll', '10s', '--reports-every', '0']);
-const withExt = await h.launch({ host: true });
+const withExt = await h.launch({ host: !process.env.BENCH_NO_HOST });
 const without = await h.launch({ host: false, extension: false });
 try {
   await prepare(withExt, demo.base);

@@ -18,7 +18,9 @@ const SECRET_KEY: &str = "secret";
 const RELAY_KEY: &str = "relay";
 const HINTS_KEY: &str = "site_hints";
 /// Wait before writing the ring, so a burst of events costs one write.
-const SAVE_DELAY_MS: i32 = 250;
+const SAVE_DELAY_MS: i32 = 500;
+/// Wait before sending new events to the collector.
+const FLUSH_DELAY_MS: i32 = 200;
 
 struct State {
     core: Core,
@@ -28,6 +30,7 @@ struct State {
     listeners: Vec<Closure<dyn FnMut(JsValue)>>,
     save_scheduled: bool,
     retry_scheduled: bool,
+    flush_scheduled: bool,
 }
 
 thread_local! {
@@ -117,6 +120,7 @@ pub async fn start() -> Result<(), JsValue> {
             listeners: Vec::new(),
             save_scheduled: false,
             retry_scheduled: false,
+            flush_scheduled: false,
         })
     });
     pump();
@@ -149,7 +153,24 @@ pub fn handle(input: &str, details: JsValue) {
         };
         bindings::warn(&format!("logout-lens: {input}: {what}"));
     }
-    pump();
+    schedule_flush();
+}
+
+/// Sends what queued up after a short pause, so a page load's dozens of
+/// events cost one native message (and one collector transaction), not dozens.
+fn schedule_flush() {
+    let due = with_state(|st| {
+        let due = !st.flush_scheduled;
+        st.flush_scheduled = true;
+        due
+    });
+    if due == Some(true) {
+        let f = Closure::once_into_js(|| {
+            with_state(|st| st.flush_scheduled = false);
+            pump();
+        });
+        bindings::set_timeout(f.unchecked_ref(), FLUSH_DELAY_MS);
+    }
 }
 
 /// Relay counters and the signed-in state, for the popup and tests.
