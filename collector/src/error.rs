@@ -15,7 +15,7 @@ pub enum CollectorError {
     )]
     SchemaTooNew { found: i64, supported: i64 },
     /// Reading or writing a file failed.
-    #[error("{op} {path}: {source}")]
+    #[error("{op} {path}")]
     Io {
         op: &'static str,
         path: PathBuf,

@@ -38,18 +38,164 @@ pub struct HostTotals {
     pub errors: u64,
 }
 
-/// One connection's state.
+/// One unit of work, produced by the reading side in arrival order and
+/// carried out by the store side. Parsing and validation happen while the
+/// previous batch commits, so the two overlap.
+#[derive(Debug)]
+pub enum Step {
+    /// A reply that needs no store (hello, refusals).
+    Reply(Response),
+    /// A validated batch to commit, then ack.
+    Store {
+        seq: u64,
+        events: Vec<NewEvent>,
+        rejected: Vec<Rejected>,
+    },
+    /// A popup query.
+    Query { id: Value, query: Query },
+    /// The stream ended (after the reply, if any, already queued).
+    Exit(HostExit),
+    /// Reading failed for a reason other than the peer going away.
+    Fail(String),
+}
+
+/// The reading side of one connection: framing, parsing, validation and the
+/// hello state. Holds no database.
+#[derive(Debug, Default)]
+pub struct Session {
+    version: Option<u32>,
+}
+
+impl Session {
+    /// The step for one well-framed message.
+    pub fn step(&mut self, text: &str) -> Step {
+        if text.is_empty() {
+            return refuse(Refusal::new(ErrorCode::EmptyFrame, "frame of length 0"));
+        }
+        let request = match parse_request(text) {
+            Ok(r) => r,
+            Err(refusal) => return refuse(refusal),
+        };
+        match request {
+            Request::Hello { versions, client } => {
+                Step::Reply(self.hello(&versions, client.as_deref()))
+            }
+            _ if self.version.is_none() => {
+                refuse(Refusal::new(ErrorCode::HelloRequired, "send `hello` first"))
+            }
+            Request::Batch { seq, events } => validate(seq, &events),
+            Request::Query { id, query } => Step::Query { id, query },
+        }
+    }
+
+    /// Reads frames until the end, sending a step for each; never panics on input.
+    pub fn read_all<R: Read>(&mut self, reader: &mut R, mut emit: impl FnMut(Step) -> bool) {
+        loop {
+            let step = match decode_message_opt(reader, MAX_INCOMING_FRAME) {
+                Ok(None) => Step::Exit(HostExit::Disconnected),
+                Ok(Some(text)) => self.step(&text),
+                Err(NmError::IncomingTooLarge { len, max }) => {
+                    let msg = format!("frame of {len} bytes exceeds the {max}-byte limit");
+                    fatal(emit, ErrorCode::FrameTooLarge, msg);
+                    return;
+                }
+                Err(NmError::IncomingNotUtf8(e)) => {
+                    refuse(Refusal::new(ErrorCode::BadUtf8, e.to_string()))
+                }
+                Err(NmError::Io(e)) if e.kind() == ErrorKind::UnexpectedEof => {
+                    fatal(
+                        emit,
+                        ErrorCode::TruncatedFrame,
+                        "stream ended inside a frame".into(),
+                    );
+                    return;
+                }
+                Err(e) => Step::Fail(e.to_string()),
+            };
+            let last = matches!(step, Step::Exit(_) | Step::Fail(_));
+            if !emit(step) || last {
+                return;
+            }
+        }
+    }
+
+    fn hello(&mut self, versions: &[u32], client: Option<&str>) -> Response {
+        let Some(version) = versions
+            .iter()
+            .copied()
+            .filter(|v| SUPPORTED_VERSIONS.contains(v))
+            .max()
+        else {
+            let msg = format!(
+                "no common version: client speaks {versions:?}, host {SUPPORTED_VERSIONS:?}"
+            );
+            return Response::refusal(Refusal::new(ErrorCode::UnsupportedVersion, msg), false);
+        };
+        tracing::info!(version, client, "hello");
+        self.version = Some(version);
+        Response::Hello {
+            version,
+            host: concat!("logout-lens/", env!("CARGO_PKG_VERSION")).to_owned(),
+            schema: SCHEMA_VERSION,
+            max_batch_events: MAX_BATCH_EVENTS,
+            max_frame_bytes: MAX_INCOMING_FRAME,
+        }
+    }
+}
+
+fn refuse(r: Refusal) -> Step {
+    Step::Reply(Response::refusal(r, false))
+}
+
+fn fatal(mut emit: impl FnMut(Step) -> bool, code: ErrorCode, message: String) {
+    tracing::warn!(code = code.as_str(), "fatal protocol error");
+    if emit(Step::Reply(Response::refusal(
+        Refusal::new(code, message),
+        true,
+    ))) {
+        emit(Step::Exit(HostExit::Fatal(code)));
+    }
+}
+
+/// Checks every event of a batch; the valid ones are ready to store.
+fn validate(seq: u64, events: &[&serde_json::value::RawValue]) -> Step {
+    let mut ready = Vec::with_capacity(events.len());
+    let mut rejected = Vec::new();
+    for (index, raw) in events.iter().enumerate() {
+        match parse_event(raw.get().as_bytes()) {
+            // The checked event supplies the indexed columns; the body is
+            // kept as sent (reads parse it again, so unknown fields of
+            // known kinds never reach an export).
+            Ok(e) => ready.push(NewEvent::with_body(&e, raw.get().to_owned())),
+            Err(err) => rejected.push(Rejected {
+                index,
+                id: id_of(raw.get()),
+                code: ErrorCode::InvalidEvent,
+                reason: err.code(),
+                message: err.to_string(),
+            }),
+        }
+    }
+    Step::Store {
+        seq,
+        events: ready,
+        rejected,
+    }
+}
+
+/// The store side of one connection.
 pub struct Host<'s> {
     store: &'s mut Store,
-    version: Option<u32>,
     totals: HostTotals,
 }
+
+/// Steps queued between the reading and the store side.
+const PIPELINE_DEPTH: usize = 4;
 
 impl<'s> Host<'s> {
     pub fn new(store: &'s mut Store) -> Self {
         Host {
             store,
-            version: None,
             totals: HostTotals::default(),
         }
     }
@@ -58,61 +204,53 @@ impl<'s> Host<'s> {
         self.totals
     }
 
-    /// Serves frames until the reader ends or a fatal error.
-    pub fn serve<R: Read, W: Write>(&mut self, reader: &mut R, writer: &mut W) -> Result<HostExit> {
-        loop {
-            let text = match decode_message_opt(reader, MAX_INCOMING_FRAME) {
-                Ok(None) => return Ok(HostExit::Disconnected),
-                Ok(Some(text)) => text,
-                Err(NmError::IncomingTooLarge { len, max }) => {
-                    let msg = format!("frame of {len} bytes exceeds the {max}-byte limit");
-                    return self.fatal(writer, ErrorCode::FrameTooLarge, msg);
-                }
-                Err(NmError::IncomingNotUtf8(e)) => {
-                    self.totals.frames += 1;
-                    let r = Refusal::new(ErrorCode::BadUtf8, e.to_string());
-                    if self.reply(writer, &Response::refusal(r, false))? {
-                        return Ok(HostExit::Disconnected);
-                    }
-                    continue;
-                }
-                Err(NmError::Io(e)) if e.kind() == ErrorKind::UnexpectedEof => {
-                    return self.fatal(
-                        writer,
-                        ErrorCode::TruncatedFrame,
-                        "stream ended inside a frame",
-                    );
-                }
-                Err(e) => return Err(CollectorError::Framing(e.to_string())),
+    /// Serves a connection: a reader thread frames and validates while this
+    /// thread commits and replies, in order. Returns when the reader ends, a
+    /// fatal error was sent, or the browser stopped reading.
+    pub fn serve<R, W>(&mut self, mut reader: R, writer: &mut W) -> Result<HostExit>
+    where
+        R: Read + Send + 'static,
+        W: Write,
+    {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Step>(PIPELINE_DEPTH);
+        // Not joined: if the browser stops reading, the process exits while
+        // this thread may still be blocked on stdin.
+        std::thread::Builder::new()
+            .name("host-reader".into())
+            .spawn(move || Session::default().read_all(&mut reader, |step| tx.send(step).is_ok()))
+            .map_err(CollectorError::io(
+                "spawn",
+                std::path::Path::new("host-reader"),
+            ))?;
+        for step in rx {
+            let response = match step {
+                Step::Exit(exit) => return Ok(exit),
+                Step::Fail(e) => return Err(CollectorError::Framing(e)),
+                other => self.execute(other),
             };
             self.totals.frames += 1;
-            let response = if text.is_empty() {
-                Response::refusal(
-                    Refusal::new(ErrorCode::EmptyFrame, "frame of length 0"),
-                    false,
-                )
-            } else {
-                self.handle(&text)
-            };
-            if self.reply(writer, &response)? {
-                return Ok(HostExit::Disconnected);
+            if let Some(r) = response {
+                if self.reply(writer, &r)? {
+                    return Ok(HostExit::Disconnected);
+                }
             }
         }
+        // The reader always ends with Exit or Fail; a vanished reader is a disconnect.
+        Ok(HostExit::Disconnected)
     }
 
-    fn fatal<W: Write>(
-        &mut self,
-        writer: &mut W,
-        code: ErrorCode,
-        message: impl Into<String>,
-    ) -> Result<HostExit> {
-        tracing::warn!(code = code.as_str(), "fatal protocol error");
-        // The peer may be gone already; the exit reason is what matters.
-        let _ = self.reply(
-            writer,
-            &Response::refusal(Refusal::new(code, message), true),
-        );
-        Ok(HostExit::Fatal(code))
+    /// Carries out one step; the reply to send, if any.
+    pub fn execute(&mut self, step: Step) -> Option<Response> {
+        match step {
+            Step::Reply(r) => Some(r),
+            Step::Store {
+                seq,
+                events,
+                rejected,
+            } => Some(self.store_batch(seq, &events, rejected)),
+            Step::Query { id, query } => Some(self.query(id, query)),
+            Step::Exit(_) | Step::Fail(_) => None,
+        }
     }
 
     /// Sends one reply; `Ok(true)` when the browser has gone away.
@@ -147,65 +285,8 @@ impl<'s> Host<'s> {
         }
     }
 
-    /// The reply to one well-framed message.
-    pub fn handle(&mut self, text: &str) -> Response {
-        let request = match parse_request(text) {
-            Ok(r) => r,
-            Err(refusal) => return Response::refusal(refusal, false),
-        };
-        match request {
-            Request::Hello { versions, client } => self.hello(&versions, client.as_deref()),
-            _ if self.version.is_none() => Response::refusal(
-                Refusal::new(ErrorCode::HelloRequired, "send `hello` first"),
-                false,
-            ),
-            Request::Batch { seq, events } => self.batch(seq, &events),
-            Request::Query { id, query } => self.query(id, query),
-        }
-    }
-
-    fn hello(&mut self, versions: &[u32], client: Option<&str>) -> Response {
-        let Some(version) = versions
-            .iter()
-            .copied()
-            .filter(|v| SUPPORTED_VERSIONS.contains(v))
-            .max()
-        else {
-            let msg = format!(
-                "no common version: client speaks {versions:?}, host {SUPPORTED_VERSIONS:?}"
-            );
-            return Response::refusal(Refusal::new(ErrorCode::UnsupportedVersion, msg), false);
-        };
-        tracing::info!(version, client, "hello");
-        self.version = Some(version);
-        Response::Hello {
-            version,
-            host: concat!("logout-lens/", env!("CARGO_PKG_VERSION")).to_owned(),
-            schema: SCHEMA_VERSION,
-            max_batch_events: MAX_BATCH_EVENTS,
-            max_frame_bytes: MAX_INCOMING_FRAME,
-        }
-    }
-
-    fn batch(&mut self, seq: u64, events: &[&serde_json::value::RawValue]) -> Response {
-        let mut ready = Vec::with_capacity(events.len());
-        let mut rejected = Vec::new();
-        for (index, raw) in events.iter().enumerate() {
-            match parse_event(raw.get().as_bytes()) {
-                // The checked event supplies the indexed columns; the body is
-                // kept as sent (reads parse it again, so unknown fields of
-                // known kinds never reach an export).
-                Ok(e) => ready.push(NewEvent::with_body(&e, raw.get().to_owned())),
-                Err(err) => rejected.push(Rejected {
-                    index,
-                    id: id_of(raw.get()),
-                    code: ErrorCode::InvalidEvent,
-                    reason: err.code(),
-                    message: err.to_string(),
-                }),
-            }
-        }
-        match self.store.insert_batch(LOCAL, &ready, now_ms()) {
+    fn store_batch(&mut self, seq: u64, events: &[NewEvent], rejected: Vec<Rejected>) -> Response {
+        match self.store.insert_batch(LOCAL, events, now_ms()) {
             Ok(out) => {
                 self.totals.stored += out.stored as u64;
                 self.totals.duplicates += out.duplicates as u64;
@@ -327,11 +408,19 @@ fn id_of(raw: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn reply(session: &mut Session, host: &mut Host<'_>, text: &str) -> Response {
+        host.execute(session.step(text)).unwrap()
+    }
+
     #[test]
     fn batch_before_hello_is_refused() {
         let mut store = Store::in_memory().unwrap();
         let mut host = Host::new(&mut store);
-        let r = host.handle(r#"{"type":"batch","seq":1,"events":[]}"#);
+        let r = reply(
+            &mut Session::default(),
+            &mut host,
+            r#"{"type":"batch","seq":1,"events":[]}"#,
+        );
         assert!(matches!(
             r,
             Response::Error {
@@ -346,16 +435,37 @@ mod tests {
     fn hello_picks_highest_common_version() {
         let mut store = Store::in_memory().unwrap();
         let mut host = Host::new(&mut store);
+        let mut s = Session::default();
         assert!(matches!(
-            host.handle(r#"{"type":"hello","versions":[7,9]}"#),
+            reply(&mut s, &mut host, r#"{"type":"hello","versions":[7,9]}"#),
             Response::Error {
                 code: ErrorCode::UnsupportedVersion,
                 ..
             }
         ));
         assert!(matches!(
-            host.handle(r#"{"type":"hello","versions":[0,1,7]}"#),
+            reply(&mut s, &mut host, r#"{"type":"hello","versions":[0,1,7]}"#),
             Response::Hello { version: 1, .. }
         ));
+    }
+
+    #[test]
+    fn oversized_replies_become_errors() {
+        let mut store = Store::in_memory().unwrap();
+        let mut host = Host::new(&mut store);
+        let mut body = Map::new();
+        body.insert("blob".into(), json!("x".repeat(2 << 20)));
+        let big = Response::Result {
+            id: json!("q"),
+            query: "status",
+            body,
+        };
+        let mut out = Vec::new();
+        assert!(!host.reply(&mut out, &big).unwrap());
+        let len = u32::from_ne_bytes(out[..4].try_into().unwrap()) as usize;
+        let v: Value = serde_json::from_slice(&out[4..4 + len]).unwrap();
+        assert_eq!(v["code"], "response_too_large");
+        assert_eq!(v["id"], "q");
+        assert_eq!(out.len(), 4 + len, "nothing of the big reply was written");
     }
 }

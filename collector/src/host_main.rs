@@ -60,12 +60,12 @@ pub(crate) fn run(caller: &Caller) -> ExitCode {
     {
         tracing::warn!(error = %e, "retention skipped");
     }
-    let mut reader = BufReader::with_capacity(1 << 16, std::io::stdin().lock());
+    let reader = BufReader::with_capacity(1 << 16, std::io::stdin());
     // Every reply is flushed by the framing layer; buffering only merges the
     // length prefix and body into one write.
     let mut writer = BufWriter::new(stdout);
     let mut host = Host::new(&mut store);
-    let outcome = host.serve(&mut reader, &mut writer);
+    let outcome = host.serve(reader, &mut writer);
     tracing::info!(totals = ?host.totals(), "host exiting");
     match outcome {
         Ok(HostExit::Disconnected) => ExitCode::SUCCESS,

@@ -392,3 +392,29 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_request_never_panics(s in "\\PC{0,200}") {
+            let _ = parse_request(&s);
+        }
+
+        #[test]
+        fn batches_keep_seq_and_count(seq in any::<u64>(), n in 0usize..20) {
+            let events: Vec<String> = (0..n).map(|i| format!("{{\"id\":\"e{i}\"}}")).collect();
+            let text = format!("{{\"type\":\"batch\",\"seq\":{seq},\"events\":[{}]}}", events.join(","));
+            match parse_request(&text) {
+                Ok(Request::Batch { seq: s, events }) => {
+                    prop_assert_eq!(s, seq);
+                    prop_assert_eq!(events.len(), n);
+                }
+                other => prop_assert!(false, "{:?}", other),
+            }
+        }
+    }
+}

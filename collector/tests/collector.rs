@@ -8,4 +8,5 @@ mod collector {
     mod export;
     mod framing;
     mod host_process;
+    mod snapshots;
 }

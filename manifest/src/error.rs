@@ -39,7 +39,7 @@ pub enum ManifestError {
         expected: &'static str,
     },
     /// Reading or writing a manifest file failed.
-    #[error("{op} {path}: {source}")]
+    #[error("{op} {path}")]
     Io {
         op: &'static str,
         path: PathBuf,
@@ -47,7 +47,7 @@ pub enum ManifestError {
         source: std::io::Error,
     },
     /// Writing a Windows registry entry failed.
-    #[error("registry {key}: {source}")]
+    #[error("registry {key}")]
     Registry {
         key: String,
         #[source]

@@ -1,4 +1,72 @@
-//! The command-line interface.
+//! The command-line interface (clap derive). One file per group of commands.
+
+mod data;
+mod install;
+mod output;
+mod share;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use logout_lens_collector::paths::default_db_path;
+use logout_lens_collector::store::{Durability, Store};
+
+pub(crate) use output::Out;
+
+/// Logout Lens collector: stores what the extension records and answers
+/// "why was I logged out?".
+#[derive(Debug, Parser)]
+#[command(name = "logout-lens", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    /// The event database [default: $XDG_DATA_HOME/logout-lens/events.db]
+    #[arg(long, global = true, env = "LOGOUT_LENS_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Colour: auto (a terminal and NO_COLOR unset), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Register the native-messaging host with browsers.
+    Install(install::InstallArgs),
+    /// Remove the native-messaging host registration.
+    Uninstall(install::InstallArgs),
+    /// Check registrations, the database and the newest event.
+    Doctor(install::DoctorArgs),
+    /// List stored events.
+    List(data::ListArgs),
+    /// Show one event.
+    Show(data::ShowArgs),
+    /// Follow new events as they arrive.
+    Tail(data::TailArgs),
+    /// Explain a logout: ranked causes with the events they rest on.
+    Diagnose(data::DiagnoseArgs),
+    /// Write a redacted trace bundle (or HAR 1.2 with --har).
+    Export(share::ExportArgs),
+    /// Import a trace bundle (kept apart from local events).
+    Import(share::ImportArgs),
+    /// List imported traces.
+    Imports,
+    /// Write a self-contained HTML report of a logout.
+    Report(share::ReportArgs),
+    /// Delete old events or shrink the database.
+    Prune(data::PruneArgs),
+}
 
 pub(crate) fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LOGOUT_LENS_LOG")
@@ -10,7 +78,58 @@ pub(crate) fn init_logging() {
         .try_init();
 }
 
-pub(crate) fn main() -> std::process::ExitCode {
+pub(crate) fn main() -> ExitCode {
     init_logging();
-    std::process::ExitCode::SUCCESS
+    let cli = Cli::parse();
+    let out = Out::new(cli.json, cli.color);
+    match run(cli, &out) {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed pipe (`logout-lens list | head`) is not an error.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("logout-lens: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
+    let db = cli.db.clone().or_else(default_db_path);
+    let db_path = || {
+        db.clone()
+            .context("no database path: pass --db or set LOGOUT_LENS_DB or HOME")
+    };
+    let open = || -> anyhow::Result<Store> {
+        let path = db_path()?;
+        if !path.exists() {
+            anyhow::bail!(
+                "no database at {} yet: has the extension sent anything? see `logout-lens doctor`",
+                path.display()
+            );
+        }
+        Store::open_existing(&path).with_context(|| format!("open {}", path.display()))
+    };
+    let open_rw = || -> anyhow::Result<Store> {
+        let path = db_path()?;
+        Store::open(&path, Durability::Normal).with_context(|| format!("open {}", path.display()))
+    };
+    match cli.command {
+        Cmd::Install(a) => install::install(&a, out),
+        Cmd::Uninstall(a) => install::uninstall(&a, out),
+        Cmd::Doctor(a) => install::doctor(&a, db.as_deref(), out),
+        Cmd::List(a) => data::list(&open()?, &a, out),
+        Cmd::Show(a) => data::show(&open()?, &a, out),
+        Cmd::Tail(a) => data::tail(&open_rw()?, &a, out),
+        Cmd::Diagnose(a) => data::diagnose_cmd(&open()?, &a, out),
+        Cmd::Export(a) => share::export(&mut open()?, &a, out),
+        Cmd::Import(a) => share::import(&mut open_rw()?, &a, out),
+        Cmd::Imports => share::imports(&open()?, out),
+        Cmd::Report(a) => share::report(&mut open()?, &a, out),
+        Cmd::Prune(a) => data::prune(&mut open()?, &a, out),
+    }
 }

@@ -52,7 +52,11 @@ pub struct NewEvent {
 impl NewEvent {
     /// The stored form of a parsed event, re-serialized canonically.
     pub fn from_event(event: &Event) -> Result<NewEvent> {
-        Ok(NewEvent::with_body(event, serde_json::to_string(event)?))
+        // Through a map: the flat wire form can emit a key twice (a
+        // cookie_change's cookie `path` beside the envelope `path`), which
+        // would not parse back.
+        let body = serde_json::to_string(&serde_json::to_value(event)?)?;
+        Ok(NewEvent::with_body(event, body))
     }
 
     /// The stored form of a parsed event whose wire JSON is `body`.

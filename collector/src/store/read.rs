@@ -68,7 +68,8 @@ pub struct ImportRow {
 impl Store {
     /// Events matching `filter`, oldest first.
     pub fn events(&self, filter: &Filter) -> Result<Vec<StoredEvent>> {
-        let mut sql = String::from("SELECT seq, received_ms, body FROM events WHERE trace = ?");
+        let mut sql =
+            String::from("SELECT seq, received_ms, body, ts_ms FROM events WHERE trace = ?");
         let mut args: Vec<SqlValue> = vec![filter.trace.into()];
         if let Some(o) = &filter.origin {
             sql.push_str(" AND origin = ?");
@@ -97,7 +98,8 @@ impl Store {
         match filter.limit {
             Some(n) => {
                 sql = format!(
-                    "SELECT * FROM ({sql} ORDER BY {order} DESC, seq DESC LIMIT {n}) ORDER BY {order}, seq"
+                    "SELECT seq, received_ms, body, ts_ms FROM ({sql} ORDER BY {order} DESC, seq DESC LIMIT {n}) \
+                     ORDER BY {order}, seq"
                 )
             }
             None => sql.push_str(&format!(" ORDER BY {order}, seq")),

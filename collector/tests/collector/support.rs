@@ -112,3 +112,110 @@ pub fn spawn_host(db: &Path) -> Child {
 pub fn send(child: &mut Child, v: &Value) {
     child.stdin.as_mut().unwrap().write_all(&frame(v)).unwrap();
 }
+
+/// A raw JWT and other raw secrets a buggy producer might leak; the export
+/// scan test looks for these.
+pub const RAW_JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiIsImV4cCI6MTc2NDAwMDkwMH0.S3cr3tS1gnatureValue_abcdefXYZ";
+pub const RAW_COOKIE: &str = "rawCookieValue9f8e7d6c5b4a";
+pub const RAW_BEARER: &str = "opaqueBearerSecret123456789";
+pub const RAW_CODE: &str = "authCodeSecret777";
+
+/// A realistic logout: login, token stored, tab hidden, user idle, machine
+/// asleep, refresh rejected, cookie and token removed, login page.
+/// With `leaky`, some events also carry raw secrets a buggy extension failed
+/// to redact.
+pub fn logout_scenario(leaky: bool) -> Vec<Value> {
+    let b = base_ts() - 40 * 60_000;
+    let o = "https://app.example";
+    let min = 60_000;
+    let mut evs = vec![
+        json!({"id": "s-01", "ts_ms": b, "kind": "http_exchange", "method": "POST",
+               "url": format!("{o}/api/auth/login"), "status": 200, "role": "login", "duration_ms": 120}),
+        json!({"id": "s-02", "ts_ms": b + 200, "kind": "storage_change", "area": "local", "key": "access_token",
+               "op": "set", "is_jwt": true, "actor": "page_script",
+               "token": {"fp": "aaaabbbbccccdddd", "len": 180,
+                         "claims": {"kind": "access", "exp": (b + 15 * min) / 1000, "iat": b / 1000}}}),
+        json!({"id": "s-03", "ts_ms": b + 300, "kind": "cookie_change", "name": "sessionid", "domain": "app.example",
+               "removed": false, "cause": "explicit", "http_only": true, "expires_ms": b + 30 * min,
+               "value": {"fp": "1111222233334444", "len": 32}, "writer": "server"}),
+        json!({"id": "s-04", "ts_ms": b + 2 * min, "tab": 1, "kind": "page_lifecycle", "state": "hidden"}),
+        json!({"id": "s-05", "ts_ms": b + 3 * min, "kind": "idle_state", "state": "idle"}),
+        json!({"id": "s-06", "ts_ms": b + 25 * min, "kind": "time_sample", "wall_elapsed_ms": 20 * min,
+               "mono_elapsed_ms": 60_000}),
+        json!({"id": "s-07", "ts_ms": b + 25 * min + 500, "kind": "idle_state", "state": "active"}),
+        json!({"id": "s-08", "ts_ms": b + 25 * min + 600, "tab": 1, "kind": "page_lifecycle", "state": "visible"}),
+        json!({"id": "s-09", "ts_ms": b + 25 * min + 900, "kind": "http_exchange", "method": "POST",
+               "url": format!("{o}/api/auth/refresh"), "status": 401, "role": "refresh",
+               "www_authenticate": "Bearer error=\"invalid_token\"", "auth_error_code": "refresh_expired",
+               "refresh_token_fp": "5555666677778888"}),
+        json!({"id": "s-10", "ts_ms": b + 25 * min + 950, "kind": "cookie_change", "name": "sessionid",
+               "domain": "app.example", "removed": true, "cause": "expired_overwrite", "writer": "server"}),
+        json!({"id": "s-11", "ts_ms": b + 25 * min + 1000, "kind": "storage_change", "area": "local",
+               "key": "access_token", "op": "remove", "is_jwt": true, "actor": "page_script"}),
+        json!({"id": "s-12", "ts_ms": b + 25 * min + 1200, "kind": "navigation",
+               "url": format!("{o}/login?next=%2Fdashboard"), "to_login": true}),
+        json!({"id": "s-13", "ts_ms": b + 25 * min + 1300, "kind": "logout_observed", "trigger": "login_page",
+               "url": format!("{o}/login"), "idle_ms": 22 * min}),
+    ];
+    if leaky {
+        evs.push(json!({"id": "s-14", "ts_ms": b + 25 * min + 800, "kind": "http_exchange", "method": "GET",
+            "url": format!("{o}/api/me?access_token={RAW_JWT}&lang=en"), "status": 302, "role": "api",
+            "location": format!("https://idp.example/cb?code={RAW_CODE}&state=x")}));
+        evs.push(json!({"id": "s-15", "ts_ms": b + 25 * min + 850, "kind": "storage_change", "area": "local",
+            "key": "debug", "op": "set", "actor": "page_script",
+            "stack": format!("at save (https://app.example/app.js?t={RAW_JWT}:1:2) value {RAW_JWT}")}));
+        evs.push(
+            json!({"id": "s-16", "ts_ms": b + 25 * min + 870, "kind": "debug_dump",
+            "authorization": format!("Bearer {RAW_BEARER}"),
+            "cookie": format!("sessionid={RAW_COOKIE}; theme=dark"),
+            "headers": {"Set-Cookie": format!("sessionid={RAW_COOKIE}; Path=/; HttpOnly")},
+            "note": format!("saw token {RAW_JWT} and Bearer {RAW_BEARER}")}),
+        );
+    }
+    for (i, e) in evs.iter_mut().enumerate() {
+        let m = e.as_object_mut().unwrap();
+        m.insert("schema".into(), json!(1));
+        m.entry("origin").or_insert(json!(o));
+        m.entry("path").or_insert(json!("/dashboard"));
+        m.entry("tab").or_insert(json!(1));
+        m.insert(
+            "source".into(),
+            json!(if i % 2 == 0 { "extension" } else { "page" }),
+        );
+    }
+    evs
+}
+
+/// Runs the CLI with an isolated HOME and database.
+pub fn cli(home: &Path, db: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("LOGOUT_LENS_DB", db)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run logout-lens")
+}
+
+/// Feeds events through a spawned host (as the extension would) and waits for the ack.
+pub fn ingest(db: &Path, events: Vec<Value>) {
+    let mut child = spawn_host(db);
+    send(&mut child, &hello());
+    send(&mut child, &batch(1, events));
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let replies = read_all(&out.stdout);
+    assert_eq!(replies[1]["type"], "ack", "{replies:?}");
+    assert_eq!(replies[1]["rejected"], json!([]), "{replies:?}");
+}
+
+pub fn stdout(o: &std::process::Output) -> String {
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
