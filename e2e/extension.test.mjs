@@ -2,7 +2,7 @@
 // against the demo app, with the real collector as native host.
 //
 // Before: `cargo xtask dist` and
-// `cargo build -p logout-lens-collector -p logout-lens-server --example demo -p xtask`.
+// `cargo build -p logout-lens-collector -p logout-lens-server --example demo`.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -12,7 +12,6 @@ const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
 export const DIST = process.env.LOGOUT_LENS_DIST || path.join(ROOT, 'dist/chromium');
 export const HOST_BIN = process.env.LOGOUT_LENS_BIN || path.join(TARGET, 'debug/logout-lens');
 export const DEMO_BIN = process.env.LOGOUT_LENS_DEMO || path.join(TARGET, 'debug/examples/demo');
-export const XTASK_BIN = path.join(TARGET, 'debug/xtask');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 export function checkPrerequisites() {
@@ -20,7 +19,6 @@ export function checkPrerequisites() {
     [path.join(DIST, 'manifest.json'), 'cargo xtask dist'],
     [HOST_BIN, 'cargo build -p logout-lens-collector'],
     [DEMO_BIN, 'cargo build -p logout-lens-server --example demo'],
-    [XTASK_BIN, 'cargo build -p xtask'],
     [CHROMIUM, 'apt-get install chromium'],
   ].filter(([p]) => !fs.existsSync(p));
   if (missing.length) {
@@ -71,10 +69,11 @@ export function startDemo(args = []) {
   });
 }
 
-/** Registers the real collector as the native host of a Chromium profile. */
+/** Registers the real collector as the native host of a Chromium profile, with its own installer. */
 export function installHost(userDataDir) {
-  return execFileSync(XTASK_BIN, ['install-host', '--user-data-dir', userDataDir, '--exe', HOST_BIN], {
+  return execFileSync(HOST_BIN, ['install', '--browser', 'chromium', '--user-data-dir', userDataDir], {
     encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
   }).trim();
 }
 

@@ -14,7 +14,7 @@ use std::process::Command;
 use std::{env, fs};
 
 use anyhow::{Context, Result, bail};
-use logout_lens_manifest::{BaseDirs, Browser, ExtensionDescription, Family, Os, Scope};
+use logout_lens_manifest::{ExtensionDescription, Family};
 
 const CRATE: &str = "logout-lens-extension";
 const STEM: &str = "logout_lens_extension";
@@ -23,12 +23,8 @@ fn main() -> Result<()> {
     let args: Vec<String> = env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("dist") => dist(args.iter().any(|a| a == "--no-opt")),
-        Some("install-host") => install_host(&args[1..]),
         _ => {
             eprintln!("usage: cargo xtask dist [--no-opt]");
-            eprintln!(
-                "       cargo xtask install-host --user-data-dir DIR --exe /abs/path/to/logout-lens"
-            );
             bail!("unknown task")
         }
     }
@@ -124,30 +120,6 @@ fn dist(no_opt: bool) -> Result<()> {
         println!("dist/{name}");
     }
     println!("wasm: {before} bytes after wasm-bindgen, {after} bytes shipped");
-    Ok(())
-}
-
-/// Registers the native host for a Chromium `--user-data-dir` (what the
-/// end-to-end tests and headless runs use), through the manifest crate.
-fn install_host(args: &[String]) -> Result<()> {
-    let value = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .with_context(|| format!("missing {flag}"))
-    };
-    let udd = PathBuf::from(value("--user-data-dir")?);
-    let exe = PathBuf::from(value("--exe")?);
-    let os = Os::current().context("unsupported OS")?;
-    let target = logout_lens_manifest::target(
-        Browser::Chromium,
-        os,
-        Scope::User,
-        &BaseDirs::from_env(),
-        Some(&udd),
-    )?;
-    logout_lens_manifest::install(&target, &exe)?;
-    println!("{}", target.file.display());
     Ok(())
 }
 
