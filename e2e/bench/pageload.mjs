@@ -6,11 +6,13 @@
 //
 // The page is the demo app's dashboard while signed in (tokens in
 // localStorage, API polling, cookies), served on 127.0.0.1; the extension
-// build is dist/chromium with the real collector registered.
+// build is dist/chromium with the real collector registered
+// (LOGOUT_LENS_BIN=target/release/logout-lens for a release host).
 import * as h from '../extension/helpers.mjs';
 
 const RUNS = Number(process.argv[2] || 40);
 const WARMUP = 5;
+const PAUSE_MS = 700;
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -51,6 +53,9 @@ try {
     for (const side of order) {
       const ms = await load(side === 'with' ? withExt.ctx : without.ctx, url);
       if (i >= WARMUP) times[side].push(ms);
+      // A user reads a page before the next one: let background work settle
+      // (the same pause for both sides).
+      await new Promise((r) => setTimeout(r, PAUSE_MS));
     }
   }
   const mWith = median(times.with);

@@ -6,29 +6,37 @@
 // Rust. Never `await` at the top level: it kills the service worker.
 import init, { start, handle, status } from './wasm/logout_lens_extension.js';
 
-const MAX_EARLY = 10000;
-const early = [];
+// Events wait here until the core is ready, and then a little longer: work
+// is done in batches just after a burst (a page load) instead of competing
+// with it. Each keeps the time it happened.
+const MAX_PENDING = 10000;
+const DEFER_MS = 250;
+const pending = [];
 let ready = false;
+let timer = 0;
 
 const ready_p = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.wasm', import.meta.url) })
   .then(() => start())
   .then(() => {
     ready = true;
-    for (const [name, details] of early.splice(0)) call(name, details);
+    drain();
   })
   .catch((e) => console.error('logout-lens: failed to start', e));
 
-function call(name, details) {
-  try {
-    handle(name, details);
-  } catch (e) {
-    console.warn('logout-lens:', name, e);
+function drain() {
+  timer = 0;
+  for (const [name, details, at] of pending.splice(0)) {
+    try {
+      handle(name, details, at);
+    } catch (e) {
+      console.warn('logout-lens:', name, e);
+    }
   }
 }
 
 function forward(name, details) {
-  if (ready) call(name, details);
-  else if (early.length < MAX_EARLY) early.push([name, details]);
+  if (pending.length < MAX_PENDING) pending.push([name, details, Date.now()]);
+  if (ready && !timer) timer = setTimeout(drain, DEFER_MS);
 }
 
 // --- webRequest: observe only. Chrome hides Cookie/Set-Cookie without

@@ -128,15 +128,20 @@ pub async fn start() -> Result<(), JsValue> {
 }
 
 /// One browser event: `input` names it (see `Core::handle`), `details` is
-/// the browser's object. Errors are logged without the details, which may
-/// hold secrets.
+/// the browser's object, `at_ms` when it happened (the glue handles events in
+/// batches, a little later). Errors are logged without the details, which
+/// may hold secrets.
 #[wasm_bindgen]
-pub fn handle(input: &str, details: JsValue) {
+pub fn handle(input: &str, details: JsValue, at_ms: f64) {
     let json = match JSON::stringify(&details) {
         Ok(s) => String::from(s),
         Err(_) => return,
     };
-    let now = now_ms();
+    let now = if at_ms.is_finite() && at_ms > 0.0 {
+        at_ms as i64
+    } else {
+        now_ms()
+    };
     let result = with_state(|st| {
         let events = st.core.handle(input, &json, now)?;
         for e in events {
