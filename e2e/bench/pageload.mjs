@@ -40,7 +40,8 @@ async function load(ctx, url) {
 
 h.checkPrerequisites();
 const demo = await h.startDemo(['--poll', '10s', '--reports-every', '0']);
-const withExt = await h.launch({ host: !process.env.BENCH_NO_HOST });
+// BENCH_AA=1: both sides without the extension, to see the noise floor.
+const withExt = await h.launch({ host: !process.env.BENCH_NO_HOST && !process.env.BENCH_AA, extension: !process.env.BENCH_AA });
 const without = await h.launch({ host: false, extension: false });
 try {
   await prepare(withExt, demo.base);

@@ -96,7 +96,11 @@
     }
     send({ t: 'scan', local, session });
   };
-  scan();
+  // The first look waits until the page has loaded and the renderer is idle:
+  // reading storage at document_start would compete with the page's own start.
+  const later = (f) => (self.requestIdleCallback ? requestIdleCallback(f, { timeout: 2000 }) : setTimeout(f, 200));
+  if (document.readyState === 'complete') later(scan);
+  else addEventListener('load', () => later(scan), { once: true });
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') scan();
   });
