@@ -221,3 +221,46 @@ fn har_entry(e: &Event, x: &HttpExchange) -> Value {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn import_table() {
+        let ev = r#"{"schema":1,"id":"a","ts_ms":1,"kind":"activity","last_input_ms":0}"#;
+        let bundle = format!(r#"{{"format":"logout-lens-trace","version":1,"events":[{ev}]}}"#);
+        let cases: &[(&str, Result<usize, &str>)] = &[
+            (&bundle, Ok(1)),
+            (&format!("[{ev},{ev}]"), Ok(2)),
+            ("[]", Ok(0)),
+            (r#"{"format":"har","version":1,"events":[]}"#, Err("format")),
+            (
+                r#"{"format":"logout-lens-trace","version":2,"events":[]}"#,
+                Err("version"),
+            ),
+            (
+                r#"{"format":"logout-lens-trace","version":1}"#,
+                Err("no `events`"),
+            ),
+            (r#"[{"schema":1,"kind":"activity"}]"#, Err("event 0")),
+            ("42", Err("expected")),
+            ("{", Err("not JSON")),
+        ];
+        for (text, want) in cases {
+            match (read_import(text.as_bytes()), want) {
+                (Ok(events), Ok(n)) => assert_eq!(events.len(), *n, "{text}"),
+                (Err(e), Err(needle)) => assert!(e.to_string().contains(needle), "{text}: {e}"),
+                (got, _) => panic!("{text}: {got:?}"),
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn import_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = read_import(&bytes);
+        }
+    }
+}

@@ -6,7 +6,6 @@
 
 use std::io::{ErrorKind, Read, Write};
 
-use logout_lens_model::wire::parse_event;
 use logout_lens_model::{DiagnoseOptions, SCHEMA_VERSION, Target, diagnose};
 use native_messaging::host::{NmError, decode_message_opt, send_json};
 use serde::Deserialize;
@@ -162,11 +161,10 @@ fn validate(seq: u64, events: &[&serde_json::value::RawValue]) -> Step {
     let mut ready = Vec::with_capacity(events.len());
     let mut rejected = Vec::new();
     for (index, raw) in events.iter().enumerate() {
-        match parse_event(raw.get().as_bytes()) {
-            // The checked event supplies the indexed columns; the body is
-            // kept as sent (reads parse it again, so unknown fields of
-            // known kinds never reach an export).
-            Ok(e) => ready.push(NewEvent::with_body(&e, raw.get().to_owned())),
+        // The body is kept as sent; reads parse it again through the model,
+        // so unknown fields of known kinds never reach an export.
+        match crate::validate::check(raw.get()) {
+            Ok(e) => ready.push(e),
             Err(err) => rejected.push(Rejected {
                 index,
                 id: id_of(raw.get()),
@@ -213,9 +211,9 @@ impl<'s> Host<'s> {
         W: Write,
     {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Step>(PIPELINE_DEPTH);
-        // Not joined: if the browser stops reading, the process exits while
-        // this thread may still be blocked on stdin.
-        std::thread::Builder::new()
+        // Joined only when it ends on its own: if the browser stops reading,
+        // the process exits while this thread may still be blocked on stdin.
+        let reader_thread = std::thread::Builder::new()
             .name("host-reader".into())
             .spawn(move || Session::default().read_all(&mut reader, |step| tx.send(step).is_ok()))
             .map_err(CollectorError::io(
@@ -235,8 +233,18 @@ impl<'s> Host<'s> {
                 }
             }
         }
-        // The reader always ends with Exit or Fail; a vanished reader is a disconnect.
-        Ok(HostExit::Disconnected)
+        // The reader always ends with Exit or Fail, so it must have panicked.
+        let why = match reader_thread.join() {
+            Err(panic) => panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_owned()),
+            Ok(()) => "ended without a final step".to_owned(),
+        };
+        Err(CollectorError::Framing(format!(
+            "reader thread failed: {why}"
+        )))
     }
 
     /// Carries out one step; the reply to send, if any.

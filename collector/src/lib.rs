@@ -6,6 +6,7 @@
 //! - [`scrub`]: export-time re-redaction of anything that escaped the extension.
 //! - [`export`]: trace bundles and HAR 1.2.
 //! - [`report`]: the self-contained HTML report.
+//! - [`validate`]: checking incoming events (a fast path held to the model's verdicts).
 //! - [`units`]: durations, times and sizes as typed on the command line.
 
 pub mod error;
@@ -17,5 +18,6 @@ pub mod report;
 pub mod scrub;
 pub mod store;
 pub mod units;
+pub mod validate;
 
 pub use error::{CollectorError, Result};

@@ -32,6 +32,7 @@ const URL_KEYS: &[&str] = &[
 const NAME_KEYS: &[&str] = &[
     "set_cookie_deletions",
     "setCookieDeletions",
+    "cookie_path",
     "name",
     "key",
     "fp",

@@ -52,4 +52,21 @@ mod tests {
             assert_eq!(got.to_string(), *want, "{peer} {xff:?}");
         }
     }
+
+    proptest::proptest! {
+        /// Whatever a client writes, an untrusted peer is the answer, and a trusted proxy's
+        /// answer is either an address from the header or the proxy itself.
+        #[test]
+        fn never_panics_and_never_trusts_a_direct_client(xff in "[0-9a-f.:, ]{0,60}") {
+            let mut h = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(&xff) {
+                h.insert("x-forwarded-for", v);
+            }
+            let direct: IpAddr = "203.0.113.9".parse().unwrap();
+            proptest::prop_assert_eq!(client_ip(Some(direct), &h, &[]), Some(direct));
+            let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+            let got = client_ip(Some(proxy), &h, &[proxy]).unwrap();
+            proptest::prop_assert!(got == proxy || xff.contains(&got.to_string()) || xff.contains(':'));
+        }
+    }
 }

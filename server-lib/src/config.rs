@@ -58,6 +58,22 @@ impl Default for LogoutEventLimits {
     }
 }
 
+/// Failed logins allowed per client IP: a burst, then a steady rate. Successful logins are free.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub failures_per_second: f64,
+    pub burst: u32,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            failures_per_second: 0.2,
+            burst: 10,
+        }
+    }
+}
+
 /// Everything the router needs to know. Build it with [`Config::builder`].
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -74,6 +90,8 @@ pub struct Config {
     /// tokens at once (RFC 7009 §2.1). Costs one indexed read per request.
     pub check_session: bool,
     pub logout_event: LogoutEventLimits,
+    /// `None` leaves brute-force protection to the [`crate::Authenticator`].
+    pub login_limits: Option<LoginLimits>,
     pub cors: Option<CorsConfig>,
     pub cookies: Option<CookieConfig>,
 }
@@ -108,6 +126,7 @@ pub struct ConfigBuilder {
     keys: Option<KeySet>,
     check_session: Option<bool>,
     logout_event: Option<LogoutEventLimits>,
+    login_limits: Option<Option<LoginLimits>>,
     cors: Option<CorsConfig>,
     cookies: Option<CookieConfig>,
 }
@@ -160,6 +179,11 @@ impl ConfigBuilder {
         self.logout_event = Some(limits);
         self
     }
+    /// Failed-login limit per IP (default 10, then one per 5 s); `None` turns it off.
+    pub fn login_limits(mut self, limits: Option<LoginLimits>) -> Self {
+        self.login_limits = Some(limits);
+        self
+    }
     pub fn cors(mut self, cors: CorsConfig) -> Self {
         self.cors = Some(cors);
         self
@@ -191,6 +215,7 @@ impl ConfigBuilder {
             keys,
             check_session: self.check_session.unwrap_or(true),
             logout_event: self.logout_event.unwrap_or_default(),
+            login_limits: self.login_limits.unwrap_or(Some(LoginLimits::default())),
             cors: self.cors,
             cookies: self.cookies,
         };

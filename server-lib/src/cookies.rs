@@ -22,17 +22,27 @@ pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// How long the browser keeps a cookie.
+#[derive(Debug, Clone, Copy)]
+enum Lifetime {
+    MaxAge(Duration),
+    /// No `Max-Age`: gone when the browser session ends.
+    BrowserSession,
+    Delete,
+}
+
 fn set_cookie(
     name: &str,
     value: &str,
     path: &str,
-    max_age: Option<Duration>,
+    age: Lifetime,
     secure: bool,
 ) -> Option<HeaderValue> {
     let mut s = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Lax");
-    match max_age {
-        Some(d) => s.push_str(&format!("; Max-Age={}", d.as_secs())),
-        None => s.push_str("; Max-Age=0"),
+    match age {
+        Lifetime::MaxAge(d) => s.push_str(&format!("; Max-Age={}", d.as_secs())),
+        Lifetime::BrowserSession => {}
+        Lifetime::Delete => s.push_str("; Max-Age=0"),
     }
     if secure {
         s.push_str("; Secure");
@@ -40,7 +50,8 @@ fn set_cookie(
     HeaderValue::from_str(&s).ok()
 }
 
-/// `Set-Cookie` headers for a fresh token pair.
+/// `Set-Cookie` headers for a fresh token pair. Without "remember me" they are browser-session
+/// cookies, unless `CookieConfig::max_age` forces a `Max-Age`.
 pub fn issue(
     headers: &mut HeaderMap,
     cfg: &CookieConfig,
@@ -48,16 +59,20 @@ pub fn issue(
     access_ttl: Duration,
     refresh: &str,
     refresh_ttl: Duration,
+    persistent: bool,
 ) {
-    let access_age = cfg.max_age.map_or(access_ttl, |m| m.min(access_ttl));
-    let refresh_age = cfg.max_age.map_or(refresh_ttl, |m| m.min(refresh_ttl));
+    let age = |ttl: Duration| match cfg.max_age {
+        Some(m) => Lifetime::MaxAge(m.min(ttl)),
+        None if persistent => Lifetime::MaxAge(ttl),
+        None => Lifetime::BrowserSession,
+    };
     for v in [
-        set_cookie(&cfg.access_name, access, "/", Some(access_age), cfg.secure),
+        set_cookie(&cfg.access_name, access, "/", age(access_ttl), cfg.secure),
         set_cookie(
             &cfg.refresh_name,
             refresh,
             REFRESH_COOKIE_PATH,
-            Some(refresh_age),
+            age(refresh_ttl),
             cfg.secure,
         ),
     ]
@@ -71,8 +86,14 @@ pub fn issue(
 /// `Set-Cookie` headers deleting both cookies.
 pub fn clear(headers: &mut HeaderMap, cfg: &CookieConfig) {
     for v in [
-        set_cookie(&cfg.access_name, "", "/", None, cfg.secure),
-        set_cookie(&cfg.refresh_name, "", REFRESH_COOKIE_PATH, None, cfg.secure),
+        set_cookie(&cfg.access_name, "", "/", Lifetime::Delete, cfg.secure),
+        set_cookie(
+            &cfg.refresh_name,
+            "",
+            REFRESH_COOKIE_PATH,
+            Lifetime::Delete,
+            cfg.secure,
+        ),
     ]
     .into_iter()
     .flatten()
@@ -96,6 +117,39 @@ mod tests {
         assert_eq!(read_cookie(&h, "ll"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn reading_any_cookie_header_never_panics(raw in "[ -~]{0,120}") {
+            let mut h = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(&raw) {
+                h.insert(header::COOKIE, v);
+            }
+            if let Some(v) = read_cookie(&h, "ll_refresh") {
+                proptest::prop_assert!(!v.is_empty() && raw.contains(&v));
+            }
+        }
+    }
+
+    #[test]
+    fn remember_me_decides_between_persistent_and_session_cookies() {
+        let cfg = CookieConfig::default();
+        for (persistent, want_max_age) in [(true, true), (false, false)] {
+            let mut h = HeaderMap::new();
+            issue(
+                &mut h,
+                &cfg,
+                "a",
+                Duration::from_secs(60),
+                "r",
+                Duration::from_secs(600),
+                persistent,
+            );
+            for v in h.get_all(header::SET_COOKIE) {
+                assert_eq!(v.to_str().unwrap().contains("Max-Age"), want_max_age);
+            }
+        }
+    }
+
     #[test]
     fn short_cookie_age_caps_both() {
         let cfg = CookieConfig {
@@ -110,6 +164,7 @@ mod tests {
             Duration::from_secs(60),
             "r",
             Duration::from_secs(600),
+            false,
         );
         let all: Vec<_> = h
             .get_all(header::SET_COOKIE)

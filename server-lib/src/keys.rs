@@ -3,7 +3,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
-use ring::signature::KeyPair as _;
+use std::sync::Arc;
+
+use ring::signature::{Ed25519KeyPair, KeyPair as _};
 use serde_json::{Value, json};
 
 use crate::error::ServerError;
@@ -17,6 +19,9 @@ pub struct SigningKey {
     decoding: DecodingKey,
     /// Raw Ed25519 public key, published in the JWKS. `None` for symmetric keys.
     public_ed25519: Option<Vec<u8>>,
+    /// `jsonwebtoken` re-parses the PKCS#8 key on every signature, which costs a second
+    /// scalar multiplication; signing with this parsed pair halves the cost of EdDSA issuance.
+    ed25519_pair: Option<Arc<Ed25519KeyPair>>,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -32,7 +37,7 @@ impl SigningKey {
     /// A fresh random Ed25519 key (the default algorithm).
     pub fn generate_ed25519(kid: impl Into<String>) -> Result<Self, ServerError> {
         let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng)
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng)
             .map_err(|_| ServerError::Config("could not generate an Ed25519 key".to_owned()))?;
         Self::ed25519_from_pkcs8(kid, pkcs8.as_ref())
     }
@@ -40,7 +45,7 @@ impl SigningKey {
     /// An Ed25519 key from its PKCS#8 DER encoding (what `openssl genpkey -algorithm ed25519` writes,
     /// after PEM decoding).
     pub fn ed25519_from_pkcs8(kid: impl Into<String>, der: &[u8]) -> Result<Self, ServerError> {
-        let pair = ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
+        let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
             .map_err(|e| ServerError::Config(format!("not an Ed25519 PKCS#8 key: {e}")))?;
         let public = pair.public_key().as_ref().to_vec();
         Ok(SigningKey {
@@ -49,6 +54,7 @@ impl SigningKey {
             encoding: EncodingKey::from_ed_der(der),
             decoding: DecodingKey::from_ed_der(&public),
             public_ed25519: Some(public),
+            ed25519_pair: Some(Arc::new(pair)),
         })
     }
 
@@ -66,6 +72,7 @@ impl SigningKey {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             public_ed25519: None,
+            ed25519_pair: None,
         })
     }
 
@@ -79,6 +86,10 @@ impl SigningKey {
 
     pub(crate) fn encoding(&self) -> &EncodingKey {
         &self.encoding
+    }
+
+    pub(crate) fn ed25519_pair(&self) -> Option<&Ed25519KeyPair> {
+        self.ed25519_pair.as_deref()
     }
 
     pub(crate) fn decoding(&self) -> &DecodingKey {
@@ -192,6 +203,37 @@ mod tests {
         );
         assert!(!jwks.to_string().contains("\"k\""));
         assert!(set.find("old").is_some() && set.find("nope").is_none());
+    }
+
+    #[test]
+    fn retired_keys_still_verify_after_rotation() {
+        let old = SigningKey::generate_ed25519("2025-01").unwrap();
+        let before = crate::Config::builder()
+            .signing_key(old.clone())
+            .build()
+            .unwrap();
+        let now = 1_800_000_000;
+        let (token, _) = crate::tokens::issue_access(&before, "u", "s", now).unwrap();
+        let after = crate::Config::builder()
+            .keys(KeySet::new(SigningKey::generate_ed25519("2025-02").unwrap()).with_retired(old))
+            .build()
+            .unwrap();
+        assert!(crate::tokens::verify_access(&after, &token, now).is_ok());
+        let (fresh, _) = crate::tokens::issue_access(&after, "u", "s", now).unwrap();
+        let header = jsonwebtoken::decode_header(&fresh).unwrap();
+        assert_eq!(
+            header.kid.as_deref(),
+            Some("2025-02"),
+            "new tokens use the active key"
+        );
+        let dropped = crate::Config::builder()
+            .signing_key(SigningKey::generate_ed25519("2025-02").unwrap())
+            .build()
+            .unwrap();
+        assert_eq!(
+            crate::tokens::verify_access(&dropped, &token, now),
+            Err(crate::AccessFailure::BadSignature)
+        );
     }
 
     #[test]

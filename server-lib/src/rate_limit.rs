@@ -23,8 +23,17 @@ impl RateLimiter {
         }
     }
 
-    /// `Ok(())` to proceed, `Err(seconds)` to retry later.
+    /// `Ok(())` to proceed, `Err(seconds)` to retry later. Consumes one token.
     pub fn check(&self, ip: IpAddr, now_ms: i64) -> Result<(), u64> {
+        self.take(ip, now_ms, 1.0)
+    }
+
+    /// Like [`Self::check`] without consuming: for limits that only count failures.
+    pub fn peek(&self, ip: IpAddr, now_ms: i64) -> Result<(), u64> {
+        self.take(ip, now_ms, 0.0)
+    }
+
+    fn take(&self, ip: IpAddr, now_ms: i64, cost: f64) -> Result<(), u64> {
         let Some(rate) = self.rate else { return Ok(()) };
         let Ok(mut buckets) = self.buckets.lock() else {
             return Ok(());
@@ -40,7 +49,7 @@ impl RateLimiter {
         *tokens = (*tokens + elapsed * rate).min(self.burst);
         *last = now_ms;
         if *tokens >= 1.0 {
-            *tokens -= 1.0;
+            *tokens -= cost;
             Ok(())
         } else {
             Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
@@ -64,5 +73,12 @@ mod tests {
         assert!(l.check(other, 0).is_ok());
         assert!(l.check(ip, 500).is_ok());
         assert!(RateLimiter::new(None, 1).check(ip, 0).is_ok());
+        let failures = RateLimiter::new(Some(1.0), 1);
+        assert!(
+            failures.peek(ip, 0).is_ok() && failures.peek(ip, 0).is_ok(),
+            "peek is free"
+        );
+        assert!(failures.check(ip, 0).is_ok());
+        assert_eq!(failures.peek(ip, 0), Err(1));
     }
 }

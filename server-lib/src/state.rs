@@ -25,6 +25,7 @@ pub struct AuthState {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) authenticator: Arc<dyn Authenticator>,
     pub(crate) limiter: Arc<RateLimiter>,
+    pub(crate) login_limiter: Arc<RateLimiter>,
     pub(crate) clock: Clock,
 }
 
@@ -38,7 +39,12 @@ impl AuthState {
             config.logout_event.rate_per_second,
             config.logout_event.burst,
         ));
+        let login_limiter = Arc::new(match config.login_limits {
+            Some(l) => RateLimiter::new(Some(l.failures_per_second), l.burst),
+            None => RateLimiter::new(None, 1),
+        });
         AuthState {
+            login_limiter,
             config: Arc::new(config),
             store,
             authenticator,

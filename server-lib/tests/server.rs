@@ -15,3 +15,5 @@ mod rotation;
 mod secrets;
 #[path = "server/session.rs"]
 mod session;
+#[path = "server/snapshots.rs"]
+mod snapshots;

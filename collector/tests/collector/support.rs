@@ -34,7 +34,7 @@ pub fn event(i: u64) -> Value {
             "date": "Mon, 24 Nov 2025 12:00:00 GMT", "access_token_fp": "0123456789abcdef"
         }),
         1 => json!({
-            "kind": "cookie_change", "name": "sessionid", "domain": "app.example", "path": "/",
+            "kind": "cookie_change", "name": "sessionid", "domain": "app.example", "cookie_path": "/",
             "removed": false, "cause": "explicit", "http_only": true, "secure": true,
             "same_site": "lax", "value": {"fp": "fedcba9876543210", "len": 32}, "writer": "server"
         }),

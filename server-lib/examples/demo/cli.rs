@@ -116,6 +116,9 @@ pub(crate) struct Cli {
     /// Logout-event rate limit per IP and second (0 = off).
     #[arg(long, default_value_t = 5.0)]
     pub(crate) event_rate: f64,
+    /// Keep logout events (IPs, self-reported emails) this long.
+    #[arg(long, default_value = "7d")]
+    pub(crate) event_retention: Span,
     /// Log as JSON lines.
     #[arg(long)]
     pub(crate) log_json: bool,

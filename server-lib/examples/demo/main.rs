@@ -95,6 +95,11 @@ async fn main() -> anyhow::Result<()> {
         }),
     );
 
+    logout_lens_server::spawn_maintenance(
+        state.clone(),
+        Duration::from_secs(600),
+        cli.event_retention.0,
+    );
     if let Some(after) = cli.forget_sessions_after {
         spawn_forgetter(state.clone(), after.0);
     }
@@ -113,16 +118,52 @@ async fn main() -> anyhow::Result<()> {
     // The kernel queues connections from here on, so the line is true once printed.
     println!("listening on http://{local}");
     std::io::stdout().flush()?;
-    axum::serve(
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let mut graceful = stop_rx.clone();
+    let mut deadline = stop_rx;
+    let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    .with_graceful_shutdown(async move {
+        let _ = graceful.wait_for(|stop| *stop).await;
+    });
+    // A browser may hold keep-alive connections open; do not wait for it forever.
+    tokio::select! {
+        r = server => r?,
+        () = async move {
+            let _ = deadline.wait_for(|stop| *stop).await;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        } => tracing::info!("connections still open 2 s after the signal; closing anyway"),
+    }
     drop(tmp);
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM (what test harnesses send), so the temporary database is removed.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
 }
 
 fn init_tracing(cli: &Cli) {

@@ -1,10 +1,8 @@
 //! `POST /v1/auth/logout-event/`: store and log why a client says it was logged out.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Request, header};
 use axum::response::{IntoResponse, Response};
 use logout_lens_model::redact::mask_email;
@@ -13,7 +11,6 @@ use logout_lens_model::{EventKind, ModelError};
 use serde_json::json;
 
 use crate::body::read_limited;
-use crate::client_ip::client_ip;
 use crate::cookies::read_cookie;
 use crate::error::{AccessFailure, ServerError};
 use crate::extract::access_token;
@@ -34,16 +31,12 @@ pub(super) async fn record(
 ) -> Result<Response, ServerError> {
     let (parts, body) = request.into_parts();
     let headers = parts.headers;
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
     let limits = &state.config.logout_event;
-    let ip = client_ip(peer, &headers, &limits.trusted_proxies);
+    let ip = super::client_ip_of(&parts.extensions, &headers, &state);
     let now_ms = state.now_ms();
     state
         .limiter
-        .check(ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)), now_ms)
+        .check(super::peer_ip(&parts.extensions, &headers, &state), now_ms)
         .map_err(|retry_after_s| ServerError::RateLimited { retry_after_s })?;
     let bytes = read_limited(&headers, body, limits.max_body_bytes).await?;
     let report = parse_logout_report(&bytes).map_err(|e: ModelError| {
@@ -132,7 +125,7 @@ async fn server_view(
                         rec.token_status.take().unwrap_or_default(),
                         view.status
                     ));
-                    rec.server_reason = view.revoked_reason;
+                    rec.server_reason = view.revoked_reason.or(view.last_failure);
                 }
                 None => {
                     rec.token_status = Some(format!(
@@ -159,7 +152,7 @@ async fn server_view(
                     rec.server_user_id = Some(view.user_id);
                     rec.server_session_id = Some(view.session_id);
                     rec.token_status = Some(format!("refresh:{}", view.status));
-                    rec.server_reason = view.revoked_reason;
+                    rec.server_reason = view.revoked_reason.or(view.last_failure);
                 }
                 None => rec.token_status = Some("refresh:not_found".to_owned()),
             },

@@ -35,6 +35,29 @@ pub fn router(state: AuthState) -> Router {
     r.with_state(state)
 }
 
+/// The client address per [`crate::client_ip::client_ip`], from the connection info the server
+/// was started with (`None` without `into_make_service_with_connect_info`).
+pub(crate) fn client_ip_of(
+    extensions: &axum::http::Extensions,
+    headers: &axum::http::HeaderMap,
+    state: &AuthState,
+) -> Option<std::net::IpAddr> {
+    let peer = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    crate::client_ip::client_ip(peer, headers, &state.config.logout_event.trusted_proxies)
+}
+
+/// The key for per-IP limits; unknown clients share one bucket.
+pub(crate) fn peer_ip(
+    extensions: &axum::http::Extensions,
+    headers: &axum::http::HeaderMap,
+    state: &AuthState,
+) -> std::net::IpAddr {
+    client_ip_of(extensions, headers, state)
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+
 /// CORS for browser pages on other origins; exposes the auth-code header so they can read it.
 pub fn cors_layer(cors: &CorsConfig) -> CorsLayer {
     let any = cors.allowed_origins.iter().any(|o| o == "*");

@@ -76,6 +76,7 @@ fn token_response(
                 state.config.access_ttl,
                 &refresh_s,
                 std::time::Duration::from_millis(refresh_left),
+                session.remember_me,
             );
         }
         None => {
@@ -88,9 +89,15 @@ fn token_response(
 
 pub(super) async fn login(
     State(state): State<AuthState>,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::http::Request<Body>,
 ) -> Result<Response, ServerError> {
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
+    let ip = super::peer_ip(&parts.extensions, &headers, &state);
+    state
+        .login_limiter
+        .peek(ip, state.now_ms())
+        .map_err(|retry_after_s| ServerError::RateLimited { retry_after_s })?;
     let bytes = read_limited(&headers, body, AUTH_BODY_LIMIT).await?;
     let req: LoginBody = parse_json(&bytes)?;
     let Some(user) = state
@@ -98,6 +105,8 @@ pub(super) async fn login(
         .verify(&req.email, &req.password)
         .await?
     else {
+        // Only failures spend the budget, so a busy office behind one address can still log in.
+        let _ = state.login_limiter.check(ip, state.now_ms());
         tracing::info!(email = %for_log(&logout_lens_model::redact::mask_email(&req.email)), "login refused");
         return Err(ServerError::BadCredentials);
     };
@@ -108,6 +117,7 @@ pub(super) async fn login(
         session_id: session_id()?,
         user_id: user.id.clone(),
         generation: 0,
+        remember_me: req.remember_me,
         expires_ms: now_ms.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX)),
     };
     state

@@ -48,6 +48,8 @@ pub struct SessionInfo {
     pub user_id: String,
     pub generation: i64,
     pub expires_ms: i64,
+    /// Persistent cookies for "remember me", browser-session cookies otherwise.
+    pub remember_me: bool,
 }
 
 /// How a refresh attempt ended.
@@ -72,6 +74,8 @@ pub struct SessionView {
     /// `active`, `revoked`, `expired`, `idle_timeout`, or for a token view `rotated`.
     pub status: String,
     pub revoked_reason: Option<String>,
+    /// The code of the last refused refresh in this session, if any.
+    pub last_failure: Option<String>,
 }
 
 /// One logout report as stored.
@@ -118,6 +122,9 @@ pub trait Store: Send + Sync + 'static {
     fn recent_logout_events(&self, limit: usize) -> StoreFuture<'_, Vec<LogoutEventRecord>>;
     /// Drop sessions created before `cutoff_ms` as if the session store had evicted them.
     fn forget_sessions_created_before(&self, cutoff_ms: i64) -> StoreFuture<'_, u64>;
+    /// Maintenance: delete sessions (and their tokens) whose absolute lifetime ended before
+    /// `cutoff_ms`. Keep a margin past expiry so late reuse still reports `expired`.
+    fn prune_sessions_expired_before(&self, cutoff_ms: i64) -> StoreFuture<'_, u64>;
     /// Retention: delete logout events (with their IPs and emails) received before `cutoff_ms`.
     fn prune_logout_events(&self, cutoff_ms: i64) -> StoreFuture<'_, u64>;
 }

@@ -14,7 +14,10 @@ use super::{
 };
 use crate::error::{RefreshFailure, ServerError};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/001_init.sql"),
+    include_str!("../../migrations/002_last_failure.sql"),
+];
 /// Jobs that share one commit. Each runs in its own savepoint, so one failure never touches
 /// another; the batch amortises the commit cost when many requests arrive together.
 const MAX_BATCH: usize = 128;
@@ -142,17 +145,22 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Box<dyn WriteJob>>) {
 }
 
 fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn WriteJob>]) -> Result<(), String> {
-    let mut tx = conn
+    let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(|e| e.to_string())?;
+    // Cached statements: `Savepoint` would re-parse its SQL for every job.
+    let exec = |sql: &str| -> Result<(), String> {
+        tx.prepare_cached(sql)
+            .and_then(|mut st| st.execute([]))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
     for job in batch.iter_mut() {
-        let mut sp = tx.savepoint().map_err(|e| e.to_string())?;
-        if job.run(&sp) {
-            sp.commit().map_err(|e| e.to_string())?;
-        } else {
-            sp.rollback().map_err(|e| e.to_string())?;
-            sp.commit().map_err(|e| e.to_string())?;
+        exec("SAVEPOINT job")?;
+        if !job.run(&tx) {
+            exec("ROLLBACK TO job")?;
         }
+        exec("RELEASE job")?;
     }
     // A failed commit drops `tx`, which rolls everything back: no token is burned.
     tx.commit().map_err(|e| e.to_string())
@@ -256,12 +264,15 @@ struct TokenRow {
     last_used_ms: i64,
     revoked_ms: Option<i64>,
     revoked_reason: Option<String>,
+    remember_me: bool,
+    last_failure: Option<String>,
 }
 
 fn token_row(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenRow>, ServerError> {
     let mut stmt = conn.prepare_cached(
         "SELECT t.session_id, t.generation, t.rotated_ms, t.successor_sealed, s.user_id,
-                s.generation, s.expires_ms, s.last_used_ms, s.revoked_ms, s.revoked_reason
+                s.generation, s.expires_ms, s.last_used_ms, s.revoked_ms, s.revoked_reason,
+                s.remember_me, s.last_failure
            FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
           WHERE t.hash = ?1",
     )?;
@@ -278,6 +289,8 @@ fn token_row(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenRow>, Ser
                 last_used_ms: r.get(7)?,
                 revoked_ms: r.get(8)?,
                 revoked_reason: r.get(9)?,
+                remember_me: r.get(10)?,
+                last_failure: r.get(11)?,
             })
         })
         .optional()?)
@@ -287,23 +300,31 @@ fn rotate_in(conn: &Connection, req: &RotateRequest) -> Result<RotateOutcome, Se
     let Some(row) = token_row(conn, &req.presented_hash)? else {
         return Ok(RotateOutcome::Refused(RefreshFailure::NotFound));
     };
+    let refuse = |failure: RefreshFailure| -> Result<RotateOutcome, ServerError> {
+        conn.prepare_cached(
+            "UPDATE sessions SET last_failure = ?1, last_failure_ms = ?2 WHERE id = ?3",
+        )?
+        .execute(params![failure.code(), req.now_ms, row.session_id])?;
+        Ok(RotateOutcome::Refused(failure))
+    };
     if row.revoked_ms.is_some() {
-        return Ok(RotateOutcome::Refused(RefreshFailure::Revoked));
+        return refuse(RefreshFailure::Revoked);
     }
     if req.now_ms >= row.expires_ms {
-        return Ok(RotateOutcome::Refused(RefreshFailure::Expired));
+        return refuse(RefreshFailure::Expired);
     }
     if req
         .idle_timeout_ms
         .is_some_and(|idle| req.now_ms - row.last_used_ms > idle)
     {
-        return Ok(RotateOutcome::Refused(RefreshFailure::IdleTimeout));
+        return refuse(RefreshFailure::IdleTimeout);
     }
     let info = |generation| SessionInfo {
         session_id: row.session_id.clone(),
         user_id: row.user_id.clone(),
         generation,
         expires_ms: row.expires_ms,
+        remember_me: row.remember_me,
     };
     if row.token_generation == row.generation {
         // The compare-and-swap: only a writer that still sees `generation` advances it.
@@ -352,7 +373,7 @@ fn rotate_in(conn: &Connection, req: &RotateRequest) -> Result<RotateOutcome, Se
           WHERE id = ?2 AND revoked_ms IS NULL",
     )?
     .execute(params![req.now_ms, row.session_id])?;
-    Ok(RotateOutcome::Refused(RefreshFailure::Reused))
+    refuse(RefreshFailure::Reused)
 }
 
 fn session_status(revoked_ms: Option<i64>, expires_ms: i64, now_ms: i64) -> &'static str {
@@ -420,7 +441,8 @@ impl Store for SqliteStore {
     fn session(&self, session_id: String, now_ms: i64) -> StoreFuture<'_, Option<SessionView>> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT user_id, expires_ms, revoked_ms, revoked_reason FROM sessions WHERE id = ?1",
+                "SELECT user_id, expires_ms, revoked_ms, revoked_reason, last_failure
+                   FROM sessions WHERE id = ?1",
             )?;
             Ok(stmt
                 .query_row(params![session_id], |r| {
@@ -430,6 +452,7 @@ impl Store for SqliteStore {
                         user_id: r.get(0)?,
                         status: session_status(revoked_ms, r.get(1)?, now_ms).to_owned(),
                         revoked_reason: r.get(3)?,
+                        last_failure: r.get(4)?,
                     })
                 })
                 .optional()?)
@@ -448,6 +471,7 @@ impl Store for SqliteStore {
                     user_id: row.user_id,
                     status: status.to_owned(),
                     revoked_reason: row.revoked_reason,
+                    last_failure: row.last_failure,
                 }
             }))
         })
@@ -517,6 +541,15 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             let n = conn
                 .prepare_cached("DELETE FROM sessions WHERE created_ms < ?1")?
+                .execute(params![cutoff_ms])?;
+            Ok(n as u64)
+        })
+    }
+
+    fn prune_sessions_expired_before(&self, cutoff_ms: i64) -> StoreFuture<'_, u64> {
+        self.write(move |conn| {
+            let n = conn
+                .prepare_cached("DELETE FROM sessions WHERE expires_ms < ?1")?
                 .execute(params![cutoff_ms])?;
             Ok(n as u64)
         })
@@ -620,6 +653,47 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn refusals_are_remembered_for_logout_reports() {
+        let (_d, s) = store();
+        login(&s, "f1", 1).await;
+        let idle = s.rotate(rot(1, 2, 1_000 + 60_001)).await.unwrap();
+        assert_eq!(idle, RotateOutcome::Refused(RefreshFailure::IdleTimeout));
+        let view = s.session("f1".into(), 70_000).await.unwrap().unwrap();
+        assert_eq!(
+            (view.status.as_str(), view.last_failure.as_deref()),
+            ("active", Some("idle_timeout"))
+        );
+    }
+
+    #[tokio::test]
+    async fn an_older_schema_is_migrated_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute("INSERT INTO sessions (id, user_id, remember_me, created_ms, expires_ms, last_used_ms) VALUES ('old', 'u', 1, 0, 10, 0)", []).unwrap();
+        }
+        let s = SqliteStore::open(&path).unwrap();
+        let view = s.session("old".into(), 5).await.unwrap().unwrap();
+        assert_eq!(view.last_failure, None);
+        let conn = Connection::open(&path).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
+        drop(conn);
+        drop(s);
+        let newer = Connection::open(&path).unwrap();
+        newer.pragma_update(None, "user_version", 99).unwrap();
+        assert!(
+            SqliteStore::open(&path).is_err(),
+            "a newer schema is refused, not clobbered"
+        );
+    }
+
+    #[tokio::test]
     async fn failed_job_in_a_batch_leaves_the_others() {
         let (_d, s) = store();
         login(&s, "f1", 1).await;
@@ -638,6 +712,28 @@ mod tests {
         assert!(dup.is_err());
         assert!(matches!(ok.unwrap(), RotateOutcome::Rotated(_)));
         assert!(s.token_view(h(40), 3_000).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn maintenance_prunes_expired_sessions_and_old_events() {
+        let (_d, s) = store();
+        login(&s, "f1", 1).await;
+        assert_eq!(s.prune_sessions_expired_before(1_000_000).await.unwrap(), 0);
+        assert_eq!(s.prune_sessions_expired_before(1_000_001).await.unwrap(), 1);
+        assert!(
+            s.token_view(h(1), 0).await.unwrap().is_none(),
+            "tokens go with their session"
+        );
+        let ev = LogoutEventRecord {
+            received_ms: 5,
+            format: "app".into(),
+            report_type: "X".into(),
+            payload: "{}".into(),
+            ..Default::default()
+        };
+        s.record_logout_event(ev).await.unwrap();
+        assert_eq!(s.prune_logout_events(5).await.unwrap(), 0);
+        assert_eq!(s.prune_logout_events(6).await.unwrap(), 1);
     }
 
     #[tokio::test]

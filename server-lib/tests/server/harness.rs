@@ -77,12 +77,14 @@ pub(crate) struct TestServer {
     pub(crate) dir: tempfile::TempDir,
     pub(crate) state: AuthState,
     offset_ms: Arc<AtomicI64>,
-    task: tokio::task::JoinHandle<()>,
+    task: AbortOnDrop,
 }
 
-impl Drop for TestServer {
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.task.abort();
+        self.0.abort();
     }
 }
 
@@ -95,8 +97,18 @@ impl TestServer {
     }
 
     pub(crate) async fn start_with(config: Config) -> TestServer {
+        Self::start_in(tempfile::tempdir().expect("tempdir"), config).await
+    }
+
+    /// Stop serving and start a fresh server (new store, new state) on the same database file.
+    pub(crate) async fn restart(self, config: Config) -> TestServer {
+        let TestServer { dir, task, .. } = self;
+        drop(task);
+        Self::start_in(dir, config).await
+    }
+
+    pub(crate) async fn start_in(dir: tempfile::TempDir, config: Config) -> TestServer {
         logs();
-        let dir = tempfile::tempdir().expect("tempdir");
         let store = SqliteStore::open(dir.path().join("auth.db")).expect("store");
         let offset_ms = Arc::new(AtomicI64::new(0));
         let off = Arc::clone(&offset_ms);
@@ -130,7 +142,7 @@ impl TestServer {
             dir,
             state,
             offset_ms,
-            task,
+            task: AbortOnDrop(task),
         }
     }
 

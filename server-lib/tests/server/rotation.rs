@@ -131,3 +131,111 @@ async fn each_failure_has_its_code() {
         (400, Some("missing_token"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_write_never_burns_the_token() {
+    let s = TestServer::start(|b| b).await;
+    let t0 = s.login(true).await["refresh"].as_str().unwrap().to_owned();
+    // Make the successor's INSERT fail after the session row was already updated in the
+    // same transaction: the whole rotation must roll back.
+    let conn = rusqlite::Connection::open(s.db_path()).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE fail_now (x);
+         INSERT INTO fail_now VALUES (1);
+         CREATE TRIGGER fail_insert BEFORE INSERT ON refresh_tokens
+         WHEN EXISTS (SELECT 1 FROM fail_now) BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+    )
+    .unwrap();
+    let failed = s.refresh(&t0).await;
+    assert_eq!(
+        (failed.status, failed.code().as_deref()),
+        (500, Some("internal"))
+    );
+    assert!(
+        !failed.text().contains("injected"),
+        "storage details stay in the log"
+    );
+    assert_eq!(rows(&s, "SELECT generation FROM sessions"), 0);
+    conn.execute("DELETE FROM fail_now", []).unwrap();
+    let retry = s.refresh(&t0).await;
+    assert_eq!(
+        retry.status,
+        200,
+        "the token survived the failed write: {}",
+        retry.text()
+    );
+    assert_eq!(rows(&s, "SELECT generation FROM sessions"), 1);
+    assert_eq!(
+        rows(
+            &s,
+            "SELECT COUNT(*) FROM sessions WHERE revoked_ms IS NOT NULL"
+        ),
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_neither_forgets_reuse_nor_breaks_the_grace_window() {
+    let s = TestServer::start(|b| b).await;
+    let t0 = s.login(true).await["refresh"].as_str().unwrap().to_owned();
+    let t1 = s.refresh(&t0).await.json()["refresh"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let keys = s.state.config().keys.clone();
+    let s = s
+        .restart(
+            logout_lens_server::Config::builder()
+                .keys(keys.clone())
+                .build()
+                .unwrap(),
+        )
+        .await;
+    // The sealed successor survives the restart: the parent still gets the same child.
+    assert_eq!(
+        s.refresh(&t0).await.json()["refresh"].as_str(),
+        Some(t1.as_str())
+    );
+    let t2 = s.refresh(&t1).await.json()["refresh"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let s = s
+        .restart(
+            logout_lens_server::Config::builder()
+                .keys(keys)
+                .build()
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(s.refresh(&t0).await.code().as_deref(), Some("reused"));
+    assert_eq!(s.refresh(&t2).await.code().as_deref(), Some("revoked"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strict_rotation_lets_exactly_one_concurrent_refresh_win() {
+    let s = std::sync::Arc::new(TestServer::start(|b| b.reuse_grace(Duration::ZERO)).await);
+    let token = s.login(true).await["refresh"].as_str().unwrap().to_owned();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (s, token) = (std::sync::Arc::clone(&s), token.clone());
+        tasks.push(tokio::spawn(async move { s.refresh(&token).await }));
+    }
+    let mut ok = 0;
+    let mut codes = HashSet::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        if r.status == 200 {
+            ok += 1;
+        } else {
+            codes.insert(r.code().unwrap());
+        }
+    }
+    assert_eq!(ok, 1, "one winner under strict rotation");
+    assert!(codes.contains("reused"), "{codes:?}");
+    assert!(
+        codes.iter().all(|c| c == "reused" || c == "revoked"),
+        "{codes:?}"
+    );
+    assert_eq!(rows(&s, "SELECT COUNT(*) FROM refresh_tokens"), 2);
+}

@@ -136,3 +136,110 @@ async fn protected_route_rejections_follow_rfc6750() {
         (401, Some("expired"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookie_mode_keeps_tokens_out_of_the_body() {
+    let s = TestServer::start(|b| b.cookies(logout_lens_server::CookieConfig::default())).await;
+    let login = s
+        .post_json(
+            "/v1/auth/login/",
+            &json!({"email": EMAIL, "password": PASSWORD, "remember_me": true}),
+        )
+        .await;
+    assert_eq!(login.status, 200);
+    assert!(login.json().get("refresh").is_none() && login.json().get("access").is_none());
+    let cookies: Vec<String> = login
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(cookies.len(), 2);
+    assert!(
+        cookies
+            .iter()
+            .all(|c| c.contains("HttpOnly") && c.contains("Max-Age="))
+    );
+    let pair = |c: &str| c.split(';').next().unwrap().to_owned();
+    let jar = format!("{}; {}", pair(&cookies[0]), pair(&cookies[1]));
+    assert_eq!(
+        s.send("GET", "/api/me", &[("cookie", &jar)], "")
+            .await
+            .status,
+        200
+    );
+    let refreshed = s
+        .send("POST", "/v1/auth/refresh/", &[("cookie", &jar)], "")
+        .await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text());
+    let reuse = s
+        .send("POST", "/v1/auth/refresh/", &[("cookie", &jar)], "")
+        .await;
+    assert_eq!(
+        reuse.status, 200,
+        "the parent inside the grace window still works"
+    );
+    let out = s
+        .send("POST", "/v1/auth/logout/", &[("cookie", &jar)], "")
+        .await;
+    let cleared: Vec<&str> = out
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(cleared.iter().all(|c| c.contains("Max-Age=0")) && cleared.len() == 2);
+    let session = s
+        .post_json(
+            "/v1/auth/login/",
+            &json!({"email": EMAIL, "password": PASSWORD, "remember_me": false}),
+        )
+        .await;
+    assert!(
+        session
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .all(|v| !v.to_str().unwrap().contains("Max-Age"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failed_logins_are_throttled_per_ip() {
+    let limits = logout_lens_server::LoginLimits {
+        failures_per_second: 0.01,
+        burst: 3,
+    };
+    let s = TestServer::start(|b| b.login_limits(Some(limits))).await;
+    // Successes are free.
+    for _ in 0..5 {
+        s.login(false).await;
+    }
+    let bad = json!({"email": EMAIL, "password": "guess"});
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(s.post_json("/v1/auth/login/", &bad).await.status);
+    }
+    assert_eq!(statuses, [401, 401, 401, 429]);
+    let good = s
+        .post_json(
+            "/v1/auth/login/",
+            &json!({"email": EMAIL, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        (good.status, good.code().as_deref()),
+        (429, Some("rate_limited"))
+    );
+    assert!(good.header("retry-after").is_some());
+    s.advance(std::time::Duration::from_secs(100));
+    assert_eq!(
+        s.post_json(
+            "/v1/auth/login/",
+            &json!({"email": EMAIL, "password": PASSWORD})
+        )
+        .await
+        .status,
+        200
+    );
+}
