@@ -257,9 +257,10 @@ impl Relay {
                     self.disconnected(now_ms);
                     return Ok(vec![Action::Disconnect]);
                 }
-                if v.get("seq").is_some() {
-                    // The batch was not stored (e.g. `store_failed`): send
-                    // everything again after a pause; duplicates are harmless.
+                if v.get("seq").is_some() || self.conn == Conn::Greeting {
+                    // A batch was not stored (e.g. `store_failed`), or the
+                    // greeting failed (`unsupported_version`): start over
+                    // after a pause; replayed events are deduplicated.
                     self.disconnected(now_ms);
                     return Ok(vec![Action::Disconnect]);
                 }
