@@ -1,12 +1,34 @@
 #!/usr/bin/env bash
-# Set-up and main job (README): install what a fresh machine lacks, build, and
-# diagnose every bundled scenario so you can see what Logout Lens concludes.
+# Set-up and main job (README): install what a fresh machine lacks, build
+# everything (the extension into dist/), register the collector as native host
+# for the browsers found on this machine, and diagnose the bundled scenarios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rustup target add wasm32-unknown-unknown
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q && apt-get install -y -q --no-install-recommends "${need[@]}"
+  else
+    echo "note: install ${need[*]} (apt) to run the browser tests" >&2
+  fi
+fi
+(cd e2e && npm ci --no-audit --no-fund)
+
 cargo build --workspace --release
+cargo xtask dist
+./target/release/logout-lens install --browser all
+./target/release/logout-lens doctor || true
+
+echo
+echo "Load the extension: chrome://extensions → Developer mode → Load unpacked → $(pwd)/dist/chromium"
+echo "Firefox: about:debugging → This Firefox → Load Temporary Add-on → $(pwd)/dist/firefox/manifest.json"
+echo
 for f in model/fixtures/*.json; do
   echo "== $(basename "$f" .json)"
-  cargo run -q --release -p logout-lens-model --example diagnose -- "$f" 2>&1 | head -n 3
+  cargo run -q --release -p logout-lens-model --example diagnose -- "$f" 2>&1 | head -n 2 || true
 done

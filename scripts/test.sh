@@ -1,13 +1,28 @@
 #!/usr/bin/env bash
-# The project's test command (README): formatting, lints (native and wasm32), every test.
+# The project's test command (README): formatting, lints (native and wasm32),
+# every Rust test, then the real-browser tests in headless Chromium.
+# Needs what scripts/setup.sh (or .ci/run) installs: the wasm32 target,
+# chromium, sqlite3 and e2e/node_modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+for tool in chromium sqlite3 node; do
+  command -v "$tool" >/dev/null || { echo "missing '$tool': run scripts/setup.sh first" >&2; exit 1; }
+done
+[ -d e2e/node_modules/playwright-core ] || { echo "missing e2e/node_modules: run scripts/setup.sh first" >&2; exit 1; }
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== clippy (native)"
 cargo clippy --workspace --all-targets -- -D warnings
-echo "== clippy (wasm32): the model must stay portable"
-cargo clippy -p logout-lens-model --target wasm32-unknown-unknown -- -D warnings
-echo "== tests"
+echo "== clippy (wasm32): the model and the extension must stay portable"
+cargo clippy -p logout-lens-model -p logout-lens-extension --target wasm32-unknown-unknown -- -D warnings
+echo "== Rust tests (includes the collector's headless-Chromium checks)"
 cargo test --workspace
+echo "== build the extension (dist/chromium, dist/firefox) and the binaries the browser tests start"
+cargo build -p logout-lens-collector -p logout-lens-server --example demo
+cargo xtask dist
+echo "== demo app in headless Chromium"
+node --test --test-concurrency=1 server-lib/tests/browser/
+echo "== extension end-to-end in headless Chromium (+ web-ext lint)"
+(cd e2e && npm test)

@@ -1,4 +1,4 @@
-//! The host's wire messages (see `PROTOCOL-host.md`).
+//! The host's wire messages (see the native-messaging section of the top-level `PROTOCOL.md`).
 //!
 //! Requests are parsed in one pass into a flat, lenient [`RawRequest`] (unknown
 //! fields ignored, events kept as borrowed raw JSON so a batch is not copied),

@@ -16,8 +16,8 @@ use logout_lens_model::event::{
 };
 use logout_lens_model::wire::parse_event;
 use logout_lens_model::{ModelError, SCHEMA_VERSION};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
 
 use crate::store::NewEvent;
 
@@ -33,11 +33,11 @@ pub fn check(raw: &str) -> Result<NewEvent, ModelError> {
 /// The envelope, with the same field types and defaults as the model's `WireEvent`.
 #[derive(Deserialize)]
 struct Head<'a> {
-    #[serde(default = "default_schema")]
+    #[serde(default = "logout_lens_model::wire::default_schema")]
     schema: u64,
     #[serde(default, borrow)]
     id: Cow<'a, str>,
-    #[serde(default, deserialize_with = "lenient_ms")]
+    #[serde(default, deserialize_with = "logout_lens_model::wire::lenient_ms")]
     ts_ms: i64,
     #[serde(default)]
     origin: Option<String>,
@@ -55,22 +55,6 @@ struct Head<'a> {
     source: Option<Source>,
     #[serde(default, borrow)]
     kind: Cow<'a, str>,
-}
-
-fn default_schema() -> u64 {
-    u64::from(SCHEMA_VERSION)
-}
-
-/// As the model reads `ts_ms`: integers, or finite floats floored.
-fn lenient_ms<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    let n = serde_json::Number::deserialize(d)?;
-    if let Some(i) = n.as_i64() {
-        return Ok(i);
-    }
-    match n.as_f64() {
-        Some(f) if f.is_finite() && f.abs() < 9.0e15 => Ok(f.floor() as i64),
-        _ => Err(serde::de::Error::custom("ts_ms out of range")),
-    }
 }
 
 fn typed<T: DeserializeOwned>(raw: &str) -> bool {

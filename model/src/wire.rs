@@ -37,12 +37,14 @@ pub struct WireEvent {
     pub body: Map<String, Value>,
 }
 
-fn default_schema() -> u64 {
+/// The schema version assumed when an envelope leaves `schema` out.
+pub fn default_schema() -> u64 {
     u64::from(SCHEMA_VERSION)
 }
 
-/// JavaScript clocks sometimes hand over fractional milliseconds.
-fn lenient_ms<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+/// Deserialize `ts_ms` as the model reads it: an integer, or a finite float
+/// floored (JavaScript clocks sometimes hand over fractional milliseconds).
+pub fn lenient_ms<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     let n = serde_json::Number::deserialize(d)?;
     if let Some(i) = n.as_i64() {
         return Ok(i);

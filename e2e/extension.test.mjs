@@ -1,0 +1,221 @@
+// End-to-end tests of the Logout Lens extension in a real headless Chromium,
+// against the demo app, with the real collector as native host.
+//
+// Before: `cargo xtask dist` and
+// `cargo build -p logout-lens-collector -p logout-lens-server --example demo`.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import * as h from './extension/helpers.mjs';
+
+before(() => h.checkPrerequisites());
+
+/** Records every token the app sees (login/refresh bodies, cookies, storage) to scan for later. */
+function captureSecrets(ctx) {
+  const secrets = new Set();
+  ctx.on('response', async (res) => {
+    if (!/\/v1\/auth\/(login|refresh)\/?$/.test(new URL(res.url()).pathname)) return;
+    try {
+      const body = await res.json();
+      for (const k of ['access', 'refresh']) if (typeof body[k] === 'string' && body[k].length >= 16) secrets.add(body[k]);
+    } catch (_) {
+      // Error bodies carry no tokens.
+    }
+    for (const c of (await res.headersArray()).filter((x) => x.name.toLowerCase() === 'set-cookie')) {
+      const v = c.value.split(';')[0].split('=').slice(1).join('=');
+      if (v.length >= 16) secrets.add(v);
+    }
+  });
+  return secrets;
+}
+
+/** Adds the tokens the signed-in page holds right now (storage and cookies). */
+async function rememberSecrets(page, ctx, secrets) {
+  const stored = await page.evaluate(() => [localStorage.getItem('access_token'), localStorage.getItem('refresh_token')]);
+  for (const v of stored) if (v && v.length >= 16) secrets.add(v);
+  for (const c of await ctx.cookies()) if (c.value.length >= 16) secrets.add(c.value);
+}
+
+/** No raw token in any file of the collector's database (db, WAL, SHM). */
+function assertNoRawTokens(db, secrets) {
+  assert.ok(secrets.size > 0, 'the scenario saw tokens to look for');
+  for (const [file, bytes] of h.filesUnder(path.dirname(db))) {
+    const text = bytes.toString('latin1');
+    for (const s of secrets) {
+      assert.ok(!text.includes(s), `raw token found in ${file}`);
+      // Also the JWT signature alone, and the payload part.
+      for (const part of s.split('.').filter((p) => p.length >= 16)) {
+        assert.ok(!text.includes(part), `a token part found in ${file}`);
+      }
+    }
+  }
+}
+
+async function logoutInDb(db, timeout = 25000) {
+  const rows = await h.waitFor(() => {
+    const r = h.dbEvents(db, "kind = 'logout_observed'");
+    return r.length ? r : null;
+  }, { timeout, what: 'a logout_observed event in the collector DB' });
+  return rows[0].event;
+}
+
+/**
+ * One scenario: demo with `demoArgs`, sign in with real input, let `act`
+ * provoke the logout, and check the stored verdict.
+ */
+async function scenario({ demoArgs, act, cause, coarse, minIdleMs = 0, trigger }) {
+  const demo = await h.startDemo(demoArgs);
+  const b = await h.launch();
+  try {
+    const secrets = captureSecrets(b.ctx);
+    const page = await b.ctx.newPage();
+    await h.signIn(page, demo.base);
+    const lastInput = Date.now();
+    await rememberSecrets(page, b.ctx, secrets);
+    await act({ page, b, demo });
+    const logout = await logoutInDb(b.db);
+    const idle = logout.idle_ms;
+    assert.equal(logout.cause, cause, JSON.stringify(logout));
+    assert.equal(logout.coarse, coarse);
+    if (trigger) assert.equal(logout.trigger, trigger);
+    assert.equal(logout.origin, demo.base);
+    assert.ok(idle >= minIdleMs, `idle ${idle} ms >= ${minIdleMs}`);
+    assert.ok(idle <= logout.ts_ms - lastInput + 3000, `idle ${idle} ms is at most the time since the last input`);
+    // Let the rest of the episode land, then scan the files.
+    await h.waitFor(async () => (await h.relayStatus(b.sw)).queued === 0, { what: 'the queue to drain' });
+    assertNoRawTokens(b.db, secrets);
+    return logout;
+  } finally {
+    await b.close();
+    demo.stop();
+  }
+}
+
+test('access token expires while the user is idle and the refresh fails', async () => {
+  await scenario({
+    demoArgs: ['--access-ttl', '2s', '--leeway', '0s', '--poll', '1s', '--refresh-ttl-no-remember', '6s', '--reports-every', '0'],
+    act: ({ page }) => page.waitForURL(/\/signin/, { timeout: 20000 }),
+    cause: 'refresh_token_expired',
+    coarse: 'TOKEN_EXPIRED',
+    minIdleMs: 4000,
+  });
+});
+
+test('two tabs refresh with the same token and rotation rejects the loser', async () => {
+  await scenario({
+    demoArgs: ['--access-ttl', '2s', '--leeway', '0s', '--poll', '1s', '--uncoordinated-refresh', '--grace', '0s', '--reports-every', '0'],
+    act: async ({ b, demo }) => {
+      const second = await b.ctx.newPage();
+      await second.goto(`${demo.base}/dashboard`);
+    },
+    cause: 'refresh_token_reused',
+    coarse: 'REFRESH_FAILED',
+  });
+});
+
+test('a short session cookie expires', async () => {
+  await scenario({
+    demoArgs: ['--cookie-max-age', '3s', '--poll', '1s', '--reports-every', '0'],
+    act: ({ page }) => page.waitForURL(/\/signin/, { timeout: 20000 }),
+    cause: 'session_cookie_expired',
+    coarse: 'TOKEN_EXPIRED',
+    minIdleMs: 2000,
+  });
+});
+
+test('the app logs out on a 403', async () => {
+  await scenario({
+    demoArgs: ['--logout-on-403', '--reports-every', '2', '--poll', '1s'],
+    act: ({ page }) => page.waitForURL(/\/signin/, { timeout: 20000 }),
+    cause: 'forbidden_treated_as_logout',
+    coarse: 'AUTH_ERROR',
+  });
+});
+
+test("the page's own script clears localStorage", async () => {
+  const logout = await scenario({
+    demoArgs: ['--poll', '1s', '--reports-every', '0'],
+    act: async ({ page }) => {
+      await page.waitForFunction(() => Number(document.getElementById('api-ok').textContent) >= 1);
+      await page.evaluate(() => localStorage.clear());
+    },
+    cause: 'storage_cleared_by_page',
+    coarse: 'AUTH_ERROR',
+    trigger: 'credentials_vanished',
+  });
+  assert.equal(logout.path, '/dashboard');
+});
+
+test('the user clicks "Log out"', async () => {
+  await scenario({
+    demoArgs: ['--poll', '1s', '--reports-every', '0'],
+    act: ({ page }) => page.click('#logout'),
+    cause: 'user_logout',
+    coarse: 'USER_ACTION',
+    trigger: 'user_action',
+  });
+});
+
+test('events wait for a missing collector and arrive once it is installed', async () => {
+  const demo = await h.startDemo(['--poll', '1s', '--reports-every', '0']);
+  const b = await h.launch({ host: false });
+  try {
+    const page = await b.ctx.newPage();
+    await h.signIn(page, demo.base);
+    await page.waitForFunction(() => Number(document.getElementById('api-ok').textContent) >= 2);
+    await page.click('#logout');
+    await page.waitForURL(/\/signin/);
+    const queued = await h.waitFor(async () => {
+      const s = await h.relayStatus(b.sw);
+      return s.queued >= 10 && s;
+    }, { what: 'events to queue up' });
+    assert.equal(queued.connected, false);
+    assert.deepEqual(h.dbEvents(b.db), [], 'nothing stored without a collector');
+    h.installHost(b.udd);
+    const done = await h.waitFor(async () => {
+      const s = await h.relayStatus(b.sw);
+      return s.connected && s.queued === 0 && s.in_flight === 0 && s;
+    }, { timeout: 30000, what: 'the queue to drain into the collector' });
+    const rows = h.dbEvents(b.db);
+    const ids = rows.map((r) => r.id);
+    assert.equal(new Set(ids).size, ids.length, 'each event once');
+    assert.equal(rows.length, done.acked, 'every acked event is stored');
+    assert.equal(done.duplicates, 0);
+    assert.equal(done.dropped, 0);
+    assert.ok(rows.length >= queued.queued, `${rows.length} stored >= ${queued.queued} buffered`);
+    assert.equal(rows.filter((r) => r.kind === 'logout_observed').length, 1);
+  } finally {
+    await b.close();
+    demo.stop();
+  }
+});
+
+test('the popup shows the relay state', async () => {
+  const b = await h.launch();
+  try {
+    const page = await b.ctx.newPage();
+    await page.goto('https://example.invalid/').catch(() => {});
+    const popup = await b.ctx.newPage();
+    const errors = [];
+    popup.on('pageerror', (e) => errors.push(String(e)));
+    await popup.goto('chrome-extension://pgblapmpbbjjadbhpohickicabgcppge/popup.html');
+    await popup.waitForFunction(() => document.getElementById('status').children.length >= 8);
+    const text = await popup.textContent('#status');
+    assert.match(text, /Collector/);
+    assert.match(text, /Waiting to be stored/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('web-ext lint passes for dist/firefox', () => {
+  const out = execFileSync(
+    path.join(h.ROOT, 'e2e/node_modules/.bin/web-ext'),
+    ['lint', '--source-dir', path.join(h.ROOT, 'dist/firefox'), '--output', 'json', '--no-input'],
+    { encoding: 'utf8', cwd: path.join(h.ROOT, 'e2e') },
+  );
+  const report = JSON.parse(out.slice(out.indexOf('{')));
+  assert.equal(report.summary.errors, 0, JSON.stringify(report.errors, null, 1));
+});

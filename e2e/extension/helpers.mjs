@@ -1,0 +1,146 @@
+// Helpers for the extension's end-to-end tests: the demo app, a headless
+// Chromium with dist/chromium loaded, the real native host, and the DB.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
+export const DIST = process.env.LOGOUT_LENS_DIST || path.join(ROOT, 'dist/chromium');
+export const HOST_BIN = process.env.LOGOUT_LENS_BIN || path.join(TARGET, 'debug/logout-lens');
+export const DEMO_BIN = process.env.LOGOUT_LENS_DEMO || path.join(TARGET, 'debug/examples/demo');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+export function checkPrerequisites() {
+  const missing = [
+    [path.join(DIST, 'manifest.json'), 'cargo xtask dist'],
+    [HOST_BIN, 'cargo build -p logout-lens-collector'],
+    [DEMO_BIN, 'cargo build -p logout-lens-server --example demo'],
+    [CHROMIUM, 'apt-get install chromium'],
+  ].filter(([p]) => !fs.existsSync(p));
+  if (missing.length) {
+    throw new Error(`missing ${missing.map(([p, how]) => `${p} (run: ${how})`).join(', ')}`);
+  }
+}
+
+export function tmpDir(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `ll-${prefix}-`));
+}
+
+/** Polls `fn` until it returns a truthy value; fails with `what` after `timeout` ms. */
+export async function waitFor(fn, { timeout = 20000, interval = 150, what = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${last})`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** Starts the demo app with `args`; resolves with `{ base, stop }` once it listens. */
+export function startDemo(args = []) {
+  const child = spawn(DEMO_BIN, ['--addr', '127.0.0.1:0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo did not start: ${stderr}`)), 15000);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ base: m[1], stop: () => child.kill('SIGTERM') });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`demo exited ${code}: ${stderr}`)));
+  });
+}
+
+/** Registers the real collector as the native host of a Chromium profile, with its own installer. */
+export function installHost(userDataDir) {
+  return execFileSync(HOST_BIN, ['install', '--browser', 'chromium', '--user-data-dir', userDataDir], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  }).trim();
+}
+
+/**
+ * Launches headless Chromium with the extension. `host: true` registers the
+ * collector first. Resolves with `{ ctx, sw, udd, db, close }`.
+ */
+export async function launch({ host = true, db, udd = tmpDir('profile'), extension = true } = {}) {
+  db = db || path.join(tmpDir('db'), 'events.db');
+  if (host) installHost(udd);
+  const args = [
+    '--headless=new',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ];
+  if (extension) args.push(`--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`);
+  const ctx = await chromium.launchPersistentContext(udd, {
+    executablePath: CHROMIUM,
+    headless: false,
+    args,
+    env: { ...process.env, LOGOUT_LENS_DB: db, LOGOUT_LENS_LOG: 'warn' },
+  });
+  let sw = null;
+  if (extension) {
+    sw = ctx.serviceWorkers()[0] || (await ctx.waitForEvent('serviceworker', { timeout: 15000 }));
+    await waitFor(() => sw.evaluate(() => globalThis.logoutLensStatus && globalThis.logoutLensStatus()), {
+      what: 'the extension to start',
+    });
+  }
+  return { ctx, sw, udd, db, close: () => ctx.close() };
+}
+
+/** Rows of the collector's `events` table (bodies parsed), oldest first. */
+export function dbEvents(db, where = '1=1') {
+  if (!fs.existsSync(db)) return [];
+  const out = execFileSync('sqlite3', ['-json', `file:${db}?mode=ro`, `SELECT id, kind, body FROM events WHERE ${where} ORDER BY ts_ms, seq`], {
+    encoding: 'utf8',
+  });
+  return out.trim() ? JSON.parse(out).map((r) => ({ ...r, event: JSON.parse(r.body) })) : [];
+}
+
+/** The extension's relay counters. */
+export function relayStatus(sw) {
+  return sw.evaluate(() => globalThis.logoutLensStatus());
+}
+
+/** Signs in through the demo's own form, with real (trusted) input. */
+export async function signIn(page, base) {
+  await page.goto(`${base}/signin`);
+  await page.fill('#email', 'demo@example.com');
+  await page.fill('#password', 'demo-password');
+  await page.click('#signin');
+  await page.waitForURL(`${base}/dashboard`);
+}
+
+/** Every file under `dir`, as one buffer per file. */
+export function filesUnder(dir) {
+  const out = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else out.push([p, fs.readFileSync(p)]);
+  }
+  return out;
+}

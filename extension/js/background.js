@@ -1,0 +1,104 @@
+// Logout Lens service worker (Chromium) / background module (Firefox).
+//
+// Thin glue: every listener is registered synchronously at the top level (a
+// worker woken by an event must find its listener at once), events are queued
+// until the wasm core is ready, then forwarded as they are. All rules live in
+// Rust. Never `await` at the top level: it kills the service worker.
+import init, { start, handle, status } from './wasm/logout_lens_extension.js';
+
+// Events wait here until the core is ready, and then a little longer: work
+// is done in batches just after a burst (a page load) instead of competing
+// with it. Each keeps the time it happened.
+const MAX_PENDING = 10000;
+const DEFER_MS = 250;
+const pending = [];
+let ready = false;
+let timer = 0;
+
+const ready_p = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.wasm', import.meta.url) })
+  .then(() => start())
+  .then(() => {
+    ready = true;
+    drain();
+  })
+  .catch((e) => console.error('logout-lens: failed to start', e));
+
+function drain() {
+  timer = 0;
+  for (const [name, details, at] of pending.splice(0)) {
+    try {
+      handle(name, details, at);
+    } catch (e) {
+      console.warn('logout-lens:', name, e);
+    }
+  }
+}
+
+function forward(name, details) {
+  if (pending.length < MAX_PENDING) pending.push([name, details, Date.now()]);
+  if (ready && !timer) timer = setTimeout(drain, DEFER_MS);
+}
+
+// --- webRequest: observe only. Chrome hides Cookie/Set-Cookie without
+// `extraHeaders`; Firefox has no such option (and shows them anyway).
+const wr = chrome.webRequest;
+const EXTRA =
+  wr.OnHeadersReceivedOptions && Object.values(wr.OnHeadersReceivedOptions).includes('extraHeaders')
+    ? ['extraHeaders']
+    : [];
+// Only the request types that can carry auth: images, scripts and styles
+// never do, and every listened-to request costs the page an IPC round.
+const FILTER = {
+  urls: ['http://*/*', 'https://*/*'],
+  types: ['main_frame', 'sub_frame', 'xmlhttprequest', 'other', 'ping'],
+};
+const MAX_BODY = 16384;
+
+function withBody(d) {
+  const b = d.requestBody;
+  if (!b) return d;
+  let bodyText;
+  if (b.formData) {
+    bodyText = Object.entries(b.formData)
+      .map(([k, v]) => `${k}=${(v && v[0]) || ''}`)
+      .join('&');
+  } else if (b.raw && b.raw[0] && b.raw[0].bytes) {
+    bodyText = new TextDecoder().decode(new Uint8Array(b.raw[0].bytes).subarray(0, MAX_BODY));
+  }
+  return { ...d, requestBody: undefined, bodyText };
+}
+
+wr.onBeforeRequest.addListener((d) => forward('before_request', withBody(d)), FILTER, ['requestBody']);
+wr.onSendHeaders.addListener((d) => forward('send_headers', d), FILTER, ['requestHeaders', ...EXTRA]);
+wr.onHeadersReceived.addListener((d) => forward('headers_received', d), FILTER, ['responseHeaders', ...EXTRA]);
+wr.onBeforeRedirect.addListener((d) => forward('before_redirect', d), FILTER, ['responseHeaders', ...EXTRA]);
+wr.onCompleted.addListener((d) => forward('completed', d), FILTER, ['responseHeaders', ...EXTRA]);
+wr.onErrorOccurred.addListener((d) => forward('error', d), FILTER);
+
+// --- cookies, idle, tabs, alarms.
+chrome.cookies.onChanged.addListener((info) => forward('cookie_changed', info));
+chrome.idle.setDetectionInterval(15);
+chrome.idle.onStateChanged.addListener((state) => forward('idle', { state }));
+chrome.tabs.onUpdated.addListener((tabId, change) => {
+  if (change.url !== undefined || change.discarded !== undefined || change.frozen !== undefined) {
+    forward('tab_updated', { tabId, url: change.url, discarded: change.discarded, frozen: change.frozen });
+  }
+});
+chrome.tabs.onRemoved.addListener((tabId) => forward('tab_removed', { tabId }));
+chrome.alarms.create('logout-lens-tick', { periodInMinutes: 0.5 });
+chrome.alarms.onAlarm.addListener(() => forward('tick', { mono_ms: performance.now() }));
+
+// --- content scripts and the popup.
+chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  // Only the extension's own pages may ask (a content script's sender.url is its page).
+  if (msg && msg.t === 'status' && sender.url && sender.url.startsWith(chrome.runtime.getURL(''))) {
+    ready_p.then(() => sendResponse(status()));
+    return true;
+  }
+  if (sender.id !== chrome.runtime.id) return false;
+  forward('page', { msg, tab: sender.tab ? sender.tab.id : undefined, frame: sender.frameId, url: sender.url });
+  return false;
+});
+
+// For the popup's console and the end-to-end tests: the relay's counters.
+globalThis.logoutLensStatus = () => (ready ? status() : null);

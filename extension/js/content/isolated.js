@@ -1,0 +1,110 @@
+// Logout Lens, isolated world (document_start, every frame): forwards the
+// MAIN-world hook's messages, input activity, lifecycle, clicks on buttons
+// and links, and a periodic look at web storage. Observes only; every
+// decision is made in the extension's Rust core.
+(() => {
+  const MAX_VALUE = 16384;
+  const MAX_ENTRIES = 500;
+  const INPUT_STEP_MS = 2000;
+  const SCAN_EVERY_MS = 15000;
+
+  const send = (msg) => {
+    try {
+      const p = chrome.runtime.sendMessage(msg);
+      if (p && p.catch) p.catch(() => {});
+    } catch (_) {
+      // The extension was reloaded; this page's script is orphaned.
+    }
+  };
+
+  document.addEventListener('logout-lens:main', (e) => {
+    if (typeof e.detail !== 'string' || e.detail.length > 1048576) return;
+    let m;
+    try {
+      m = JSON.parse(e.detail);
+    } catch (_) {
+      return;
+    }
+    if (m && (m.t === 'storage' || m.t === 'cookie')) send(m);
+  });
+
+  // Input activity: the first input after a pause at once, then at most every
+  // INPUT_STEP_MS, plus a trailing report so the last input is exact.
+  let lastInput = 0;
+  let lastSent = 0;
+  let trailing = 0;
+  const report = () => {
+    trailing = 0;
+    if (lastInput > lastSent) {
+      lastSent = lastInput;
+      send({ t: 'activity', last_input_ms: lastInput });
+    }
+  };
+  const onInput = (e) => {
+    if (!e.isTrusted) return;
+    lastInput = Date.now();
+    if (lastInput - lastSent >= INPUT_STEP_MS) report();
+    else if (!trailing) trailing = setTimeout(report, INPUT_STEP_MS);
+  };
+  for (const t of ['mousedown', 'mousemove', 'keydown', 'wheel', 'touchstart', 'pointerdown']) {
+    addEventListener(t, onInput, { capture: true, passive: true });
+  }
+
+  // Lifecycle.
+  const life = (state) => send({ t: 'lifecycle', state });
+  document.addEventListener('visibilitychange', () => life(document.visibilityState === 'hidden' ? 'hidden' : 'visible'));
+  document.addEventListener('freeze', () => life('frozen'));
+  document.addEventListener('resume', () => life('resumed'));
+  if (document.wasDiscarded) life('discarded');
+
+  // Clicks on controls, with their visible label (the core decides what a logout control is).
+  addEventListener(
+    'click',
+    (e) => {
+      if (!e.isTrusted || !e.target || !e.target.closest) return;
+      const el = e.target.closest('button, a, [role=button], input[type=submit], input[type=button]');
+      if (!el) return;
+      const label = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 64);
+      if (label) send({ t: 'click', label });
+    },
+    true,
+  );
+
+  // A look at storage: on load, when shown again, and periodically while visible.
+  const entries = (s) => {
+    const out = [];
+    try {
+      const n = Math.min(s.length, MAX_ENTRIES);
+      for (let i = 0; i < n; i++) {
+        const k = s.key(i);
+        const v = s.getItem(k);
+        if (k !== null && v !== null && v.length <= MAX_VALUE) out.push([k, v]);
+      }
+    } catch (_) {
+      // Storage may be blocked in this frame.
+    }
+    return out;
+  };
+  const scan = () => {
+    let local = [];
+    let session = [];
+    try {
+      local = entries(window.localStorage);
+      session = entries(window.sessionStorage);
+    } catch (_) {
+      return;
+    }
+    send({ t: 'scan', local, session });
+  };
+  // The first look waits until the page has loaded and the renderer is idle:
+  // reading storage at document_start would compete with the page's own start.
+  const later = (f) => (self.requestIdleCallback ? requestIdleCallback(f, { timeout: 2000 }) : setTimeout(f, 200));
+  if (document.readyState === 'complete') later(scan);
+  else addEventListener('load', () => later(scan), { once: true });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') scan();
+  });
+  setInterval(() => {
+    if (document.visibilityState === 'visible') scan();
+  }, SCAN_EVERY_MS);
+})();

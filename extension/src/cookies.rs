@@ -1,0 +1,283 @@
+//! Cookie-change attribution: `cookies.onChanged` says *what* happened
+//! (`cause`) but not *who* did it. A `Set-Cookie` seen in a response just
+//! before, or a `document.cookie` write caught in the page, names the writer.
+
+use std::collections::VecDeque;
+
+use logout_lens_model::Redactor;
+use logout_lens_model::event::{CookieCause, CookieChange, CookieWriter, SameSite};
+
+use crate::input::{CookieChanged, clip, limits};
+use crate::network::SetCookieSeen;
+use crate::url::domain_matches;
+
+/// How long a seen write can explain a later `onChanged` (the browser stores
+/// the cookie right after the headers arrive, so this is generous).
+pub const MATCH_WINDOW_MS: i64 = 5_000;
+const MAX_REMEMBERED: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Write {
+    name: String,
+    host: String,
+    writer: CookieWriter,
+    request_id: Option<String>,
+    ts_ms: i64,
+}
+
+#[derive(Debug, Default)]
+pub struct Attributor {
+    recent: VecDeque<Write>,
+}
+
+impl Attributor {
+    pub fn saw_set_cookie(&mut self, s: SetCookieSeen) {
+        self.remember(Write {
+            name: s.name,
+            host: s.host,
+            writer: CookieWriter::Server,
+            request_id: Some(s.request_id),
+            ts_ms: s.ts_ms,
+        });
+    }
+
+    /// A `document.cookie = text` write in a page on `host`.
+    pub fn saw_document_cookie(&mut self, text: &str, host: &str, ts_ms: i64) {
+        let Some((name, _)) = text.split(';').next().and_then(|p| p.split_once('=')) else {
+            return;
+        };
+        let name = clip(name.trim(), limits::KEY);
+        if name.is_empty() {
+            return;
+        }
+        self.remember(Write {
+            name: name.to_owned(),
+            host: host.to_owned(),
+            writer: CookieWriter::PageScript,
+            request_id: None,
+            ts_ms,
+        });
+    }
+
+    fn remember(&mut self, w: Write) {
+        if self.recent.len() >= MAX_REMEMBERED {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(w);
+    }
+
+    /// Who made this change, and through which request.
+    pub fn attribute(
+        &self,
+        c: &CookieChanged,
+        cause: CookieCause,
+        now_ms: i64,
+    ) -> (CookieWriter, Option<String>) {
+        if matches!(cause, CookieCause::Expired | CookieCause::Evicted) {
+            return (CookieWriter::Browser, None);
+        }
+        let hit = self.recent.iter().rev().find(|w| {
+            w.name == c.cookie.name
+                && domain_matches(&c.cookie.domain, &w.host)
+                && now_ms - w.ts_ms <= MATCH_WINDOW_MS
+                && w.ts_ms - now_ms <= MATCH_WINDOW_MS
+        });
+        match hit {
+            Some(w) => (w.writer, w.request_id.clone()),
+            None => (CookieWriter::Unknown, None),
+        }
+    }
+
+    /// The model's `cookie_change`, value redacted.
+    pub fn change(
+        &self,
+        c: &CookieChanged,
+        redactor: &Redactor,
+        now_ms: i64,
+    ) -> Option<CookieChange> {
+        let cause = parse_cause(&c.cause)?;
+        let (writer, request_id) = self.attribute(c, cause, now_ms);
+        let k = &c.cookie;
+        let value = (!k.value.is_empty())
+            .then(|| redactor.token(clip(&k.value, limits::VALUE), Some(&k.name)));
+        Some(CookieChange {
+            name: clip(&k.name, limits::KEY).to_owned(),
+            domain: clip(&k.domain, limits::KEY).to_owned(),
+            cookie_path: clip(&k.path, limits::KEY).to_owned(),
+            removed: c.removed,
+            cause,
+            expires_ms: k.expiration_date.map(|s| (s * 1000.0) as i64),
+            session: k.session,
+            http_only: k.http_only,
+            secure: k.secure,
+            same_site: match k.same_site.as_deref() {
+                Some("no_restriction") => SameSite::NoRestriction,
+                Some("lax") => SameSite::Lax,
+                Some("strict") => SameSite::Strict,
+                _ => SameSite::Unspecified,
+            },
+            value,
+            writer: Some(writer),
+            request_id,
+        })
+    }
+}
+
+pub fn parse_cause(s: &str) -> Option<CookieCause> {
+    Some(match s {
+        "evicted" => CookieCause::Evicted,
+        "expired" => CookieCause::Expired,
+        "explicit" => CookieCause::Explicit,
+        "expired_overwrite" => CookieCause::ExpiredOverwrite,
+        "overwrite" => CookieCause::Overwrite,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Cookie;
+
+    fn changed(name: &str, removed: bool, cause: &str) -> CookieChanged {
+        CookieChanged {
+            removed,
+            cause: cause.into(),
+            cookie: Cookie {
+                name: name.into(),
+                value: "RAW-COOKIE-VALUE".into(),
+                domain: "127.0.0.1".into(),
+                path: "/".into(),
+                secure: false,
+                http_only: true,
+                same_site: Some("lax".into()),
+                session: false,
+                expiration_date: Some(1_764_321_800.5),
+            },
+        }
+    }
+
+    fn seen(name: &str, ts: i64) -> SetCookieSeen {
+        SetCookieSeen {
+            name: name.into(),
+            host: "127.0.0.1".into(),
+            request_id: "77".into(),
+            deletion: true,
+            ts_ms: ts,
+        }
+    }
+
+    #[test]
+    fn attribution_table() {
+        let mut a = Attributor::default();
+        a.saw_set_cookie(seen("sessionid", 1_000));
+        a.saw_document_cookie("theme=dark; path=/", "127.0.0.1", 1_500);
+        a.saw_document_cookie(
+            "sessionid=; expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "127.0.0.1",
+            9_000,
+        );
+        let cases = [
+            // (name, removed, cause, now, writer, request)
+            (
+                "sessionid",
+                true,
+                "expired",
+                1_100,
+                CookieWriter::Browser,
+                None,
+            ),
+            (
+                "sessionid",
+                true,
+                "evicted",
+                1_100,
+                CookieWriter::Browser,
+                None,
+            ),
+            (
+                "sessionid",
+                true,
+                "expired_overwrite",
+                1_100,
+                CookieWriter::Server,
+                Some("77"),
+            ),
+            (
+                "sessionid",
+                false,
+                "explicit",
+                1_100,
+                CookieWriter::Server,
+                Some("77"),
+            ),
+            (
+                "theme",
+                false,
+                "explicit",
+                1_600,
+                CookieWriter::PageScript,
+                None,
+            ),
+            // The latest write wins.
+            (
+                "sessionid",
+                true,
+                "expired_overwrite",
+                9_050,
+                CookieWriter::PageScript,
+                None,
+            ),
+            // Too late to be explained.
+            (
+                "theme",
+                false,
+                "explicit",
+                60_000,
+                CookieWriter::Unknown,
+                None,
+            ),
+            (
+                "other",
+                true,
+                "explicit",
+                1_100,
+                CookieWriter::Unknown,
+                None,
+            ),
+        ];
+        for (name, removed, cause, now, writer, rid) in cases {
+            let c = changed(name, removed, cause);
+            let got = a.attribute(&c, parse_cause(cause).unwrap(), now);
+            assert_eq!(
+                got,
+                (writer, rid.map(str::to_owned)),
+                "{name} {cause} {now}"
+            );
+        }
+    }
+
+    #[test]
+    fn changes_are_redacted_and_unknown_causes_refused() {
+        let a = Attributor::default();
+        let r = Redactor::new(&[1u8; 32], Default::default()).unwrap();
+        let ch = a.change(&changed("sid", true, "expired"), &r, 0).unwrap();
+        assert_eq!(ch.expires_ms, Some(1_764_321_800_500));
+        assert_eq!(ch.same_site, SameSite::Lax);
+        let json = serde_json::to_string(&ch).unwrap();
+        assert!(!json.contains("RAW-COOKIE-VALUE"), "{json}");
+        assert!(
+            a.change(&changed("sid", true, "unknownDeletion"), &r, 0)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn memory_is_bounded() {
+        let mut a = Attributor::default();
+        for i in 0..(MAX_REMEMBERED + 10) {
+            a.saw_set_cookie(seen(&format!("c{i}"), 0));
+        }
+        assert_eq!(a.recent.len(), MAX_REMEMBERED);
+    }
+}

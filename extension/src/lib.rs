@@ -1,0 +1,27 @@
+//! The Logout Lens browser extension, below the JS glue.
+//!
+//! Every rule lives here and is tested natively: recognising credentials
+//! ([`storage`]), request roles and exchanges ([`network`]), cookie-change
+//! attribution ([`cookies`]), idle time and logout detection ([`core`]),
+//! redaction (the model's `Redactor`, applied before anything is queued) and
+//! the relay to the native collector ([`relay`]). Only [`wasm`] and
+//! [`bindings`] touch the browser, and they compile only for wasm32.
+
+pub mod cookies;
+pub mod core;
+pub mod error;
+pub mod ids;
+pub mod input;
+pub mod network;
+pub mod relay;
+pub mod storage;
+pub mod url;
+
+#[cfg(target_arch = "wasm32")]
+mod bindings;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use crate::core::Core;
+pub use error::ExtError;
+pub use relay::Relay;

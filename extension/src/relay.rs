@@ -1,0 +1,532 @@
+//! The relay to the native collector: sequence numbers, acks, and a bounded
+//! ring of unacknowledged events that survives worker restarts.
+//!
+//! Pure state machine: the wasm layer feeds it (events, host messages,
+//! connection changes, the clock) and performs the [`Action`]s it returns.
+//! Events are replayed with their original ids after any disconnect; the
+//! collector stores by id, so every event lands exactly once.
+
+use std::collections::{HashSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::error::ExtError;
+
+/// The native host's name (must equal the manifest crate's `HOST_NAME`; a test checks).
+pub const HOST_NAME: &str = "dev.logout_lens.collector";
+/// Protocol versions this build speaks.
+pub const PROTOCOL_VERSIONS: &[u32] = &[1];
+/// Unacked events kept by default; the oldest are dropped beyond this.
+pub const DEFAULT_CAPACITY: usize = 5_000;
+/// Events per batch (well under the host's limit and the 64 MiB frame cap).
+pub const BATCH_MAX: usize = 250;
+/// Batches sent but not yet acked.
+pub const MAX_IN_FLIGHT: usize = 4;
+const FIRST_BACKOFF_MS: i64 = 1_000;
+const MAX_BACKOFF_MS: i64 = 8_000;
+
+/// What the wasm layer must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// `runtime.connectNative(HOST_NAME)`.
+    Connect,
+    /// `port.postMessage(JSON.parse(text))`.
+    Send(String),
+    /// `port.disconnect()`.
+    Disconnect,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Conn {
+    Down {
+        retry_at: i64,
+    },
+    /// Port open, `hello` sent, waiting for the reply.
+    Greeting,
+    Ready,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Stored {
+    id: String,
+    /// The event, already redacted and serialized.
+    json: String,
+}
+
+/// What is written to `chrome.storage.local`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Saved {
+    next_seq: u64,
+    dropped: u64,
+    events: Vec<Stored>,
+}
+
+/// Counters for the popup and the tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct Stats {
+    pub queued: usize,
+    pub in_flight: usize,
+    pub acked: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub dropped: u64,
+    pub connected: bool,
+}
+
+#[derive(Debug)]
+pub struct Relay {
+    capacity: usize,
+    queue: VecDeque<Stored>,
+    /// How many events at the front of `queue` are in flight.
+    sent: usize,
+    in_flight: VecDeque<(u64, Vec<String>)>,
+    next_seq: u64,
+    conn: Conn,
+    /// Wait before the next connection attempt; doubles on each failure.
+    backoff_ms: i64,
+    stats: Stats,
+    dirty: bool,
+}
+
+impl Relay {
+    pub fn new(capacity: usize) -> Self {
+        Relay {
+            capacity: capacity.max(1),
+            queue: VecDeque::new(),
+            sent: 0,
+            in_flight: VecDeque::new(),
+            next_seq: 1,
+            conn: Conn::Down { retry_at: 0 },
+            backoff_ms: FIRST_BACKOFF_MS,
+            stats: Stats::default(),
+            dirty: false,
+        }
+    }
+
+    /// Restores the ring saved by [`Relay::snapshot`]; a corrupt snapshot is
+    /// an error (the caller starts empty and says so).
+    pub fn restore(&mut self, saved: &str) -> Result<(), ExtError> {
+        let s: Saved =
+            serde_json::from_str(saved).map_err(|e| ExtError::BadState(e.to_string()))?;
+        self.next_seq = s.next_seq.max(1);
+        self.stats.dropped = s.dropped;
+        for e in s.events {
+            self.push(e.id, e.json);
+        }
+        self.dirty = false;
+        Ok(())
+    }
+
+    /// The ring as JSON, to persist; clears the dirty flag.
+    pub fn snapshot(&mut self) -> String {
+        self.dirty = false;
+        let saved = Saved {
+            next_seq: self.next_seq,
+            dropped: self.stats.dropped,
+            events: self.queue.iter().cloned().collect(),
+        };
+        serde_json::to_string(&saved).unwrap_or_default()
+    }
+
+    /// Whether the ring changed since the last snapshot.
+    pub fn dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub fn stats(&self) -> Stats {
+        Stats {
+            queued: self.queue.len(),
+            in_flight: self.sent,
+            connected: self.conn == Conn::Ready,
+            ..self.stats
+        }
+    }
+
+    /// Queues one event. Never blocks: beyond capacity the oldest goes.
+    pub fn push(&mut self, id: String, json: String) {
+        if self.queue.len() >= self.capacity {
+            self.queue.pop_front();
+            self.stats.dropped += 1;
+            if self.sent > 0 {
+                self.sent -= 1;
+            }
+        }
+        self.queue.push_back(Stored { id, json });
+        self.dirty = true;
+    }
+
+    /// What to do now: connect when due, send what the window allows.
+    pub fn poll(&mut self, now_ms: i64) -> Vec<Action> {
+        match self.conn {
+            Conn::Down { retry_at } if now_ms >= retry_at && !self.queue.is_empty() => {
+                self.conn = Conn::Greeting;
+                let hello = json!({
+                    "type": "hello",
+                    "versions": PROTOCOL_VERSIONS,
+                    "client": concat!("logout-lens-extension/", env!("CARGO_PKG_VERSION")),
+                });
+                vec![Action::Connect, Action::Send(hello.to_string())]
+            }
+            Conn::Ready => {
+                let mut out = Vec::new();
+                while self.in_flight.len() < MAX_IN_FLIGHT && self.sent < self.queue.len() {
+                    let end = (self.sent + BATCH_MAX).min(self.queue.len());
+                    let batch: Vec<&Stored> = self.queue.range(self.sent..end).collect();
+                    let seq = self.next_seq;
+                    self.next_seq += 1;
+                    let mut text = format!("{{\"type\":\"batch\",\"seq\":{seq},\"events\":[");
+                    for (i, e) in batch.iter().enumerate() {
+                        if i > 0 {
+                            text.push(',');
+                        }
+                        text.push_str(&e.json);
+                    }
+                    text.push_str("]}");
+                    self.in_flight
+                        .push_back((seq, batch.iter().map(|e| e.id.clone()).collect()));
+                    self.sent = end;
+                    self.dirty = true;
+                    out.push(Action::Send(text));
+                }
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// When the next connection attempt is due, if one is waiting.
+    pub fn retry_at(&self) -> Option<i64> {
+        match self.conn {
+            Conn::Down { retry_at } if !self.queue.is_empty() => Some(retry_at),
+            _ => None,
+        }
+    }
+
+    /// The port closed (host missing, crashed, or refused us).
+    pub fn disconnected(&mut self, now_ms: i64) {
+        if self.conn == Conn::Ready {
+            self.backoff_ms = FIRST_BACKOFF_MS;
+        }
+        self.requeue();
+        self.conn = Conn::Down {
+            retry_at: now_ms + self.backoff_ms,
+        };
+        self.backoff_ms = (self.backoff_ms * 2).min(MAX_BACKOFF_MS);
+    }
+
+    fn requeue(&mut self) {
+        self.in_flight.clear();
+        self.sent = 0;
+    }
+
+    /// One message from the host.
+    pub fn on_message(&mut self, text: &str, now_ms: i64) -> Result<Vec<Action>, ExtError> {
+        let v: Value =
+            serde_json::from_str(text).map_err(|e| ExtError::BadHostMessage(e.to_string()))?;
+        let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
+        match ty {
+            "hello" => {
+                let version = v.get("version").and_then(Value::as_u64).unwrap_or(0);
+                if !PROTOCOL_VERSIONS.contains(&(version as u32)) {
+                    self.disconnected(now_ms);
+                    return Err(ExtError::BadHostMessage(format!(
+                        "host speaks version {version}"
+                    )));
+                }
+                self.conn = Conn::Ready;
+                self.backoff_ms = FIRST_BACKOFF_MS;
+                Ok(self.poll(now_ms))
+            }
+            "ack" => {
+                let seq = v
+                    .get("seq")
+                    .and_then(Value::as_u64)
+                    .ok_or_else(|| ExtError::BadHostMessage("ack without seq".into()))?;
+                self.ack(seq, &v);
+                Ok(self.poll(now_ms))
+            }
+            "error" => {
+                let fatal = v.get("fatal").and_then(Value::as_bool).unwrap_or(false);
+                let msg = v
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned();
+                if fatal {
+                    self.disconnected(now_ms);
+                    return Ok(vec![Action::Disconnect]);
+                }
+                if v.get("seq").is_some() || self.conn == Conn::Greeting {
+                    // A batch was not stored (e.g. `store_failed`), or the
+                    // greeting failed (`unsupported_version`): start over
+                    // after a pause; replayed events are deduplicated.
+                    self.disconnected(now_ms);
+                    return Ok(vec![Action::Disconnect]);
+                }
+                Err(ExtError::BadHostMessage(msg))
+            }
+            // Query results are for the popup, not the relay.
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn ack(&mut self, seq: u64, v: &Value) {
+        let Some(pos) = self.in_flight.iter().position(|(s, _)| *s == seq) else {
+            return;
+        };
+        // Acks arrive in order; anything older than this one was lost with
+        // its reply and is covered by this ack's successors or a replay.
+        let (_, ids) = self.in_flight.remove(pos).unwrap_or_default();
+        let ids: HashSet<String> = ids.into_iter().collect();
+        let mut removed = 0;
+        let front = self.sent;
+        let mut kept = VecDeque::with_capacity(self.queue.len());
+        for (i, e) in self.queue.drain(..).enumerate() {
+            if i < front && ids.contains(&e.id) {
+                removed += 1;
+            } else {
+                kept.push_back(e);
+            }
+        }
+        self.queue = kept;
+        self.sent -= removed;
+        self.dirty = true;
+        let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+        self.stats.acked += n("stored");
+        self.stats.duplicates += n("duplicates");
+        self.stats.rejected += v
+            .get("rejected")
+            .and_then(Value::as_array)
+            .map_or(0, |a| a.len() as u64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// A stand-in for the host's replies, to drive the state machine; the
+    /// real collector is exercised end to end in `e2e/`.
+    #[derive(Default)]
+    struct Host {
+        stored: HashMap<String, usize>,
+        outbox: Vec<String>,
+    }
+
+    impl Host {
+        fn receive(&mut self, text: &str) {
+            let v: Value = serde_json::from_str(text).unwrap();
+            match v["type"].as_str().unwrap() {
+                "hello" => self
+                    .outbox
+                    .push(json!({"type":"hello","version":1,"host":"t","schema":1,"max_batch_events":5000,"max_frame_bytes":1}).to_string()),
+                "batch" => {
+                    let (mut stored, mut dup) = (0, 0);
+                    for e in v["events"].as_array().unwrap() {
+                        let n = self.stored.entry(e["id"].as_str().unwrap().to_owned()).or_default();
+                        if *n == 0 { stored += 1 } else { dup += 1 }
+                        *n += 1;
+                    }
+                    self.outbox.push(json!({"type":"ack","seq":v["seq"],"stored":stored,"duplicates":dup,"rejected":[]}).to_string());
+                }
+                other => panic!("unexpected {other}"),
+            }
+        }
+    }
+
+    fn ev(i: usize) -> (String, String) {
+        let id = format!("e{i}");
+        let json =
+            json!({"schema":1,"id":id,"ts_ms":i,"kind":"activity","last_input_ms":0}).to_string();
+        (id, json)
+    }
+
+    fn pump(relay: &mut Relay, host: &mut Host, now: i64) {
+        let actions = relay.poll(now);
+        run(relay, host, actions, now);
+    }
+
+    /// Performs actions against the host and feeds back its replies until quiet.
+    fn run(relay: &mut Relay, host: &mut Host, actions: Vec<Action>, now: i64) {
+        let mut pending = actions;
+        while !pending.is_empty() {
+            for a in std::mem::take(&mut pending) {
+                match a {
+                    Action::Connect | Action::Disconnect => {}
+                    Action::Send(t) => host.receive(&t),
+                }
+            }
+            for reply in std::mem::take(&mut host.outbox) {
+                pending.extend(relay.on_message(&reply, now).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn events_flow_and_acks_empty_the_ring() {
+        let mut relay = Relay::new(DEFAULT_CAPACITY);
+        let mut host = Host::default();
+        for i in 0..600 {
+            let (id, j) = ev(i);
+            relay.push(id, j);
+        }
+        let a = relay.poll(0);
+        assert_eq!(a[0], Action::Connect);
+        run(&mut relay, &mut host, a, 0);
+        assert_eq!(host.stored.len(), 600);
+        assert!(host.stored.values().all(|n| *n == 1));
+        let s = relay.stats();
+        assert_eq!(
+            (s.queued, s.in_flight, s.acked, s.connected),
+            (0, 0, 600, true)
+        );
+        assert!(relay.poll(1).is_empty(), "nothing to do");
+    }
+
+    #[test]
+    fn a_missing_host_keeps_the_newest_events_and_backs_off() {
+        let mut relay = Relay::new(100);
+        for i in 0..250 {
+            let (id, j) = ev(i);
+            relay.push(id, j);
+        }
+        assert_eq!(relay.stats().queued, 100);
+        assert_eq!(relay.stats().dropped, 150);
+        let mut now = 0;
+        let mut gaps = Vec::new();
+        for _ in 0..6 {
+            assert_eq!(relay.poll(now)[0], Action::Connect);
+            relay.disconnected(now);
+            let at = relay.retry_at().unwrap();
+            assert!(relay.poll(at - 1).is_empty(), "not before it is due");
+            gaps.push(at - now);
+            now = at;
+        }
+        assert_eq!(gaps, [1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
+        // The host appears: the newest 100 arrive, each once.
+        let mut host = Host::default();
+        pump(&mut relay, &mut host, now);
+        assert_eq!(host.stored.len(), 100);
+        assert!(host.stored.contains_key("e249") && !host.stored.contains_key("e149"));
+    }
+
+    #[test]
+    fn a_disconnect_mid_flight_replays_and_the_host_dedups() {
+        let mut relay = Relay::new(DEFAULT_CAPACITY);
+        let mut host = Host::default();
+        for i in 0..1_000 {
+            let (id, j) = ev(i);
+            relay.push(id, j);
+        }
+        // Connect; the host stores the first batches but the port dies before the acks arrive.
+        for a in relay.poll(0) {
+            if let Action::Send(t) = a {
+                host.receive(&t);
+            }
+        }
+        let hello = host.outbox.remove(0);
+        for a in relay.on_message(&hello, 0).unwrap() {
+            if let Action::Send(t) = a {
+                host.receive(&t);
+            }
+        }
+        host.outbox.clear();
+        assert_eq!(host.stored.len(), 1_000);
+        relay.disconnected(0);
+        assert_eq!(relay.stats().queued, 1_000, "unacked events are kept");
+        let due = relay.retry_at().unwrap();
+        pump(&mut relay, &mut host, due);
+        assert_eq!(relay.stats().queued, 0);
+        assert_eq!(relay.stats().duplicates, 1_000);
+        assert_eq!(host.stored.len(), 1_000, "stored once each");
+    }
+
+    #[test]
+    fn the_ring_survives_a_restart() {
+        let mut relay = Relay::new(DEFAULT_CAPACITY);
+        for i in 0..10 {
+            let (id, j) = ev(i);
+            relay.push(id, j);
+        }
+        assert!(relay.dirty());
+        let saved = relay.snapshot();
+        assert!(!relay.dirty());
+        let mut again = Relay::new(DEFAULT_CAPACITY);
+        again.restore(&saved).unwrap();
+        assert_eq!(again.stats().queued, 10);
+        assert!(matches!(again.restore("{nope"), Err(ExtError::BadState(_))));
+    }
+
+    #[test]
+    fn host_errors() {
+        let mut relay = Relay::new(10);
+        let (id, j) = ev(1);
+        relay.push(id, j);
+        relay.poll(0);
+        let cases = [
+            (
+                r#"{"type":"error","code":"caller_not_allowed","message":"x","fatal":true}"#,
+                true,
+            ),
+            (
+                r#"{"type":"error","code":"store_failed","message":"x","fatal":false,"seq":1}"#,
+                true,
+            ),
+        ];
+        for (msg, disconnects) in cases {
+            let out = relay.on_message(msg, 0).unwrap();
+            assert_eq!(out == vec![Action::Disconnect], disconnects, "{msg}");
+            assert_eq!(relay.stats().queued, 1);
+        }
+        assert!(relay.on_message("not json", 0).is_err());
+        assert!(relay.on_message(r#"{"type":"ack"}"#, 0).is_err());
+        assert!(
+            relay
+                .on_message(r#"{"type":"hello","version":9}"#, 0)
+                .is_err()
+        );
+        assert!(
+            relay
+                .on_message(r#"{"type":"result","id":1}"#, 0)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    proptest::proptest! {
+        /// Any interleaving of new events, lost replies and reconnects ends
+        /// with every surviving event stored exactly once.
+        #[test]
+        fn exactly_once_under_any_interleaving(ops in proptest::collection::vec(0u8..4, 1..200)) {
+            let mut relay = Relay::new(50);
+            let mut host = Host::default();
+            let mut n = 0;
+            let mut now = 0;
+            for op in ops {
+                now += 500;
+                match op {
+                    0 | 1 => { let (id, j) = ev(n); n += 1; relay.push(id, j); }
+                    2 => { // deliver with replies
+                        pump(&mut relay, &mut host, now);
+                    }
+                    _ => { // deliver, lose the replies, drop the port
+                        for a in relay.poll(now) { if let Action::Send(t) = a { host.receive(&t) } }
+                        host.outbox.clear();
+                        relay.disconnected(now);
+                    }
+                }
+            }
+            for _ in 0..10 {
+                now += 10_000;
+                pump(&mut relay, &mut host, now);
+            }
+            proptest::prop_assert_eq!(relay.stats().queued, 0);
+            let dropped = relay.stats().dropped as usize;
+            // Every event not dropped arrived; nothing arrived that was not sent.
+            proptest::prop_assert!(host.stored.len() + dropped >= n);
+            proptest::prop_assert!(host.stored.len() <= n);
+        }
+    }
+}

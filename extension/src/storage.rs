@@ -1,0 +1,323 @@
+//! Web-storage credentials per origin: what the MAIN-world hook and the
+//! periodic scan report, turned into `storage_change` events.
+
+use std::collections::{BTreeMap, HashMap};
+
+use logout_lens_model::event::{StorageActor, StorageArea, StorageChange, StorageOp};
+use logout_lens_model::{Fingerprint, RedactedToken, Redactor, http, jwt};
+
+use crate::input::{clip, limits};
+
+/// Does this storage entry hold a credential? A JWT anywhere, or a long
+/// opaque value under a key that names a token or session.
+pub fn is_credential(key: &str, value: &str) -> bool {
+    let v = jwt::strip_wrapping(value);
+    if jwt::looks_like_jwt(v) {
+        return true;
+    }
+    http::is_auth_cookie(key)
+        && v.len() >= 16
+        && v.len() <= limits::VALUE
+        && !v.contains(char::is_whitespace)
+}
+
+pub fn parse_area(s: &str) -> Option<StorageArea> {
+    match s {
+        "local" | "localStorage" => Some(StorageArea::Local),
+        "session" | "sessionStorage" => Some(StorageArea::Session),
+        _ => None,
+    }
+}
+
+fn area_key(a: StorageArea) -> u8 {
+    match a {
+        StorageArea::Local => 0,
+        StorageArea::Session => 1,
+    }
+}
+
+#[derive(Debug, Default)]
+struct OriginState {
+    scanned: bool,
+    creds: BTreeMap<(u8, String), Fingerprint>,
+}
+
+/// One storage operation as reported by the hook.
+#[derive(Debug, Clone, Copy)]
+pub struct Op<'a> {
+    pub area: StorageArea,
+    pub op: StorageOp,
+    pub key: &'a str,
+    pub value: Option<&'a str>,
+    pub old: Option<&'a str>,
+    pub entries: &'a [(String, String)],
+    pub stack: Option<&'a str>,
+}
+
+#[derive(Debug, Default)]
+pub struct Tracker {
+    origins: HashMap<String, OriginState>,
+}
+
+impl Tracker {
+    pub fn has_credentials(&self, origin: &str) -> bool {
+        self.origins
+            .get(origin)
+            .is_some_and(|o| !o.creds.is_empty())
+    }
+
+    fn redact(r: &Redactor, key: &str, value: &str) -> RedactedToken {
+        r.token(clip(value, limits::VALUE), Some(key))
+    }
+
+    /// A hooked call by the page's own script. Returns the event worth
+    /// recording (credential writes/removals, and every `clear`).
+    pub fn hooked(&mut self, origin: &str, op: Op<'_>, r: &Redactor) -> Option<StorageChange> {
+        let state = self.origins.entry(origin.to_owned()).or_default();
+        let ak = area_key(op.area);
+        let key = clip(op.key, limits::KEY);
+        let stack = op.stack.map(|s| clip(s, limits::STACK).to_owned());
+        match op.op {
+            StorageOp::Set => {
+                let value = op.value.unwrap_or("");
+                let now_cred = is_credential(key, value);
+                let was = state.creds.contains_key(&(ak, key.to_owned()))
+                    || op.old.is_some_and(|o| is_credential(key, o));
+                if !now_cred && !was {
+                    return None;
+                }
+                let token = now_cred.then(|| Self::redact(r, key, value));
+                match &token {
+                    Some(t) => state.creds.insert((ak, key.to_owned()), t.fp.clone()),
+                    None => state.creds.remove(&(ak, key.to_owned())),
+                };
+                Some(StorageChange {
+                    area: op.area,
+                    key: key.to_owned(),
+                    op: StorageOp::Set,
+                    is_jwt: jwt::looks_like_jwt(jwt::strip_wrapping(value)),
+                    token,
+                    previous: op
+                        .old
+                        .filter(|o| is_credential(key, o))
+                        .map(|o| Self::redact(r, key, o)),
+                    actor: StorageActor::PageScript,
+                    stack,
+                })
+            }
+            StorageOp::Remove => {
+                let tracked = state.creds.remove(&(ak, key.to_owned())).is_some();
+                let old_cred = op.old.is_some_and(|o| is_credential(key, o));
+                if !tracked && !old_cred {
+                    return None;
+                }
+                Some(StorageChange {
+                    area: op.area,
+                    key: key.to_owned(),
+                    op: StorageOp::Remove,
+                    is_jwt: op
+                        .old
+                        .is_some_and(|o| jwt::looks_like_jwt(jwt::strip_wrapping(o))),
+                    token: None,
+                    previous: op.old.filter(|_| old_cred).map(|o| Self::redact(r, key, o)),
+                    actor: StorageActor::PageScript,
+                    stack,
+                })
+            }
+            StorageOp::Clear => {
+                state.creds.retain(|(a, _), _| *a != ak);
+                let first_jwt = op.entries.iter().take(limits::ENTRIES).find(|(k, v)| {
+                    is_credential(k, v) && jwt::looks_like_jwt(jwt::strip_wrapping(v))
+                });
+                Some(StorageChange {
+                    area: op.area,
+                    key: String::new(),
+                    op: StorageOp::Clear,
+                    is_jwt: first_jwt.is_some(),
+                    token: None,
+                    previous: first_jwt.map(|(k, v)| Self::redact(r, k, v)),
+                    actor: StorageActor::PageScript,
+                    stack,
+                })
+            }
+        }
+    }
+
+    /// The content script's look at storage. The first scan of an origin sets
+    /// the baseline silently; later ones report what changed unseen (another
+    /// tab, devtools, an extension).
+    pub fn scan(
+        &mut self,
+        origin: &str,
+        area: StorageArea,
+        entries: &[(String, String)],
+        r: &Redactor,
+    ) -> Vec<StorageChange> {
+        let state = self.origins.entry(origin.to_owned()).or_default();
+        let ak = area_key(area);
+        let now: BTreeMap<String, (Fingerprint, &str)> = entries
+            .iter()
+            .take(limits::ENTRIES)
+            .filter(|(k, v)| is_credential(k, v))
+            .map(|(k, v)| {
+                let k = clip(k, limits::KEY).to_owned();
+                let t = Self::redact(r, &k, v);
+                (k, (t.fp, v.as_str()))
+            })
+            .collect();
+        let first = !state.scanned;
+        let mut out = Vec::new();
+        let before: Vec<(String, Fingerprint)> = state
+            .creds
+            .iter()
+            .filter(|((a, _), _)| *a == ak)
+            .map(|((_, k), fp)| (k.clone(), fp.clone()))
+            .collect();
+        for (k, _) in &before {
+            if !now.contains_key(k) {
+                state.creds.remove(&(ak, k.clone()));
+                if !first {
+                    out.push(StorageChange {
+                        area,
+                        key: k.clone(),
+                        op: StorageOp::Remove,
+                        is_jwt: false,
+                        token: None,
+                        previous: None,
+                        actor: StorageActor::ExtensionScan,
+                        stack: None,
+                    });
+                }
+            }
+        }
+        for (k, (fp, v)) in &now {
+            let known = before.iter().any(|(bk, bfp)| bk == k && bfp == fp);
+            state.creds.insert((ak, k.clone()), fp.clone());
+            if !known && !first {
+                out.push(StorageChange {
+                    area,
+                    key: k.clone(),
+                    op: StorageOp::Set,
+                    is_jwt: jwt::looks_like_jwt(jwt::strip_wrapping(v)),
+                    token: Some(Self::redact(r, k, v)),
+                    previous: None,
+                    actor: StorageActor::ExtensionScan,
+                    stack: None,
+                });
+            }
+        }
+        if area == StorageArea::Session {
+            state.scanned = true;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjMiLCJleHAiOjE3NjQzMjM2MDAsInR5cCI6ImFjY2VzcyJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
+
+    fn r() -> Redactor {
+        Redactor::new(&[3u8; 32], Default::default()).unwrap()
+    }
+
+    fn op<'a>(o: StorageOp, key: &'a str, value: Option<&'a str>, old: Option<&'a str>) -> Op<'a> {
+        Op {
+            area: StorageArea::Local,
+            op: o,
+            key,
+            value,
+            old,
+            entries: &[],
+            stack: Some("at x (http://h.test/app.js:1:2)"),
+        }
+    }
+
+    #[test]
+    fn credentials() {
+        let cases = [
+            ("access_token", JWT, true),
+            ("anything", JWT, true),
+            ("anything", &format!("\"{JWT}\"") as &str, true),
+            ("refresh", "0123456789abcdef0123456789abcdef", true),
+            ("refresh", "short", false),
+            ("theme", "0123456789abcdef0123456789abcdef", false),
+            ("session_note", "has some spaces in it, not a token", false),
+        ];
+        for (k, v, want) in cases {
+            assert_eq!(is_credential(k, v), want, "{k}={v}");
+        }
+    }
+
+    #[test]
+    fn hook_sequence() {
+        let r = r();
+        let mut t = Tracker::default();
+        let o = "http://h.test";
+        assert!(
+            t.hooked(o, op(StorageOp::Set, "theme", Some("dark"), None), &r)
+                .is_none()
+        );
+        let set = t
+            .hooked(o, op(StorageOp::Set, "access", Some(JWT), None), &r)
+            .unwrap();
+        assert!(set.is_jwt && set.token.as_ref().unwrap().claims.is_some());
+        assert!(t.has_credentials(o));
+        let rm = t
+            .hooked(o, op(StorageOp::Remove, "access", None, Some(JWT)), &r)
+            .unwrap();
+        assert_eq!(rm.op, StorageOp::Remove);
+        assert!(rm.is_jwt && rm.previous.is_some());
+        assert!(!t.has_credentials(o));
+        assert!(
+            t.hooked(o, op(StorageOp::Remove, "theme", None, Some("dark")), &r)
+                .is_none()
+        );
+        // clear is always recorded, and names the JWT it took.
+        t.hooked(o, op(StorageOp::Set, "access", Some(JWT), None), &r)
+            .unwrap();
+        let entries = vec![
+            ("access".to_owned(), JWT.to_owned()),
+            ("theme".into(), "dark".into()),
+        ];
+        let clear = t
+            .hooked(
+                o,
+                Op {
+                    entries: &entries,
+                    ..op(StorageOp::Clear, "", None, None)
+                },
+                &r,
+            )
+            .unwrap();
+        assert!(clear.is_jwt && clear.stack.is_some());
+        assert!(!t.has_credentials(o));
+        let json = serde_json::to_string(&clear).unwrap();
+        assert!(!json.contains(JWT));
+    }
+
+    #[test]
+    fn scans_diff_after_a_silent_baseline() {
+        let r = r();
+        let mut t = Tracker::default();
+        let o = "http://h.test";
+        let with = vec![("access".to_owned(), JWT.to_owned())];
+        assert!(t.scan(o, StorageArea::Local, &with, &r).is_empty());
+        assert!(t.scan(o, StorageArea::Session, &[], &r).is_empty());
+        assert!(t.has_credentials(o));
+        assert!(
+            t.scan(o, StorageArea::Local, &with, &r).is_empty(),
+            "no change, no event"
+        );
+        let gone = t.scan(o, StorageArea::Local, &[], &r);
+        assert_eq!(gone.len(), 1);
+        assert_eq!(
+            (gone[0].op, gone[0].actor),
+            (StorageOp::Remove, StorageActor::ExtensionScan)
+        );
+        let back = t.scan(o, StorageArea::Local, &with, &r);
+        assert_eq!(back[0].op, StorageOp::Set);
+    }
+}

@@ -1,0 +1,302 @@
+//! The browser side: state in a thread-local, I/O through the bindings. The
+//! JS glue calls [`start`] once and [`handle`] for every event.
+
+use std::cell::RefCell;
+
+use js_sys::{JSON, Object, Reflect};
+use logout_lens_model::RedactionOptions;
+use logout_lens_model::http::SiteHints;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_extensions_sys::{Port, chrome};
+
+use crate::bindings;
+use crate::core::Core;
+use crate::relay::{Action, DEFAULT_CAPACITY, HOST_NAME, Relay};
+
+const SECRET_KEY: &str = "secret";
+const RELAY_KEY: &str = "relay";
+const HINTS_KEY: &str = "site_hints";
+/// Wait before writing the ring, so a burst of events costs one write.
+const SAVE_DELAY_MS: i32 = 500;
+/// Wait before sending new events to the collector.
+const FLUSH_DELAY_MS: i32 = 200;
+
+struct State {
+    core: Core,
+    relay: Relay,
+    port: Option<Port>,
+    /// The current port's listeners; dropped with the port.
+    listeners: Vec<Closure<dyn FnMut(JsValue)>>,
+    save_scheduled: bool,
+    retry_scheduled: bool,
+    flush_scheduled: bool,
+}
+
+thread_local! {
+    static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
+}
+
+fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn random(n: usize) -> Result<Vec<u8>, JsValue> {
+    let mut buf = vec![0u8; n];
+    bindings::get_random_values(&mut buf)?;
+    Ok(buf)
+}
+
+fn obj(pairs: &[(&str, JsValue)]) -> Object {
+    let o = Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o
+}
+
+/// Loads (or creates) the install secret, restores the unacked ring, and
+/// starts relaying.
+#[wasm_bindgen]
+pub async fn start() -> Result<(), JsValue> {
+    let local = chrome().storage().local();
+    let keys = js_sys::Array::of3(&SECRET_KEY.into(), &RELAY_KEY.into(), &HINTS_KEY.into());
+    let got = local.get(&keys).await?;
+    let field = |k: &str| {
+        Reflect::get(&got, &JsValue::from_str(k))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let secret = match field(SECRET_KEY)
+        .as_deref()
+        .and_then(unhex)
+        .filter(|s| s.len() == 32)
+    {
+        Some(s) => s,
+        None => {
+            let s = random(32)?;
+            local
+                .set(&obj(&[(SECRET_KEY, JsValue::from_str(&hex(&s)))]))
+                .await?;
+            s
+        }
+    };
+    let hints: SiteHints = field(HINTS_KEY)
+        .and_then(|h| serde_json::from_str(&h).ok())
+        .unwrap_or_default();
+    let core = Core::new(
+        &secret,
+        &random(8)?,
+        hints,
+        RedactionOptions::default(),
+        now_ms(),
+    )
+    .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let mut relay = Relay::new(DEFAULT_CAPACITY);
+    if let Some(saved) = field(RELAY_KEY) {
+        if let Err(e) = relay.restore(&saved) {
+            bindings::warn(&format!("logout-lens: starting with an empty queue: {e}"));
+        }
+    }
+    STATE.with(|s| {
+        *s.borrow_mut() = Some(State {
+            core,
+            relay,
+            port: None,
+            listeners: Vec::new(),
+            save_scheduled: false,
+            retry_scheduled: false,
+            flush_scheduled: false,
+        })
+    });
+    pump();
+    Ok(())
+}
+
+/// One browser event: `input` names it (see `Core::handle`), `details` is
+/// the browser's object, `at_ms` when it happened (the glue handles events in
+/// batches, a little later). Errors are logged without the details, which
+/// may hold secrets.
+#[wasm_bindgen]
+pub fn handle(input: &str, details: JsValue, at_ms: f64) {
+    let json = match JSON::stringify(&details) {
+        Ok(s) => String::from(s),
+        Err(_) => return,
+    };
+    let now = if at_ms.is_finite() && at_ms > 0.0 {
+        at_ms as i64
+    } else {
+        now_ms()
+    };
+    let result = with_state(|st| {
+        let events = st.core.handle(input, &json, now)?;
+        for e in events {
+            if let Ok(text) = serde_json::to_string(&e) {
+                st.relay.push(e.id.0, text);
+            }
+        }
+        Ok::<_, crate::ExtError>(())
+    });
+    if let Some(Err(e)) = result {
+        let what = match e {
+            crate::ExtError::BadInput { .. } => "bad input".to_owned(),
+            other => other.to_string(),
+        };
+        bindings::warn(&format!("logout-lens: {input}: {what}"));
+    }
+    schedule_flush();
+}
+
+/// Sends what queued up after a short pause, so a page load's dozens of
+/// events cost one native message (and one collector transaction), not dozens.
+fn schedule_flush() {
+    let due = with_state(|st| {
+        let due = !st.flush_scheduled;
+        st.flush_scheduled = true;
+        due
+    });
+    if due == Some(true) {
+        let f = Closure::once_into_js(|| {
+            with_state(|st| st.flush_scheduled = false);
+            pump();
+        });
+        bindings::set_timeout(f.unchecked_ref(), FLUSH_DELAY_MS);
+    }
+}
+
+/// Relay counters and the signed-in state, for the popup and tests.
+#[wasm_bindgen]
+pub fn status() -> JsValue {
+    with_state(|st| serde_json::to_string(&st.relay.stats()).unwrap_or_default())
+        .and_then(|s| JSON::parse(&s).ok())
+        .unwrap_or(JsValue::NULL)
+}
+
+fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
+    STATE.with(|s| s.try_borrow_mut().ok()?.as_mut().map(f))
+}
+
+/// Performs whatever the relay wants now, then schedules the next retry and
+/// the persistence of the ring.
+fn pump() {
+    let now = now_ms();
+    let actions = with_state(|st| st.relay.poll(now)).unwrap_or_default();
+    perform(actions);
+    schedule();
+}
+
+fn perform(actions: Vec<Action>) {
+    for a in actions {
+        match a {
+            Action::Connect => connect(),
+            Action::Send(text) => {
+                let Ok(msg) = JSON::parse(&text) else {
+                    continue;
+                };
+                with_state(|st| {
+                    if let Some(p) = &st.port {
+                        p.post_message(&msg);
+                    }
+                });
+            }
+            Action::Disconnect => {
+                with_state(|st| {
+                    if let Some(p) = st.port.take() {
+                        p.disconnect();
+                    }
+                    st.listeners.clear();
+                });
+            }
+        }
+    }
+}
+
+fn connect() {
+    let port = bindings::connect_native(HOST_NAME);
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(|msg: JsValue| {
+        let Ok(text) = JSON::stringify(&msg) else {
+            return;
+        };
+        let text = String::from(text);
+        let now = now_ms();
+        let actions = with_state(|st| st.relay.on_message(&text, now));
+        match actions {
+            Some(Ok(a)) => perform(a),
+            Some(Err(e)) => bindings::warn(&format!("logout-lens: collector: {e}")),
+            None => {}
+        }
+        schedule();
+    });
+    let on_disconnect = Closure::<dyn FnMut(JsValue)>::new(|_port: JsValue| {
+        let now = now_ms();
+        with_state(|st| {
+            st.port = None;
+            st.relay.disconnected(now);
+        });
+        // The closures of this port stay alive until the next connect replaces them.
+        schedule();
+    });
+    port.on_message()
+        .add_listener(on_message.as_ref().unchecked_ref());
+    port.on_disconnect()
+        .add_listener(on_disconnect.as_ref().unchecked_ref());
+    with_state(|st| {
+        st.port = Some(port);
+        st.listeners = vec![on_message, on_disconnect];
+    });
+}
+
+fn schedule() {
+    let now = now_ms();
+    let (save, retry) = with_state(|st| {
+        let save = st.relay.dirty() && !st.save_scheduled;
+        st.save_scheduled |= save;
+        let retry = st.relay.retry_at().filter(|_| !st.retry_scheduled);
+        st.retry_scheduled |= retry.is_some();
+        (save, retry)
+    })
+    .unwrap_or((false, None));
+    if save {
+        let f = Closure::once_into_js(save_now);
+        bindings::set_timeout(f.unchecked_ref(), SAVE_DELAY_MS);
+    }
+    if let Some(at) = retry {
+        let f = Closure::once_into_js(|| {
+            with_state(|st| st.retry_scheduled = false);
+            pump();
+        });
+        bindings::set_timeout(f.unchecked_ref(), (at - now).clamp(0, 60_000) as i32);
+    }
+}
+
+fn save_now() {
+    let snapshot = with_state(|st| {
+        st.save_scheduled = false;
+        st.relay.snapshot()
+    });
+    if let Some(snapshot) = snapshot {
+        wasm_bindgen_futures::spawn_local(async move {
+            let local = chrome().storage().local();
+            if let Err(e) = local
+                .set(&obj(&[(RELAY_KEY, JsValue::from_str(&snapshot))]))
+                .await
+            {
+                bindings::warn(&format!("logout-lens: saving the queue failed: {e:?}"));
+            }
+        });
+    }
+}

@@ -1,0 +1,9 @@
+//! Drives the extension core the way the JS glue does (browser-shaped JSON
+//! in, schema-v1 events out) through whole logout stories.
+
+mod extension {
+    mod support;
+
+    mod inputs;
+    mod scenarios;
+}

@@ -1,0 +1,135 @@
+use logout_lens_extension::ExtError;
+use logout_lens_extension::core::is_logout_label;
+use logout_lens_extension::relay::HOST_NAME;
+use logout_lens_model::EventKind;
+use proptest::prelude::*;
+use serde_json::json;
+
+use super::support::{Harness, T0};
+
+const INPUTS: &[&str] = &[
+    "before_request",
+    "send_headers",
+    "headers_received",
+    "before_redirect",
+    "completed",
+    "error",
+    "cookie_changed",
+    "idle",
+    "tab_updated",
+    "tab_removed",
+    "page",
+    "tick",
+];
+
+#[test]
+fn the_host_name_is_the_manifest_crates() {
+    assert_eq!(HOST_NAME, logout_lens_manifest::HOST_NAME);
+}
+
+#[test]
+fn bad_inputs_are_errors_not_panics() {
+    let mut h = Harness::new();
+    let cases: &[(&str, &str)] = &[
+        ("nope", "{}"),
+        ("page", "not json"),
+        ("page", r#"{"msg":{"t":"unknown"}}"#),
+        ("cookie_changed", r#"{"removed":"yes"}"#),
+        ("idle", r#"{"state":"asleep"}"#),
+        ("completed", "[]"),
+    ];
+    for (input, json) in cases {
+        let r = h.core.handle(input, json, T0);
+        assert!(
+            matches!(
+                r,
+                Err(ExtError::BadInput { .. } | ExtError::UnknownInput(_))
+            ),
+            "{input} {json}: {r:?}"
+        );
+    }
+}
+
+#[test]
+fn page_input_is_capped_and_clamped() {
+    let mut h = Harness::new();
+    // A page claiming input in the future cannot make the user look active later.
+    let out = h.page(
+        "/x",
+        json!({"t":"activity","last_input_ms": T0 + 10_000_000}),
+    );
+    match &out[0].kind {
+        EventKind::Activity(a) => assert_eq!(a.last_input_ms, T0),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.core.idle_ms(T0 + 500), 500);
+    let huge = "x".repeat(100_000);
+    let out = h.page(
+        "/x",
+        json!({"t":"storage","area":"local","op":"clear","entries":[["k", huge]],"stack": huge}),
+    );
+    match &out[0].kind {
+        EventKind::StorageChange(s) => assert!(s.stack.as_ref().unwrap().len() <= 1_000),
+        other => panic!("{other:?}"),
+    }
+    // Pages on non-web schemes are ignored.
+    assert!(
+        h.send(
+            "page",
+            json!({"msg":{"t":"click","label":"Log out"},"tab":1,"url":"chrome://settings"})
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn idle_and_sleep() {
+    let mut h = Harness::new();
+    let out = h.send("idle", json!({"state":"locked"}));
+    assert_eq!(out.len(), 1);
+    assert!(h.send("tick", json!({"mono_ms": 1000.0})).is_empty());
+    // 30 s of monotonic time but 10 min of wall time: the machine slept.
+    let out = h.at(600_000).send("tick", json!({"mono_ms": 31000.0}));
+    match &out[0].kind {
+        EventKind::TimeSample(t) => assert_eq!(t.gap_ms(), 570_000),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn logout_labels() {
+    let cases = [
+        ("Log out", true),
+        ("  LOGOUT ", true),
+        ("Sign out", true),
+        ("Sign out of all devices", true),
+        ("Log off", true),
+        ("Logout →", true),
+        ("Blogout", false),
+        ("Login", false),
+        ("Sign in", false),
+        ("Catalog outline", false),
+        ("", false),
+    ];
+    for (label, want) in cases {
+        assert_eq!(is_logout_label(label), want, "{label}");
+    }
+}
+
+proptest! {
+    /// Whatever a page or the browser hands over, the core answers without panicking.
+    #[test]
+    fn any_input_is_handled(input in proptest::sample::select(INPUTS), body in ".{0,200}") {
+        let mut h = Harness::new();
+        let _ = h.core.handle(input, &body, T0);
+    }
+
+    #[test]
+    fn any_page_message_is_handled(t in "storage|cookie|scan|activity|lifecycle|click",
+                                   s in ".{0,100}", n in any::<i64>()) {
+        let mut h = Harness::new();
+        let msg = json!({"t": t, "area": s, "op": s, "key": s, "value": s, "text": s, "state": s,
+                         "label": s, "last_input_ms": n, "local": [[s, s]], "entries": [[s, s]]});
+        let _ = h.core.handle("page", &json!({"msg": msg, "tab": n, "frame": 0, "url": format!("http://h.test/{s}")}).to_string(), T0);
+    }
+}

@@ -1,0 +1,310 @@
+use logout_lens_model::event::{CookieWriter, LogoutTrigger, StorageActor, StorageOp};
+use logout_lens_model::{Cause, EventKind, LogoutType};
+use serde_json::json;
+
+use super::support::{BASE, Harness, T0, jwt};
+
+/// Signed in with tokens in localStorage, as the demo app does it.
+fn signed_in(h: &mut Harness, access: &str, refresh: &str) {
+    h.page("/signin", json!({"t":"scan","local":[],"session":[]}));
+    h.page("/signin", json!({"t":"activity","last_input_ms": T0}));
+    h.request(
+        1,
+        "xmlhttprequest",
+        "POST",
+        "/v1/auth/login/",
+        Some(r#"{"email":"a@b.c","password":"pw"}"#),
+        json!([]),
+        200,
+        json!([]),
+    );
+    h.page("/signin", json!({"t":"storage","area":"local","op":"set","key":"access_token","value":access,"old":null,"stack":"at saveTokens (http://127.0.0.1:4000/static/app.js:30:20)"}));
+    h.page("/signin", json!({"t":"storage","area":"local","op":"set","key":"refresh_token","value":refresh,"old":null}));
+    h.send(
+        "tab_updated",
+        json!({"tabId":1,"url":format!("{BASE}/dashboard")}),
+    );
+}
+
+fn remove(h: &mut Harness, key: &str, old: &str) {
+    h.page("/dashboard", json!({"t":"storage","area":"local","op":"remove","key":key,"old":old,"stack":"at clearSession (http://127.0.0.1:4000/static/app.js:44:5)"}));
+}
+
+#[test]
+fn refresh_token_expired_while_idle() {
+    let mut h = Harness::new();
+    let (a, r) = (
+        jwt("access", T0 / 1000 + 2, "a1"),
+        "opaque-refresh-token-0123456789abcdef".to_owned(),
+    );
+    signed_in(&mut h, &a, &r);
+    h.at(1_000).request(
+        1,
+        "xmlhttprequest",
+        "GET",
+        "/api/me",
+        None,
+        json!([{"name":"Authorization","value":format!("Bearer {a}")}]),
+        200,
+        json!([]),
+    );
+    h.at(3_000).request(1, "xmlhttprequest", "GET", "/api/me", None, json!([]), 401,
+        json!([{"name":"WWW-Authenticate","value":"Bearer error=\"invalid_token\", error_description=\"expired\""},{"name":"X-Auth-Error-Code","value":"expired"}]));
+    h.request(
+        1,
+        "xmlhttprequest",
+        "POST",
+        "/v1/auth/refresh/",
+        Some(&format!(r#"{{"refresh":"{r}"}}"#)),
+        json!([]),
+        401,
+        json!([{"name":"X-Auth-Error-Code","value":"expired"}]),
+    );
+    remove(&mut h, "access_token", &a);
+    assert!(h.logouts().is_empty(), "the refresh token is still there");
+    remove(&mut h, "refresh_token", &r);
+    let logouts = h.logouts();
+    assert_eq!(logouts.len(), 1);
+    let (e, o) = logouts[0];
+    assert_eq!(o.trigger, LogoutTrigger::CredentialsVanished);
+    assert_eq!(o.cause, Some(Cause::RefreshTokenExpired));
+    assert_eq!(o.coarse, Some(LogoutType::TokenExpired));
+    assert_eq!(o.idle_ms, Some(3_060), "3 s idle, plus the two responses");
+    assert_eq!(e.origin.as_deref(), Some(BASE));
+    // The app then lands on the sign-in page: the same logout, not a second one.
+    h.send(
+        "tab_updated",
+        json!({"tabId":1,"url":format!("{BASE}/signin?reason=TOKEN_EXPIRED")}),
+    );
+    assert_eq!(h.logouts().len(), 1);
+    let all = h.all_json();
+    for raw in [a.as_str(), r.as_str()] {
+        assert!(!all.contains(raw));
+    }
+}
+
+#[test]
+fn two_tabs_race_on_one_refresh_token() {
+    let mut h = Harness::new();
+    let (a, r) = (
+        jwt("access", T0 / 1000 + 2, "a2"),
+        "opaque-refresh-token-race-0123456789".to_owned(),
+    );
+    signed_in(&mut h, &a, &r);
+    let body = format!(r#"{{"refresh":"{r}"}}"#);
+    h.at(3_000).request(
+        1,
+        "xmlhttprequest",
+        "POST",
+        "/v1/auth/refresh/",
+        Some(&body),
+        json!([]),
+        200,
+        json!([]),
+    );
+    h.page("/dashboard", json!({"t":"storage","area":"local","op":"set","key":"refresh_token","value":"opaque-refresh-token-new-0123456789ab","old":r}));
+    h.at(3_040).request(
+        2,
+        "xmlhttprequest",
+        "POST",
+        "/v1/auth/refresh/",
+        Some(&body),
+        json!([]),
+        401,
+        json!([{"name":"X-Auth-Error-Code","value":"reused"}]),
+    );
+    h.send(
+        "tab_updated",
+        json!({"tabId":2,"url":format!("{BASE}/signin?reason=REFRESH_FAILED")}),
+    );
+    let logouts = h.logouts();
+    assert_eq!(logouts.len(), 1, "{:#?}", h.events);
+    assert_eq!(logouts[0].1.trigger, LogoutTrigger::LoginPage);
+    assert_eq!(logouts[0].1.cause, Some(Cause::RefreshTokenReused));
+    // Both refreshes carry the same fingerprint, and never the token.
+    let fps: Vec<_> = h
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::HttpExchange(x) => x.refresh_token_fp.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fps.len(), 2);
+    assert_eq!(fps[0], fps[1]);
+    assert!(!h.all_json().contains(&r));
+}
+
+#[test]
+fn session_cookie_expires() {
+    let mut h = Harness::new();
+    h.page("/signin", json!({"t":"activity","last_input_ms": T0}));
+    h.request(1, "xmlhttprequest", "POST", "/v1/auth/login/", None, json!([]), 200,
+        json!([{"name":"Set-Cookie","value":"ll_access=RAWCOOKIEVALUE0123456789; Path=/; HttpOnly; Max-Age=3"}]));
+    let cookie = |removed: bool, cause: &str| {
+        json!({"removed":removed,"cause":cause,"cookie":{"name":"ll_access",
+        "value":"RAWCOOKIEVALUE0123456789","domain":"127.0.0.1","path":"/","httpOnly":true,"sameSite":"lax",
+        "expirationDate": (T0 + 3_000) as f64 / 1000.0}})
+    };
+    h.send("cookie_changed", cookie(false, "explicit"));
+    h.send(
+        "tab_updated",
+        json!({"tabId":1,"url":format!("{BASE}/dashboard")}),
+    );
+    assert!(h.core.is_signed_in(BASE));
+    h.at(4_000).send("cookie_changed", cookie(true, "expired"));
+    let logouts = h.logouts();
+    assert_eq!(logouts.len(), 1);
+    assert_eq!(logouts[0].1.cause, Some(Cause::SessionCookieExpired));
+    assert_eq!(logouts[0].1.idle_ms, Some(4_000));
+    let writers: Vec<_> = h
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::CookieChange(c) => Some((c.writer, c.request_id.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        writers,
+        vec![
+            (Some(CookieWriter::Server), Some("1".into())),
+            (Some(CookieWriter::Browser), None)
+        ]
+    );
+    assert!(!h.all_json().contains("RAWCOOKIEVALUE"));
+}
+
+#[test]
+fn forbidden_then_logout() {
+    let mut h = Harness::new();
+    let (a, r) = (
+        jwt("access", T0 / 1000 + 3600, "a3"),
+        "opaque-refresh-token-403-0123456789".to_owned(),
+    );
+    signed_in(&mut h, &a, &r);
+    h.at(2_000).request(
+        1,
+        "xmlhttprequest",
+        "GET",
+        "/api/reports",
+        None,
+        json!([]),
+        403,
+        json!([]),
+    );
+    remove(&mut h, "access_token", &a);
+    remove(&mut h, "refresh_token", &r);
+    assert_eq!(
+        h.logouts()[0].1.cause,
+        Some(Cause::ForbiddenTreatedAsLogout)
+    );
+}
+
+#[test]
+fn the_page_clears_its_storage() {
+    let mut h = Harness::new();
+    let (a, r) = (
+        jwt("access", T0 / 1000 + 3600, "a4"),
+        "opaque-refresh-token-clear-012345678".to_owned(),
+    );
+    signed_in(&mut h, &a, &r);
+    h.at(1_000).request(
+        1,
+        "xmlhttprequest",
+        "GET",
+        "/api/me",
+        None,
+        json!([]),
+        200,
+        json!([]),
+    );
+    h.at(5_000).page(
+        "/dashboard",
+        json!({"t":"storage","area":"local","op":"clear",
+        "entries":[["access_token",a],["refresh_token",r],["theme","dark"]],
+        "stack":"at <anonymous>:1:14"}),
+    );
+    let logouts = h.logouts();
+    assert_eq!(logouts.len(), 1);
+    assert_eq!(logouts[0].1.cause, Some(Cause::StorageClearedByPage));
+    assert_eq!(logouts[0].0.path.as_deref(), Some("/dashboard"));
+    let clear = h
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::StorageChange(s) if s.op == StorageOp::Clear => Some(s),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(clear.actor, StorageActor::PageScript);
+    assert!(clear.is_jwt && clear.stack.is_some());
+}
+
+#[test]
+fn a_logout_click() {
+    let mut h = Harness::new();
+    let (a, r) = (
+        jwt("access", T0 / 1000 + 3600, "a5"),
+        "opaque-refresh-token-click-01234567".to_owned(),
+    );
+    signed_in(&mut h, &a, &r);
+    h.at(1_000)
+        .page("/dashboard", json!({"t":"click","label":"Settings"}));
+    assert!(h.logouts().is_empty());
+    h.page(
+        "/dashboard",
+        json!({"t":"activity","last_input_ms": T0 + 1_000}),
+    );
+    h.page("/dashboard", json!({"t":"click","label":"  Log out "}));
+    let logouts = h.logouts();
+    assert_eq!(logouts.len(), 1);
+    assert_eq!(logouts[0].1.trigger, LogoutTrigger::UserAction);
+    assert_eq!(logouts[0].1.cause, Some(Cause::UserLogout));
+    assert_eq!(logouts[0].1.idle_ms, Some(0));
+    // Clearing the tokens afterwards is part of the same logout.
+    remove(&mut h, "access_token", &a);
+    remove(&mut h, "refresh_token", &r);
+    assert_eq!(h.logouts().len(), 1);
+}
+
+#[test]
+fn a_login_page_redirect_of_a_signed_in_tab() {
+    let mut h = Harness::new();
+    let (a, r) = (
+        jwt("access", T0 / 1000 + 3600, "a6"),
+        "opaque-refresh-token-302-0123456789".to_owned(),
+    );
+    signed_in(&mut h, &a, &r);
+    h.at(2_000);
+    let ts = h.now as f64;
+    let d = json!({"requestId":"r9","url":format!("{BASE}/dashboard"),"method":"GET","tabId":1,"frameId":0,"type":"main_frame","timeStamp":ts});
+    h.send("before_request", d.clone());
+    let mut redirect = d.clone();
+    redirect["statusCode"] = json!(302);
+    redirect["redirectUrl"] = json!(format!("{BASE}/login?next=/dashboard&token=SECRET"));
+    h.send("before_redirect", redirect);
+    let logouts = h.logouts();
+    assert_eq!(logouts.len(), 1);
+    assert_eq!(logouts[0].1.trigger, LogoutTrigger::LoginPage);
+    assert_eq!(
+        logouts[0].1.url.as_deref(),
+        Some("http://127.0.0.1:4000/login?next=REDACTED&token=REDACTED")
+    );
+    assert!(!h.all_json().contains("SECRET"));
+}
+
+#[test]
+fn not_signed_in_means_no_logout() {
+    let mut h = Harness::new();
+    h.send(
+        "tab_updated",
+        json!({"tabId":1,"url":format!("{BASE}/signin")}),
+    );
+    h.page("/signin", json!({"t":"click","label":"Sign out"}));
+    h.page(
+        "/signin",
+        json!({"t":"storage","area":"local","op":"clear","entries":[]}),
+    );
+    assert!(h.logouts().is_empty());
+}

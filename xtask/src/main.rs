@@ -1,0 +1,138 @@
+//! Build tasks. `cargo xtask dist` builds the extension into `dist/chromium/`
+//! and `dist/firefox/`:
+//!
+//! 1. the core for wasm32 (size-tuned release profile),
+//! 2. the JS bindings with `wasm-bindgen-cli-support` (`--target web`, pinned
+//!    to the same version as the `wasm-bindgen` macro crate),
+//! 3. `wasm-opt -Oz` when the npm `binaryen` package is installed in `e2e/`
+//!    (Debian's binaryen is broken; without it the step is skipped),
+//! 4. each family's `manifest.json` from the manifest crate, plus the glue,
+//!    content scripts, pages and icons.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::{env, fs};
+
+use anyhow::{Context, Result, bail};
+use logout_lens_manifest::{ExtensionDescription, Family};
+
+const CRATE: &str = "logout-lens-extension";
+const STEM: &str = "logout_lens_extension";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("dist") => dist(args.iter().any(|a| a == "--no-opt")),
+        _ => {
+            eprintln!("usage: cargo xtask dist [--no-opt]");
+            bail!("unknown task")
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn dist(no_opt: bool) -> Result<()> {
+    let root = root();
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // Size over speed for the wasm only; the workspace's release profile is untouched.
+    let status = Command::new(&cargo)
+        .current_dir(&root)
+        .args([
+            "build",
+            "-p",
+            CRATE,
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
+        .env("CARGO_PROFILE_RELEASE_LTO", "fat")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
+        .env("CARGO_PROFILE_RELEASE_PANIC", "abort")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .status()
+        .context("running cargo")?;
+    if !status.success() {
+        bail!("building the wasm core failed");
+    }
+    let target = env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let wasm = target.join(format!("wasm32-unknown-unknown/release/{STEM}.wasm"));
+    let gen_dir = target.join("xtask-wasm");
+    let _ = fs::remove_dir_all(&gen_dir);
+    fs::create_dir_all(&gen_dir)?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)?
+        .typescript(false)
+        .remove_name_section(true)
+        .remove_producers_section(true)
+        .generate(&gen_dir)
+        .context("wasm-bindgen")?;
+    let bg = gen_dir.join(format!("{STEM}_bg.wasm"));
+    let before = fs::metadata(&bg)?.len();
+    let wasm_opt = root.join("e2e/node_modules/.bin/wasm-opt");
+    if !no_opt && wasm_opt.exists() {
+        let status = Command::new(&wasm_opt)
+            .arg(&bg)
+            .args([
+                "-Oz",
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+                "--enable-sign-ext",
+                "--enable-mutable-globals",
+                "--enable-reference-types",
+                "--enable-multivalue",
+                "-o",
+            ])
+            .arg(&bg)
+            .status()
+            .context("running wasm-opt")?;
+        if !status.success() {
+            bail!("wasm-opt failed");
+        }
+    } else if !no_opt {
+        eprintln!(
+            "note: e2e/node_modules/.bin/wasm-opt not found (npm ci in e2e/); skipping wasm-opt"
+        );
+    }
+    let after = fs::metadata(&bg)?.len();
+    let ext = root.join("extension");
+    for (family, name) in [(Family::Chromium, "chromium"), (Family::Firefox, "firefox")] {
+        let out = root.join("dist").join(name);
+        let _ = fs::remove_dir_all(&out);
+        fs::create_dir_all(out.join("wasm"))?;
+        copy_tree(&ext.join("js"), &out)?;
+        copy_tree(&ext.join("static"), &out)?;
+        for f in [format!("{STEM}.js"), format!("{STEM}_bg.wasm")] {
+            fs::copy(gen_dir.join(&f), out.join("wasm").join(&f))?;
+        }
+        let manifest = ExtensionDescription::default().manifest(family);
+        fs::write(
+            out.join("manifest.json"),
+            serde_json::to_string_pretty(&manifest)? + "\n",
+        )?;
+        println!("dist/{name}");
+    }
+    println!("wasm: {before} bytes after wasm-bindgen, {after} bytes shipped");
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    for entry in fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            fs::create_dir_all(&dest)?;
+            copy_tree(&entry.path(), &dest)?;
+        } else {
+            fs::copy(entry.path(), &dest)?;
+        }
+    }
+    Ok(())
+}
