@@ -218,4 +218,5 @@ test('web-ext lint passes for dist/firefox', () => {
   );
   const report = JSON.parse(out.slice(out.indexOf('{')));
   assert.equal(report.summary.errors, 0, JSON.stringify(report.errors, null, 1));
+  assert.equal(report.summary.warnings, 0, JSON.stringify(report.warnings, null, 1));
 });

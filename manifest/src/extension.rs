@@ -151,7 +151,8 @@ impl Default for ExtensionDescription {
             icons,
             web_accessible_resources: Vec::new(),
             minimum_chrome_version: Some("111".into()),
-            gecko_strict_min_version: Some("128.0".into()),
+            // The first Firefox with `data_collection_permissions` (desktop 140, Android 142).
+            gecko_strict_min_version: Some("142.0".into()),
             extra_script_src: Vec::new(),
         }
     }
