@@ -20,7 +20,8 @@ cargo clippy -p logout-lens-model -p logout-lens-extension --target wasm32-unkno
 echo "== Rust tests (includes the collector's headless-Chromium checks)"
 cargo test --workspace
 echo "== build the extension (dist/chromium, dist/firefox) and the binaries the browser tests start"
-cargo build -p logout-lens-collector -p logout-lens-server --example demo
+cargo build -p logout-lens-collector --bin logout-lens
+cargo build -p logout-lens-server --example demo
 cargo xtask dist
 echo "== demo app in headless Chromium"
 node --test --test-concurrency=1 server-lib/tests/browser/
