@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { args as CHROMIUM_ARGS } from '../collector/chromium.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
@@ -84,16 +85,7 @@ export function installHost(userDataDir) {
 export async function launch({ host = true, db, udd = tmpDir('profile'), extension = true } = {}) {
   db = db || path.join(tmpDir('db'), 'events.db');
   if (host) installHost(udd);
-  const args = [
-    '--headless=new',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ];
+  const args = [...CHROMIUM_ARGS];
   if (extension) args.push(`--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`);
   const ctx = await chromium.launchPersistentContext(udd, {
     executablePath: CHROMIUM,

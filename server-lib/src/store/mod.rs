@@ -38,6 +38,21 @@ pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>, ServerErro
 }
 
 /// Boxed so `dyn Store` works without an extra macro crate.
+/// The migrations still to apply to a database at `version`, or an error when
+/// the database was written by a newer build (never guess at its schema).
+pub(crate) fn pending_migrations<'m>(
+    version: usize,
+    migrations: &'m [&'m str],
+) -> Result<impl Iterator<Item = (usize, &'m &'m str)>, ServerError> {
+    if version > migrations.len() {
+        return Err(ServerError::Store(format!(
+            "database schema version {version} is newer than this build ({})",
+            migrations.len()
+        )));
+    }
+    Ok(migrations.iter().enumerate().skip(version))
+}
+
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ServerError>> + Send + 'a>>;
 
 /// A new refresh family, created at login.

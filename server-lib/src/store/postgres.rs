@@ -117,13 +117,7 @@ async fn migrate(client: &mut Object) -> Result<(), ServerError> {
         .await?
         .get(0);
     let version = usize::try_from(version).unwrap_or(usize::MAX);
-    if version > MIGRATIONS.len() {
-        return Err(ServerError::Store(format!(
-            "database schema version {version} is newer than this build ({})",
-            MIGRATIONS.len()
-        )));
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+    for (i, sql) in super::pending_migrations(version, MIGRATIONS)? {
         tx.batch_execute(sql).await?;
         let v = i as i32 + 1;
         tx.execute(

@@ -113,13 +113,7 @@ fn configure(conn: &Connection, sync: Synchronous) -> Result<(), ServerError> {
 fn migrate(conn: &mut Connection) -> Result<(), ServerError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let version = usize::try_from(version).unwrap_or(usize::MAX);
-    if version > MIGRATIONS.len() {
-        return Err(ServerError::Store(format!(
-            "database schema version {version} is newer than this build ({})",
-            MIGRATIONS.len()
-        )));
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+    for (i, sql) in super::pending_migrations(version, MIGRATIONS)? {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
