@@ -216,9 +216,9 @@ fn headline(cause: Cause, idle_ms: Option<i64>) -> String {
         (LogoutType::TokenExpired, None) => "Session expired".to_owned(),
         (_, Some(i)) => format!(
             "Logged out after {i} idle: {}",
-            cause.title().to_lowercase()
+            cause.title().to_ascii_lowercase()
         ),
-        (_, None) => format!("Logged out: {}", cause.title().to_lowercase()),
+        (_, None) => format!("Logged out: {}", cause.title().to_ascii_lowercase()),
     }
 }
 
