@@ -11,13 +11,13 @@ use logout_lens_model::event::{
 use logout_lens_model::http::{self, SiteHints};
 use logout_lens_model::logout::{DiagnoseOptions, Signal, Target, classify, diagnose};
 use logout_lens_model::{Event, EventKind, RedactionOptions, Redactor};
-use serde::de::DeserializeOwned;
 
 use crate::cookies::{self, Attributor};
 use crate::error::ExtError;
 use crate::ids::IdGen;
 use crate::input::{
-    CookieChanged, IdleInput, PageInput, PageMsg, TabInput, WebRequest, clip, limits,
+    CookieChanged, Fields, FromJson, IdleInput, PageInput, PageMsg, TabInput, WebRequest, clip,
+    limits,
 };
 use crate::network::{self, Exchange};
 use crate::storage::{self, parse_area};
@@ -44,7 +44,10 @@ pub fn is_logout_label(label: &str) -> bool {
         .take(limits::LABEL)
         .filter(|c| c.is_alphanumeric() || c.is_whitespace())
         .collect::<String>()
-        .to_lowercase();
+        // ASCII is enough: the words are ASCII, and no other character
+        // lowercases to one of their letters (and it spares the wasm the
+        // Unicode case tables).
+        .to_ascii_lowercase();
     let l = l.split_whitespace().collect::<Vec<_>>().join(" ");
     [
         "log out", "logout", "sign out", "signout", "log off", "logoff", "sign off",
@@ -69,9 +72,17 @@ struct Session {
 }
 
 /// What the glue passes with `tick`.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug)]
 struct Tick {
     mono_ms: f64,
+}
+
+impl FromJson for Tick {
+    fn from_json(v: &serde_json::Value) -> Result<Self, String> {
+        Ok(Tick {
+            mono_ms: Fields::of(v)?.f64("mono_ms")?,
+        })
+    }
 }
 
 pub struct Core {
@@ -102,8 +113,8 @@ impl std::fmt::Debug for Core {
     }
 }
 
-fn parse<T: DeserializeOwned>(input: &str, json: &str) -> Result<T, ExtError> {
-    serde_json::from_str(json).map_err(|e| ExtError::bad_input(input, e))
+fn parse<T: FromJson>(input: &str, json: &str) -> Result<T, ExtError> {
+    crate::input::from_str(json).map_err(|e| ExtError::bad_input(input, e))
 }
 
 impl Core {

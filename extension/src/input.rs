@@ -3,8 +3,15 @@
 //! Everything is lenient (unknown fields ignored, most fields optional) and
 //! everything coming from a page is untrusted: [`limits`] caps every string
 //! before it is looked at.
+//!
+//! The shapes are read by hand from a `serde_json::Value` ([`FromJson`])
+//! rather than derived: each derived `Deserialize` is its own copy of the
+//! parser in the wasm, and these few readers cost a fraction of that. The
+//! rules match what the derive did: a missing optional field takes its
+//! default, `null` is `None` for an `Option` (and an error otherwise), a value
+//! of the wrong type is an error.
 
-use serde::Deserialize;
+use serde_json::{Map, Value};
 
 /// Size caps for page-controlled input.
 pub mod limits {
@@ -34,51 +41,32 @@ pub fn clip(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     pub name: String,
-    #[serde(default)]
     pub value: Option<String>,
 }
 
 /// One `webRequest` callback's details (any of the events).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebRequest {
     pub request_id: String,
     pub url: String,
-    #[serde(default)]
     pub method: Option<String>,
-    #[serde(default = "no_tab")]
     pub tab_id: i64,
-    #[serde(default)]
     pub frame_id: Option<i64>,
-    #[serde(default, rename = "type")]
     pub resource_type: Option<String>,
-    #[serde(default)]
     pub time_stamp: Option<f64>,
-    #[serde(default)]
     pub initiator: Option<String>,
-    #[serde(default)]
     pub document_url: Option<String>,
-    #[serde(default)]
     pub status_code: Option<u16>,
-    #[serde(default)]
     pub redirect_url: Option<String>,
-    #[serde(default)]
     pub error: Option<String>,
-    #[serde(default)]
     pub request_headers: Option<Vec<Header>>,
-    #[serde(default)]
     pub response_headers: Option<Vec<Header>>,
     /// The request body as text; the glue decodes `requestBody.raw` (UTF-8,
     /// capped) or flattens `requestBody.formData` into `a=b&c=d`.
-    #[serde(default)]
     pub body_text: Option<String>,
-}
-
-fn no_tab() -> i64 {
-    -1
 }
 
 impl WebRequest {
@@ -107,35 +95,22 @@ impl WebRequest {
 }
 
 /// `cookies.Cookie`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Cookie {
     pub name: String,
-    #[serde(default)]
     pub value: String,
-    #[serde(default)]
     pub domain: String,
-    #[serde(default = "root")]
     pub path: String,
-    #[serde(default)]
     pub secure: bool,
-    #[serde(default)]
     pub http_only: bool,
-    #[serde(default)]
     pub same_site: Option<String>,
-    #[serde(default)]
     pub session: bool,
     /// Seconds since the epoch (fractional).
-    #[serde(default)]
     pub expiration_date: Option<f64>,
 }
 
-fn root() -> String {
-    "/".to_owned()
-}
-
 /// `cookies.onChanged` details.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CookieChanged {
     pub removed: bool,
     pub cookie: Cookie,
@@ -143,69 +118,53 @@ pub struct CookieChanged {
 }
 
 /// `idle.onStateChanged`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdleInput {
     pub state: String,
 }
 
 /// `tabs.onUpdated` (`tabId`, `changeInfo`, and the tab's url) or `tabs.onRemoved`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TabInput {
     pub tab_id: i64,
-    #[serde(default)]
     pub url: Option<String>,
-    #[serde(default)]
     pub discarded: Option<bool>,
-    #[serde(default)]
     pub frozen: Option<bool>,
 }
 
 /// A content-script message, with what the browser says about its sender.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PageInput {
     pub msg: PageMsg,
-    #[serde(default)]
     pub tab: Option<i64>,
-    #[serde(default)]
     pub frame: Option<i64>,
     /// `sender.url`: set by the browser, so the origin is trustworthy even
     /// though the message body is not.
-    #[serde(default)]
     pub url: Option<String>,
 }
 
 /// What the content scripts report. Page-controlled: sizes are capped on use.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(tag = "t", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum PageMsg {
     /// A `Storage` method call caught by the MAIN-world hook.
     Storage {
         area: String,
         op: String,
-        #[serde(default)]
         key: String,
-        #[serde(default)]
         value: Option<String>,
-        #[serde(default)]
         old: Option<String>,
         /// For `clear`: the entries that were there.
-        #[serde(default)]
         entries: Vec<(String, String)>,
-        #[serde(default)]
         stack: Option<String>,
     },
     /// A `document.cookie` write caught by the MAIN-world hook.
     Cookie {
         text: String,
-        #[serde(default)]
         stack: Option<String>,
     },
     /// The content script's look at both storages (on load and periodically).
     Scan {
-        #[serde(default)]
         local: Vec<(String, String)>,
-        #[serde(default)]
         session: Vec<(String, String)>,
     },
     Activity {
@@ -218,4 +177,293 @@ pub enum PageMsg {
     Click {
         label: String,
     },
+}
+
+/// Reads one input shape from parsed JSON.
+pub trait FromJson: Sized {
+    fn from_json(v: &Value) -> Result<Self, String>;
+}
+
+/// Parses `json` and reads a `T` from it.
+pub fn from_str<T: FromJson>(json: &str) -> Result<T, String> {
+    let v: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    T::from_json(&v)
+}
+
+/// The fields of one JSON object.
+pub struct Fields<'a>(&'a Map<String, Value>);
+
+fn wrong(key: &str, want: &str) -> String {
+    let mut m = String::from("invalid type for `");
+    m.push_str(key);
+    m.push_str("`, expected ");
+    m.push_str(want);
+    m
+}
+
+impl<'a> Fields<'a> {
+    pub fn of(v: &'a Value) -> Result<Self, String> {
+        v.as_object()
+            .map(Fields)
+            .ok_or_else(|| "expected an object".to_owned())
+    }
+
+    /// Missing is `Ok(None)`; `null` is `Ok(None)` only when `nullable`.
+    fn get<T>(
+        &self,
+        key: &str,
+        want: &str,
+        nullable: bool,
+        read: impl FnOnce(&'a Value) -> Option<T>,
+    ) -> Result<Option<T>, String> {
+        match self.0.get(key) {
+            None => Ok(None),
+            Some(Value::Null) if nullable => Ok(None),
+            Some(v) => read(v).map(Some).ok_or_else(|| wrong(key, want)),
+        }
+    }
+
+    fn required<T>(&self, key: &str, v: Option<T>) -> Result<T, String> {
+        v.ok_or_else(|| {
+            let mut m = String::from("missing field `");
+            m.push_str(key);
+            m.push('`');
+            m
+        })
+    }
+
+    pub fn str(&self, key: &str) -> Result<String, String> {
+        let v = self.get(key, "a string", false, |v| v.as_str().map(str::to_owned))?;
+        self.required(key, v)
+    }
+
+    pub fn str_or(&self, key: &str, default: &str) -> Result<String, String> {
+        let v = self.get(key, "a string", false, |v| v.as_str().map(str::to_owned))?;
+        Ok(v.unwrap_or_else(|| default.to_owned()))
+    }
+
+    pub fn opt_str(&self, key: &str) -> Result<Option<String>, String> {
+        self.get(key, "a string", true, |v| v.as_str().map(str::to_owned))
+    }
+
+    pub fn bool_or(&self, key: &str, default: bool) -> Result<bool, String> {
+        Ok(self
+            .get(key, "a boolean", false, Value::as_bool)?
+            .unwrap_or(default))
+    }
+
+    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, String> {
+        self.get(key, "a boolean", true, Value::as_bool)
+    }
+
+    pub fn i64(&self, key: &str) -> Result<i64, String> {
+        let v = self.get(key, "an integer", false, Value::as_i64)?;
+        self.required(key, v)
+    }
+
+    pub fn opt_i64(&self, key: &str) -> Result<Option<i64>, String> {
+        self.get(key, "an integer", true, Value::as_i64)
+    }
+
+    pub fn u64(&self, key: &str) -> Result<u64, String> {
+        let v = self.get(key, "an unsigned integer", false, Value::as_u64)?;
+        self.required(key, v)
+    }
+
+    pub fn f64(&self, key: &str) -> Result<f64, String> {
+        let v = self.get(key, "a number", false, Value::as_f64)?;
+        self.required(key, v)
+    }
+
+    pub fn opt_f64(&self, key: &str) -> Result<Option<f64>, String> {
+        self.get(key, "a number", true, Value::as_f64)
+    }
+
+    pub fn opt_u16(&self, key: &str) -> Result<Option<u16>, String> {
+        self.get(key, "a u16", true, |v| {
+            v.as_u64().and_then(|n| u16::try_from(n).ok())
+        })
+    }
+
+    /// A list of `T`; missing is empty (`null` too, when `nullable`).
+    pub fn list<T>(
+        &self,
+        key: &str,
+        nullable: bool,
+        read: impl Fn(&Value) -> Result<T, String>,
+    ) -> Result<Option<Vec<T>>, String> {
+        match self.get(key, "an array", nullable, Value::as_array)? {
+            None => Ok(None),
+            Some(items) => items.iter().map(read).collect::<Result<_, _>>().map(Some),
+        }
+    }
+
+    /// `[[key, value], …]`, as the content scripts send storage entries.
+    pub fn pairs(&self, key: &str) -> Result<Vec<(String, String)>, String> {
+        let pair = |v: &Value| match v.as_array().map(Vec::as_slice) {
+            Some([Value::String(k), Value::String(v)]) => Ok((k.clone(), v.clone())),
+            _ => Err(wrong(key, "[string, string] pairs")),
+        };
+        Ok(self.list(key, false, pair)?.unwrap_or_default())
+    }
+
+    pub fn object(&self, key: &str) -> Result<&'a Value, String> {
+        let v = self.get(key, "an object", false, |v| v.is_object().then_some(v))?;
+        self.required(key, v)
+    }
+}
+
+impl FromJson for Header {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let f = Fields::of(v)?;
+        Ok(Header {
+            name: f.str("name")?,
+            value: f.opt_str("value")?,
+        })
+    }
+}
+
+impl FromJson for WebRequest {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let f = Fields::of(v)?;
+        Ok(WebRequest {
+            request_id: f.str("requestId")?,
+            url: f.str("url")?,
+            method: f.opt_str("method")?,
+            tab_id: f.opt_i64("tabId")?.unwrap_or(-1),
+            frame_id: f.opt_i64("frameId")?,
+            resource_type: f.opt_str("type")?,
+            time_stamp: f.opt_f64("timeStamp")?,
+            initiator: f.opt_str("initiator")?,
+            document_url: f.opt_str("documentUrl")?,
+            status_code: f.opt_u16("statusCode")?,
+            redirect_url: f.opt_str("redirectUrl")?,
+            error: f.opt_str("error")?,
+            request_headers: f.list("requestHeaders", true, Header::from_json)?,
+            response_headers: f.list("responseHeaders", true, Header::from_json)?,
+            body_text: f.opt_str("bodyText")?,
+        })
+    }
+}
+
+impl FromJson for Cookie {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let f = Fields::of(v)?;
+        Ok(Cookie {
+            name: f.str("name")?,
+            value: f.str_or("value", "")?,
+            domain: f.str_or("domain", "")?,
+            path: f.str_or("path", "/")?,
+            secure: f.bool_or("secure", false)?,
+            http_only: f.bool_or("httpOnly", false)?,
+            same_site: f.opt_str("sameSite")?,
+            session: f.bool_or("session", false)?,
+            expiration_date: f.opt_f64("expirationDate")?,
+        })
+    }
+}
+
+impl FromJson for CookieChanged {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let f = Fields::of(v)?;
+        let removed = f.get("removed", "a boolean", false, Value::as_bool)?;
+        Ok(CookieChanged {
+            removed: f.required("removed", removed)?,
+            cookie: Cookie::from_json(f.object("cookie")?)?,
+            cause: f.str("cause")?,
+        })
+    }
+}
+
+impl FromJson for IdleInput {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(IdleInput {
+            state: Fields::of(v)?.str("state")?,
+        })
+    }
+}
+
+impl FromJson for TabInput {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let f = Fields::of(v)?;
+        Ok(TabInput {
+            tab_id: f.i64("tabId")?,
+            url: f.opt_str("url")?,
+            discarded: f.opt_bool("discarded")?,
+            frozen: f.opt_bool("frozen")?,
+        })
+    }
+}
+
+impl FromJson for PageInput {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let f = Fields::of(v)?;
+        Ok(PageInput {
+            msg: PageMsg::from_json(f.object("msg")?)?,
+            tab: f.opt_i64("tab")?,
+            frame: f.opt_i64("frame")?,
+            url: f.opt_str("url")?,
+        })
+    }
+}
+
+impl FromJson for PageMsg {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let f = Fields::of(v)?;
+        Ok(match f.str("t")?.as_str() {
+            "storage" => PageMsg::Storage {
+                area: f.str("area")?,
+                op: f.str("op")?,
+                key: f.str_or("key", "")?,
+                value: f.opt_str("value")?,
+                old: f.opt_str("old")?,
+                entries: f.pairs("entries")?,
+                stack: f.opt_str("stack")?,
+            },
+            "cookie" => PageMsg::Cookie {
+                text: f.str("text")?,
+                stack: f.opt_str("stack")?,
+            },
+            "scan" => PageMsg::Scan {
+                local: f.pairs("local")?,
+                session: f.pairs("session")?,
+            },
+            "activity" => PageMsg::Activity {
+                last_input_ms: f.i64("last_input_ms")?,
+            },
+            "lifecycle" => PageMsg::Lifecycle {
+                state: f.str("state")?,
+            },
+            "click" => PageMsg::Click {
+                label: f.str("label")?,
+            },
+            other => {
+                let mut m = String::from("unknown message `");
+                m.push_str(clip(other, 32));
+                m.push('`');
+                return Err(m);
+            }
+        })
+    }
+}
+
+/// The user's per-site patterns (`site_hints` in `chrome.storage.local`).
+impl FromJson for logout_lens_model::http::SiteHints {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let f = Fields::of(v)?;
+        let list = |key| {
+            let s = |v: &Value| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| wrong(key, "strings"))
+            };
+            f.list(key, false, s).map(Option::unwrap_or_default)
+        };
+        Ok(logout_lens_model::http::SiteHints {
+            login_pages: list("login_pages")?,
+            refresh: list("refresh")?,
+            login: list("login")?,
+            logout: list("logout")?,
+        })
+    }
 }

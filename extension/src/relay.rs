@@ -8,10 +8,11 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::error::ExtError;
+use crate::input::{Fields, FromJson};
 
 /// The native host's name (must equal the manifest crate's `HOST_NAME`; a test checks).
 pub const HOST_NAME: &str = "dev.logout_lens.collector";
@@ -47,7 +48,7 @@ enum Conn {
     Ready,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 struct Stored {
     id: String,
     /// The event, already redacted and serialized.
@@ -55,11 +56,36 @@ struct Stored {
 }
 
 /// What is written to `chrome.storage.local`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 struct Saved {
     next_seq: u64,
     dropped: u64,
     events: Vec<Stored>,
+}
+
+impl FromJson for Stored {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let f = Fields::of(v)?;
+        Ok(Stored {
+            id: f.str("id")?,
+            json: f.str("json")?,
+        })
+    }
+}
+
+impl Saved {
+    /// Read by hand, like the glue's inputs (see [`crate::input`]).
+    fn read(text: &str) -> Result<Self, String> {
+        let v: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let f = Fields::of(&v)?;
+        Ok(Saved {
+            next_seq: f.u64("next_seq")?,
+            dropped: f.u64("dropped")?,
+            events: f
+                .list("events", false, Stored::from_json)?
+                .ok_or("missing field `events`")?,
+        })
+    }
 }
 
 /// Counters for the popup and the tests.
@@ -107,8 +133,7 @@ impl Relay {
     /// Restores the ring saved by [`Relay::snapshot`]; a corrupt snapshot is
     /// an error (the caller starts empty and says so).
     pub fn restore(&mut self, saved: &str) -> Result<(), ExtError> {
-        let s: Saved =
-            serde_json::from_str(saved).map_err(|e| ExtError::BadState(e.to_string()))?;
+        let s = Saved::read(saved).map_err(ExtError::BadState)?;
         self.next_seq = s.next_seq.max(1);
         self.stats.dropped = s.dropped;
         for e in s.events {

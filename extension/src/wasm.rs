@@ -96,7 +96,7 @@ pub async fn start() -> Result<(), JsValue> {
         }
     };
     let hints: SiteHints = field(HINTS_KEY)
-        .and_then(|h| serde_json::from_str(&h).ok())
+        .and_then(|h| crate::input::from_str(&h).ok())
         .unwrap_or_default();
     let core = Core::new(
         &secret,

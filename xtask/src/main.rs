@@ -22,9 +22,12 @@ const STEM: &str = "logout_lens_extension";
 fn main() -> Result<()> {
     let args: Vec<String> = env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("dist") => dist(args.iter().any(|a| a == "--no-opt")),
+        Some("dist") => dist(
+            args.iter().any(|a| a == "--no-opt"),
+            args.iter().any(|a| a == "--names"),
+        ),
         _ => {
-            eprintln!("usage: cargo xtask dist [--no-opt]");
+            eprintln!("usage: cargo xtask dist [--no-opt] [--names]");
             bail!("unknown task")
         }
     }
@@ -37,7 +40,9 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-fn dist(no_opt: bool) -> Result<()> {
+/// `names`: keep the wasm name section, for size analysis (`twiggy top`);
+/// never for a build that ships.
+fn dist(no_opt: bool, names: bool) -> Result<()> {
     let root = root();
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // Size over speed for the wasm only; the workspace's release profile is untouched.
@@ -70,7 +75,7 @@ fn dist(no_opt: bool) -> Result<()> {
         .input_path(&wasm)
         .web(true)?
         .typescript(false)
-        .remove_name_section(true)
+        .remove_name_section(!names)
         .remove_producers_section(true)
         .generate(&gen_dir)
         .context("wasm-bindgen")?;
@@ -80,6 +85,7 @@ fn dist(no_opt: bool) -> Result<()> {
     if !no_opt && wasm_opt.exists() {
         let status = Command::new(&wasm_opt)
             .arg(&bg)
+            .args(names.then_some("-g"))
             .args([
                 "-Oz",
                 "--enable-bulk-memory",
