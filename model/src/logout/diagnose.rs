@@ -175,7 +175,15 @@ fn conclude(f: &Facts<'_>, opts: &DiagnoseOptions, rep: &Event) -> Diagnosis {
         vec![f.id(f.logout)],
         "No recorded evidence matches a known cause.".to_owned(),
     ));
-    causes.sort_by(|a, b| b.confidence.cmp(&a.confidence).then(a.cause.cmp(&b.cause)));
+    // A dozen findings at most: an insertion sort (stable, like `sort_by`)
+    // spares the wasm build a whole sort implementation.
+    for i in 1..causes.len() {
+        let mut j = i;
+        while j > 0 && ranks_before(&causes[j], &causes[j - 1]) {
+            causes.swap(j, j - 1);
+            j -= 1;
+        }
+    }
 
     let idle_ms = f
         .last_input
@@ -233,11 +241,21 @@ fn finding(cause: Cause, confidence: u8, evidence: Vec<EventId>, explanation: St
     }
 }
 
+/// Higher confidence first, then by cause.
+fn ranks_before(a: &Finding, b: &Finding) -> bool {
+    b.confidence.cmp(&a.confidence).then(a.cause.cmp(&b.cause)) == std::cmp::Ordering::Less
+}
+
 /// Ids of positions, in time order, without duplicates.
-fn ids(f: &Facts<'_>, mut positions: Vec<usize>) -> Vec<EventId> {
-    positions.sort_unstable();
-    positions.dedup();
-    positions.into_iter().map(|p| f.id(p)).collect()
+fn ids(f: &Facts<'_>, positions: Vec<usize>) -> Vec<EventId> {
+    // Evidence lists are short: a sorted insert spares the wasm build a sort.
+    let mut sorted: Vec<usize> = Vec::with_capacity(positions.len());
+    for p in positions {
+        if let Err(i) = sorted.binary_search(&p) {
+            sorted.insert(i, p);
+        }
+    }
+    sorted.into_iter().map(|p| f.id(p)).collect()
 }
 
 fn describe_request(f: &Facts<'_>, pos: usize) -> String {
