@@ -2,7 +2,7 @@
 //! out. Tracks which origins are signed in, notices logouts, and classifies
 //! each with the model's diagnosis before it is queued.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use logout_lens_model::event::{
     Activity, IdleState, IdleStateChange, LifecycleState, LogoutAction, LogoutObserved,
@@ -94,8 +94,9 @@ pub struct Core {
     storage: storage::Tracker,
     tabs: HashMap<i64, Tab>,
     sessions: HashMap<String, Session>,
-    /// Auth cookies present, by cookie domain.
-    auth_cookies: HashMap<String, BTreeSet<String>>,
+    /// Auth cookies present, by cookie domain (a few names each: a `Vec`
+    /// used as a set costs the wasm less than a `BTreeSet`).
+    auth_cookies: HashMap<String, Vec<String>>,
     started_ms: i64,
     last_input_ms: Option<i64>,
     last_activity_event_ms: Option<i64>,
@@ -453,12 +454,14 @@ impl Core {
         }
         let names = self.auth_cookies.entry(domain).or_default();
         if adds {
-            names.insert(name);
+            if !names.contains(&name) {
+                names.push(name);
+            }
             if let Some(o) = &origin {
                 self.credentials_seen(o);
             }
         } else if removal {
-            names.remove(&name);
+            names.retain(|n| *n != name);
             // Every signed-in origin on this domain may have lost its session.
             let origins: Vec<String> = self.sessions.keys().cloned().collect();
             for o in origins {

@@ -155,16 +155,19 @@ impl Tracker {
     ) -> Vec<StorageChange> {
         let state = self.origins.entry(origin.to_owned()).or_default();
         let ak = area_key(area);
-        let now: BTreeMap<String, (Fingerprint, &str)> = entries
-            .iter()
-            .take(limits::ENTRIES)
-            .filter(|(k, v)| is_credential(k, v))
-            .map(|(k, v)| {
+        // Keyed like `creds` (the last entry for a key wins), so the wasm
+        // carries one map type, not two; `values` holds the raw values for
+        // the events, looked up from the back for the same last-wins rule.
+        let mut now: BTreeMap<(u8, String), Fingerprint> = BTreeMap::new();
+        let mut values: Vec<(String, &str)> = Vec::new();
+        for (k, v) in entries.iter().take(limits::ENTRIES) {
+            if is_credential(k, v) {
                 let k = clip(k, limits::KEY).to_owned();
                 let t = Self::redact(r, &k, v);
-                (k, (t.fp, v.as_str()))
-            })
-            .collect();
+                now.insert((ak, k.clone()), t.fp);
+                values.push((k, v.as_str()));
+            }
+        }
         let first = !state.scanned;
         let mut out = Vec::new();
         let before: Vec<(String, Fingerprint)> = state
@@ -174,7 +177,7 @@ impl Tracker {
             .map(|((_, k), fp)| (k.clone(), fp.clone()))
             .collect();
         for (k, _) in &before {
-            if !now.contains_key(k) {
+            if !now.contains_key(&(ak, k.clone())) {
                 state.creds.remove(&(ak, k.clone()));
                 if !first {
                     out.push(StorageChange {
@@ -190,7 +193,12 @@ impl Tracker {
                 }
             }
         }
-        for (k, (fp, v)) in &now {
+        for ((_, k), fp) in &now {
+            let v = values
+                .iter()
+                .rev()
+                .find(|(vk, _)| vk == k)
+                .map_or("", |(_, v)| *v);
             let known = before.iter().any(|(bk, bfp)| bk == k && bfp == fp);
             state.creds.insert((ak, k.clone()), fp.clone());
             if !known && !first {
