@@ -27,4 +27,22 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = console, js_name = warn)]
     pub fn warn(message: &str);
+
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    pub fn warn_value(value: &JsValue);
+
+    /// A promise, chained with closures (no futures runtime in the wasm).
+    pub type Thenable;
+
+    /// `promise.then(onFulfilled, onRejected)`.
+    #[wasm_bindgen(method)]
+    pub fn then(this: &Thenable, ok: &JsValue, err: &JsValue) -> Thenable;
+
+    /// `chrome.storage.local.get(keys)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = get)]
+    pub fn local_get(keys: &JsValue) -> Thenable;
+
+    /// `chrome.storage.local.set(items)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = set)]
+    pub fn local_set(items: &Object) -> Thenable;
 }

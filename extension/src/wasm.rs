@@ -8,7 +8,7 @@ use logout_lens_model::RedactionOptions;
 use logout_lens_model::http::SiteHints;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_extensions_sys::{Port, chrome};
+use web_extensions_sys::Port;
 
 use crate::bindings;
 use crate::core::Core;
@@ -70,36 +70,47 @@ fn obj(pairs: &[(&str, JsValue)]) -> Object {
 }
 
 /// Loads (or creates) the install secret, restores the unacked ring, and
-/// starts relaying.
+/// starts relaying. Returns a promise that settles once started.
+///
+/// Plain promise chaining rather than an `async fn`: the futures runtime
+/// costs the wasm more than this whole function.
 #[wasm_bindgen]
-pub async fn start() -> Result<(), JsValue> {
-    let local = chrome().storage().local();
+pub fn start() -> JsValue {
     let keys = js_sys::Array::of3(&SECRET_KEY.into(), &RELAY_KEY.into(), &HINTS_KEY.into());
-    let got = local.get(&keys).await?;
-    let field = |k: &str| {
-        Reflect::get(&got, &JsValue::from_str(k))
-            .ok()
-            .and_then(|v| v.as_string())
-    };
-    let secret = match field(SECRET_KEY)
-        .as_deref()
-        .and_then(unhex)
-        .filter(|s| s.len() == 32)
-    {
-        Some(s) => s,
-        None => {
-            let s = random(32)?;
-            local
-                .set(&obj(&[(SECRET_KEY, JsValue::from_str(&hex(&s)))]))
-                .await?;
-            s
+    let next = Closure::once_into_js(|got: JsValue| -> Result<JsValue, JsValue> {
+        let field = |k: &str| {
+            Reflect::get(&got, &JsValue::from_str(k))
+                .ok()
+                .and_then(|v| v.as_string())
+        };
+        let saved = (field(HINTS_KEY), field(RELAY_KEY));
+        if let Some(s) = field(SECRET_KEY)
+            .as_deref()
+            .and_then(unhex)
+            .filter(|s| s.len() == 32)
+        {
+            begin(&s, saved)?;
+            return Ok(JsValue::UNDEFINED);
         }
-    };
-    let hints: SiteHints = field(HINTS_KEY)
+        let s = random(32)?;
+        let stored = bindings::local_set(&obj(&[(SECRET_KEY, JsValue::from_str(&hex(&s)))]));
+        let then = Closure::once_into_js(move |_: JsValue| begin(&s, saved));
+        Ok(stored.then(&then, &JsValue::UNDEFINED).into())
+    });
+    bindings::local_get(&keys)
+        .then(&next, &JsValue::UNDEFINED)
+        .into()
+}
+
+/// The rest of [`start`], with the secret and what was saved (`site_hints`
+/// and the relay ring).
+fn begin(secret: &[u8], saved: (Option<String>, Option<String>)) -> Result<JsValue, JsValue> {
+    let (hints, ring) = saved;
+    let hints: SiteHints = hints
         .and_then(|h| crate::input::from_str(&h).ok())
         .unwrap_or_default();
     let core = Core::new(
-        &secret,
+        secret,
         &random(8)?,
         hints,
         RedactionOptions::default(),
@@ -107,7 +118,7 @@ pub async fn start() -> Result<(), JsValue> {
     )
     .map_err(|e| JsValue::from_str(&e.to_string()))?;
     let mut relay = Relay::new(DEFAULT_CAPACITY);
-    if let Some(saved) = field(RELAY_KEY) {
+    if let Some(saved) = ring {
         if let Err(e) = relay.restore(&saved) {
             bindings::warn(&format!("logout-lens: starting with an empty queue: {e}"));
         }
@@ -124,7 +135,7 @@ pub async fn start() -> Result<(), JsValue> {
         })
     });
     pump();
-    Ok(())
+    Ok(JsValue::UNDEFINED)
 }
 
 /// One browser event: `input` names it (see `Core::handle`), `details` is
@@ -289,14 +300,11 @@ fn save_now() {
         st.relay.snapshot()
     });
     if let Some(snapshot) = snapshot {
-        wasm_bindgen_futures::spawn_local(async move {
-            let local = chrome().storage().local();
-            if let Err(e) = local
-                .set(&obj(&[(RELAY_KEY, JsValue::from_str(&snapshot))]))
-                .await
-            {
-                bindings::warn(&format!("logout-lens: saving the queue failed: {e:?}"));
-            }
+        let failed = Closure::once_into_js(|e: JsValue| {
+            bindings::warn("logout-lens: saving the queue failed");
+            bindings::warn_value(&e);
         });
+        let _ = bindings::local_set(&obj(&[(RELAY_KEY, JsValue::from_str(&snapshot))]))
+            .then(&JsValue::UNDEFINED, &failed);
     }
 }
