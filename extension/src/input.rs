@@ -186,18 +186,70 @@ pub trait FromJson: Sized {
 
 /// Parses `json` and reads a `T` from it.
 pub fn from_str<T: FromJson>(json: &str) -> Result<T, String> {
-    let v: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    T::from_json(&v)
+    T::from_json(&parse(json)?)
+}
+
+/// Not generic, so the wasm holds one copy of the parser call.
+fn parse(json: &str) -> Result<Value, String> {
+    serde_json::from_str(json).map_err(|e| e.to_string())
 }
 
 /// The fields of one JSON object.
 pub struct Fields<'a>(&'a Map<String, Value>);
+
+/// The JSON type a field must have.
+#[derive(Clone, Copy)]
+enum Want {
+    Str,
+    Bool,
+    Int,
+    Unsigned,
+    U16,
+    Num,
+    Array,
+    Object,
+}
+
+impl Want {
+    fn fits(self, v: &Value) -> bool {
+        match self {
+            Want::Str => v.is_string(),
+            Want::Bool => v.is_boolean(),
+            Want::Int => v.is_i64(),
+            Want::Unsigned => v.is_u64(),
+            Want::U16 => v.as_u64().is_some_and(|n| n <= u64::from(u16::MAX)),
+            Want::Num => v.is_number(),
+            Want::Array => v.is_array(),
+            Want::Object => v.is_object(),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Want::Str => "a string",
+            Want::Bool => "a boolean",
+            Want::Int => "an integer",
+            Want::Unsigned => "an unsigned integer",
+            Want::U16 => "a u16",
+            Want::Num => "a number",
+            Want::Array => "an array",
+            Want::Object => "an object",
+        }
+    }
+}
 
 fn wrong(key: &str, want: &str) -> String {
     let mut m = String::from("invalid type for `");
     m.push_str(key);
     m.push_str("`, expected ");
     m.push_str(want);
+    m
+}
+
+fn missing(key: &str) -> String {
+    let mut m = String::from("missing field `");
+    m.push_str(key);
+    m.push('`');
     m
 }
 
@@ -208,94 +260,110 @@ impl<'a> Fields<'a> {
             .ok_or_else(|| "expected an object".to_owned())
     }
 
-    /// Missing is `Ok(None)`; `null` is `Ok(None)` only when `nullable`.
-    fn get<T>(
-        &self,
-        key: &str,
-        want: &str,
-        nullable: bool,
-        read: impl FnOnce(&'a Value) -> Option<T>,
-    ) -> Result<Option<T>, String> {
+    /// Missing is `Ok(None)`; `null` is `Ok(None)` only when `nullable`;
+    /// anything else must be of the `want`ed type.
+    fn get(&self, key: &str, want: Want, nullable: bool) -> Result<Option<&'a Value>, String> {
         match self.0.get(key) {
             None => Ok(None),
             Some(Value::Null) if nullable => Ok(None),
-            Some(v) => read(v).map(Some).ok_or_else(|| wrong(key, want)),
+            Some(v) if want.fits(v) => Ok(Some(v)),
+            Some(_) => Err(wrong(key, want.name())),
         }
     }
 
-    fn required<T>(&self, key: &str, v: Option<T>) -> Result<T, String> {
-        v.ok_or_else(|| {
-            let mut m = String::from("missing field `");
-            m.push_str(key);
-            m.push('`');
-            m
-        })
+    fn required(&self, key: &str, want: Want) -> Result<&'a Value, String> {
+        self.get(key, want, false)?.ok_or_else(|| missing(key))
+    }
+
+    fn string(v: &Value) -> String {
+        v.as_str().unwrap_or_default().to_owned()
     }
 
     pub fn str(&self, key: &str) -> Result<String, String> {
-        let v = self.get(key, "a string", false, |v| v.as_str().map(str::to_owned))?;
-        self.required(key, v)
+        self.required(key, Want::Str).map(Self::string)
     }
 
     pub fn str_or(&self, key: &str, default: &str) -> Result<String, String> {
-        let v = self.get(key, "a string", false, |v| v.as_str().map(str::to_owned))?;
-        Ok(v.unwrap_or_else(|| default.to_owned()))
+        Ok(self
+            .get(key, Want::Str, false)?
+            .map_or_else(|| default.to_owned(), Self::string))
     }
 
     pub fn opt_str(&self, key: &str) -> Result<Option<String>, String> {
-        self.get(key, "a string", true, |v| v.as_str().map(str::to_owned))
+        Ok(self.get(key, Want::Str, true)?.map(Self::string))
+    }
+
+    pub fn bool(&self, key: &str) -> Result<bool, String> {
+        Ok(self
+            .required(key, Want::Bool)?
+            .as_bool()
+            .unwrap_or_default())
     }
 
     pub fn bool_or(&self, key: &str, default: bool) -> Result<bool, String> {
         Ok(self
-            .get(key, "a boolean", false, Value::as_bool)?
+            .get(key, Want::Bool, false)?
+            .and_then(Value::as_bool)
             .unwrap_or(default))
     }
 
     pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, String> {
-        self.get(key, "a boolean", true, Value::as_bool)
+        Ok(self.get(key, Want::Bool, true)?.and_then(Value::as_bool))
     }
 
     pub fn i64(&self, key: &str) -> Result<i64, String> {
-        let v = self.get(key, "an integer", false, Value::as_i64)?;
-        self.required(key, v)
+        Ok(self.required(key, Want::Int)?.as_i64().unwrap_or_default())
     }
 
     pub fn opt_i64(&self, key: &str) -> Result<Option<i64>, String> {
-        self.get(key, "an integer", true, Value::as_i64)
+        Ok(self.get(key, Want::Int, true)?.and_then(Value::as_i64))
     }
 
     pub fn u64(&self, key: &str) -> Result<u64, String> {
-        let v = self.get(key, "an unsigned integer", false, Value::as_u64)?;
-        self.required(key, v)
+        Ok(self
+            .required(key, Want::Unsigned)?
+            .as_u64()
+            .unwrap_or_default())
     }
 
     pub fn f64(&self, key: &str) -> Result<f64, String> {
-        let v = self.get(key, "a number", false, Value::as_f64)?;
-        self.required(key, v)
+        Ok(self.required(key, Want::Num)?.as_f64().unwrap_or_default())
     }
 
     pub fn opt_f64(&self, key: &str) -> Result<Option<f64>, String> {
-        self.get(key, "a number", true, Value::as_f64)
+        Ok(self.get(key, Want::Num, true)?.and_then(Value::as_f64))
     }
 
     pub fn opt_u16(&self, key: &str) -> Result<Option<u16>, String> {
-        self.get(key, "a u16", true, |v| {
-            v.as_u64().and_then(|n| u16::try_from(n).ok())
-        })
+        Ok(self
+            .get(key, Want::U16, true)?
+            .and_then(Value::as_u64)
+            .and_then(|n| u16::try_from(n).ok()))
     }
 
-    /// A list of `T`; missing is empty (`null` too, when `nullable`).
+    /// A list of `T`; missing is `None` (`null` too, when `nullable`).
     pub fn list<T>(
         &self,
         key: &str,
         nullable: bool,
         read: impl Fn(&Value) -> Result<T, String>,
     ) -> Result<Option<Vec<T>>, String> {
-        match self.get(key, "an array", nullable, Value::as_array)? {
+        match self
+            .get(key, Want::Array, nullable)?
+            .and_then(Value::as_array)
+        {
             None => Ok(None),
             Some(items) => items.iter().map(read).collect::<Result<_, _>>().map(Some),
         }
+    }
+
+    /// A required list of `T`.
+    pub fn required_list<T>(
+        &self,
+        key: &str,
+        read: impl Fn(&Value) -> Result<T, String>,
+    ) -> Result<Vec<T>, String> {
+        self.list(key, false, read)?.ok_or_else(|| missing(key))
     }
 
     /// `[[key, value], …]`, as the content scripts send storage entries.
@@ -308,8 +376,7 @@ impl<'a> Fields<'a> {
     }
 
     pub fn object(&self, key: &str) -> Result<&'a Value, String> {
-        let v = self.get(key, "an object", false, |v| v.is_object().then_some(v))?;
-        self.required(key, v)
+        self.required(key, Want::Object)
     }
 }
 
@@ -366,9 +433,8 @@ impl FromJson for Cookie {
 impl FromJson for CookieChanged {
     fn from_json(v: &Value) -> Result<Self, String> {
         let f = Fields::of(v)?;
-        let removed = f.get("removed", "a boolean", false, Value::as_bool)?;
         Ok(CookieChanged {
-            removed: f.required("removed", removed)?,
+            removed: f.bool("removed")?,
             cookie: Cookie::from_json(f.object("cookie")?)?,
             cause: f.str("cause")?,
         })
@@ -465,5 +531,101 @@ impl FromJson for logout_lens_model::http::SiteHints {
             login: list("login")?,
             logout: list("logout")?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rules the derived `Deserialize` had: missing optional fields
+    /// default, `null` is `None` only for an `Option`, wrong types fail.
+    #[test]
+    fn readers_keep_the_derive_rules() {
+        let cookie = |json: &str| from_str::<Cookie>(json);
+        let ok = cookie(r#"{"name":"sid"}"#).unwrap();
+        assert_eq!(
+            (ok.path.as_str(), ok.value.as_str(), ok.secure),
+            ("/", "", false)
+        );
+        assert_eq!(ok.expiration_date, None);
+        let cases: &[(&str, bool)] = &[
+            (
+                r#"{"name":"sid","sameSite":null,"expirationDate":null}"#,
+                true,
+            ),
+            (
+                r#"{"name":"sid","expirationDate":17.5,"unknown":[1]}"#,
+                true,
+            ),
+            (r#"{"name":"sid","value":null}"#, false),
+            (r#"{"name":"sid","secure":"yes"}"#, false),
+            (r#"{"name":5}"#, false),
+            (r#"{"value":"v"}"#, false),
+            (r#"[]"#, false),
+            (r#"{"name":"sid""#, false),
+        ];
+        for (json, want_ok) in cases {
+            assert_eq!(cookie(json).is_ok(), *want_ok, "{json}");
+        }
+    }
+
+    #[test]
+    fn numbers_are_checked_like_serde() {
+        let req = |extra: &str| {
+            from_str::<WebRequest>(&format!(
+                r#"{{"requestId":"1","url":"http://a.test/"{extra}}}"#
+            ))
+        };
+        assert_eq!(req("").unwrap().tab_id, -1);
+        assert_eq!(req(r#","statusCode":401"#).unwrap().status_code, Some(401));
+        assert_eq!(req(r#","timeStamp":12"#).unwrap().time_stamp, Some(12.0));
+        for bad in [
+            r#","statusCode":70000"#,
+            r#","statusCode":-1"#,
+            r#","tabId":1.5"#,
+            r#","requestHeaders":[{"value":"x"}]"#,
+            r#","responseHeaders":{}"#,
+        ] {
+            assert!(req(bad).is_err(), "{bad}");
+        }
+        let h = req(r#","responseHeaders":[{"name":"Date","value":null}],"requestHeaders":null"#)
+            .unwrap();
+        assert_eq!(h.response_headers.unwrap()[0].value, None);
+        assert_eq!(h.request_headers, None);
+    }
+
+    #[test]
+    fn page_messages_by_tag() {
+        let msg = |json: &str| from_str::<PageMsg>(json);
+        assert_eq!(
+            msg(r#"{"t":"scan","local":[["k","v"]]}"#).unwrap(),
+            PageMsg::Scan {
+                local: vec![("k".into(), "v".into())],
+                session: vec![],
+            }
+        );
+        assert_eq!(
+            msg(r#"{"t":"activity","last_input_ms":5}"#).unwrap(),
+            PageMsg::Activity { last_input_ms: 5 }
+        );
+        for bad in [
+            r#"{"t":"nope"}"#,
+            r#"{"area":"local"}"#,
+            r#"{"t":"scan","local":[["k"]]}"#,
+            r#"{"t":"scan","local":null}"#,
+            r#"{"t":"click"}"#,
+        ] {
+            assert!(msg(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn site_hints_default_missing_lists() {
+        use logout_lens_model::http::SiteHints;
+        let h: SiteHints = from_str(r#"{"refresh":["/renew"]}"#).unwrap();
+        assert_eq!(h.refresh, vec!["/renew".to_owned()]);
+        assert!(h.login.is_empty());
+        assert!(from_str::<SiteHints>(r#"{"login":[1]}"#).is_err());
     }
 }

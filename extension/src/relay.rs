@@ -81,9 +81,7 @@ impl Saved {
         Ok(Saved {
             next_seq: f.u64("next_seq")?,
             dropped: f.u64("dropped")?,
-            events: f
-                .list("events", false, Stored::from_json)?
-                .ok_or("missing field `events`")?,
+            events: f.required_list("events", Stored::from_json)?,
         })
     }
 }
