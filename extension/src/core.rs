@@ -91,6 +91,8 @@ pub struct Core {
     last_skew_ms: Option<i64>,
     last_clock: Option<(i64, f64)>,
     timeline: VecDeque<Event>,
+    /// Which sites are watched and what is sent on (the options page).
+    filter: crate::ui::options::Filter,
 }
 
 impl std::fmt::Debug for Core {
@@ -132,6 +134,7 @@ impl Core {
             last_skew_ms: None,
             last_clock: None,
             timeline: VecDeque::new(),
+            filter: Default::default(),
         })
     }
 
@@ -237,7 +240,25 @@ impl Core {
         e
     }
 
+    /// The in-memory timeline (redacted), oldest first: what the popup shows.
+    pub fn timeline(&self) -> &VecDeque<Event> {
+        &self.timeline
+    }
+
+    pub fn hints(&self) -> &SiteHints {
+        &self.hints
+    }
+
+    /// New options from the options page; they apply to the next event.
+    pub fn configure(&mut self, hints: SiteHints, filter: crate::ui::options::Filter) {
+        self.hints = hints;
+        self.filter = filter;
+    }
+
     fn push(&mut self, e: Event, out: &mut Vec<Event>) {
+        if !self.filter.watches(e.origin.as_deref()) {
+            return;
+        }
         let cutoff = e.ts_ms - TIMELINE_AGE_MS;
         while self.timeline.len() >= TIMELINE_MAX
             || self.timeline.front().is_some_and(|f| f.ts_ms < cutoff)
@@ -245,7 +266,9 @@ impl Core {
             self.timeline.pop_front();
         }
         self.timeline.push_back(e.clone());
-        out.push(e);
+        if self.filter.sends(&e) {
+            out.push(e);
+        }
     }
 
     fn session(&mut self, origin: &str) -> &mut Session {

@@ -1,0 +1,199 @@
+//! The UI's entry points for the worker glue (`js/ui-worker.js`): each takes
+//! simple arguments and returns JSON text of a view model from [`super::view`].
+
+use std::cell::RefCell;
+
+use logout_lens_model::http::{self, SiteHints};
+use logout_lens_model::{DiagnoseOptions, Event, Target, diagnose};
+use wasm_bindgen::prelude::*;
+
+use super::options::{Capture, Filter};
+use super::{bundle, options, view};
+use crate::url::origin_of;
+use crate::wasm::with_state;
+
+/// Logouts already alerted (ids); the newest few are enough.
+const ALERTED_MAX: usize = 64;
+
+#[derive(Default)]
+struct Ui {
+    filter: Filter,
+    alerted: Vec<String>,
+}
+
+thread_local! {
+    static UI: RefCell<Ui> = RefCell::new(Ui::default());
+}
+
+fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn events() -> Vec<Event> {
+    with_state(|st| st.core.timeline().iter().cloned().collect()).unwrap_or_default()
+}
+
+/// The popup for a tab showing `url`, with the collector's counters.
+#[wasm_bindgen]
+pub fn ui_popup(url: Option<String>) -> String {
+    let origin = url.as_deref().and_then(origin_of);
+    let watched = UI.with(|u| u.borrow().filter.watches(origin.as_deref()));
+    let now = now_ms();
+    with_state(|st| {
+        let cx = view::Context {
+            origin: origin.as_deref(),
+            watched,
+            signed_in: origin.as_deref().is_some_and(|o| st.core.is_signed_in(o)),
+            idle_ms: st.core.idle_ms(now),
+            now_ms: now,
+        };
+        let popup = view::popup(st.core.timeline(), cx);
+        format!(
+            r#"{{"view":{},"collector":{}}}"#,
+            json(&popup),
+            json(&st.relay.stats())
+        )
+    })
+    .unwrap_or_else(|| "null".into())
+}
+
+/// The badge for a tab showing `url`.
+#[wasm_bindgen]
+pub fn ui_badge(url: Option<String>) -> String {
+    let origin = url.as_deref().and_then(origin_of);
+    with_state(|st| {
+        json(&view::badge(
+            st.core.timeline(),
+            origin.as_deref(),
+            now_ms(),
+        ))
+    })
+    .unwrap_or_else(|| "null".into())
+}
+
+/// The Diagnose view of one logout.
+#[wasm_bindgen]
+pub fn ui_diagnose(id: &str) -> String {
+    json(&view::diagnosis(&events(), id))
+}
+
+/// "Copy full state": the popup, the collector's counters and the site's
+/// (redacted) events.
+#[wasm_bindgen]
+pub fn ui_state(url: Option<String>) -> String {
+    let origin = url.as_deref().and_then(origin_of);
+    let events = events();
+    let mine: Vec<&Event> = events
+        .iter()
+        .filter(|e| origin.is_none() || e.origin == origin)
+        .collect();
+    format!(
+        r#"{{"exported_ms":{},"popup":{},"events":{}}}"#,
+        now_ms(),
+        ui_popup(url),
+        json(&mine)
+    )
+}
+
+/// "Export trace": the collector's bundle format, for one site or all.
+#[wasm_bindgen]
+pub fn ui_export(url: Option<String>) -> String {
+    let origin = url.as_deref().and_then(origin_of);
+    bundle::export(&events(), origin.as_deref(), now_ms())
+}
+
+/// New logouts since the last call, each with what to show. Called after
+/// every batch, so it looks only at the newest events and copies the
+/// timeline only when there is something to diagnose.
+#[wasm_bindgen]
+pub fn ui_poll() -> String {
+    let fresh: Vec<Event> = with_state(|st| {
+        UI.with(|u| {
+            let mut u = u.borrow_mut();
+            let mut fresh = Vec::new();
+            for e in st
+                .core
+                .timeline()
+                .iter()
+                .rev()
+                .take(500)
+                .filter(|e| e.is_logout())
+            {
+                if !u.alerted.contains(&e.id.0) {
+                    u.alerted.push(e.id.0.clone());
+                    fresh.push(e.clone());
+                }
+            }
+            let excess = u.alerted.len().saturating_sub(ALERTED_MAX);
+            u.alerted.drain(..excess);
+            fresh
+        })
+    })
+    .unwrap_or_default();
+    if fresh.is_empty() {
+        return "[]".into();
+    }
+    let events = events();
+    let alerts: Vec<view::Alert> = fresh
+        .iter()
+        .rev()
+        .filter_map(|e| {
+            let d = diagnose(
+                &events,
+                &Target::Id(e.id.clone()),
+                &DiagnoseOptions::default(),
+            )
+            .ok();
+            view::alert(e, d.as_ref())
+        })
+        .collect();
+    json(&alerts)
+}
+
+/// Is `url` a login page (built-in rules plus the configured patterns)?
+#[wasm_bindgen]
+pub fn ui_is_login(url: &str) -> bool {
+    with_state(|st| http::is_login_page(url, st.core.hints())).unwrap_or(false)
+}
+
+/// Checks the options form; returns the normalised settings and any errors.
+#[wasm_bindgen]
+pub fn ui_check_options(
+    login_pages: &str,
+    refresh: &str,
+    login: &str,
+    logout: &str,
+    exclude: &str,
+    capture: &str,
+) -> String {
+    json(&options::check(
+        login_pages,
+        refresh,
+        login,
+        logout,
+        exclude,
+        capture,
+    ))
+}
+
+/// Applies saved options (as [`ui_check_options`] normalised them): site
+/// hints JSON, excluded hosts one per line, the capture level, collector on.
+#[wasm_bindgen]
+pub fn ui_configure(hints: &str, exclude: &str, capture: &str, collector: bool) {
+    let hints: SiteHints = serde_json::from_str(hints).unwrap_or_default();
+    let filter = Filter {
+        exclude: exclude
+            .lines()
+            .map(|l| l.trim().to_ascii_lowercase())
+            .filter(|l| !l.is_empty())
+            .collect(),
+        capture: Capture::parse(capture).unwrap_or_default(),
+        collector_off: !collector,
+    };
+    UI.with(|u| u.borrow_mut().filter = filter.clone());
+    with_state(|st| st.core.configure(hints, filter));
+}
