@@ -160,9 +160,9 @@ pub(crate) mod tests {
     use logout_lens_model::redact::TokenClaims;
     use logout_lens_model::{Fingerprint, RedactedToken};
 
-    pub const O: &str = "https://app.test";
+    pub(crate) const O: &str = "https://app.test";
 
-    pub fn tok(kind: TokenKind, exp_s: Option<i64>) -> RedactedToken {
+    pub(crate) fn tok(kind: TokenKind, exp_s: Option<i64>) -> RedactedToken {
         RedactedToken {
             fp: Fingerprint("fp".into()),
             len: 100,
@@ -174,7 +174,13 @@ pub(crate) mod tests {
         }
     }
 
-    pub fn storage(id: &str, ts: i64, op: StorageOp, key: &str, t: Option<RedactedToken>) -> Event {
+    pub(crate) fn storage(
+        id: &str,
+        ts: i64,
+        op: StorageOp,
+        key: &str,
+        t: Option<RedactedToken>,
+    ) -> Event {
         Event::new(
             id,
             ts,
@@ -192,7 +198,7 @@ pub(crate) mod tests {
         .with_origin(O)
     }
 
-    pub fn cookie(id: &str, name: &str, removed: bool, expires_ms: Option<i64>) -> Event {
+    pub(crate) fn cookie(id: &str, name: &str, removed: bool, expires_ms: Option<i64>) -> Event {
         Event::new(
             id,
             1,
@@ -214,7 +220,7 @@ pub(crate) mod tests {
         )
     }
 
-    pub fn refresh(id: &str, ts: i64, status: Option<u16>) -> Event {
+    pub(crate) fn refresh(id: &str, ts: i64, status: Option<u16>) -> Event {
         let mut x: HttpExchange = serde_json::from_str(
             r#"{"method":"POST","url":"https://app.test/v1/auth/refresh/","role":"refresh"}"#,
         )
