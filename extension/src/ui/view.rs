@@ -4,7 +4,9 @@
 
 use std::collections::VecDeque;
 
-use logout_lens_model::event::{AppReport, EventKind, LogoutObserved, LogoutTrigger};
+use logout_lens_model::event::{
+    AppReport, CookieCause, EventKind, LogoutObserved, LogoutTrigger, StorageOp,
+};
 use logout_lens_model::time::{badge_ms, human_ms};
 use logout_lens_model::{
     Cause, DiagnoseOptions, Diagnosis, Event, EventId, LogoutType, Target, diagnose,
@@ -284,18 +286,24 @@ pub fn describe(e: &Event) -> String {
                 .unwrap_or_default();
             format!("{} {path} → {outcome}{code}", x.method)
         }
-        EventKind::CookieChange(c) => format!(
-            "cookie {} {} ({:?})",
-            c.name,
-            if c.removed { "removed" } else { "set" },
-            c.cause
-        )
-        .to_lowercase(),
+        EventKind::CookieChange(c) => {
+            let cause = match c.cause {
+                CookieCause::Evicted => "evicted",
+                CookieCause::Expired => "expired",
+                CookieCause::Explicit => "explicit",
+                CookieCause::ExpiredOverwrite => "expired_overwrite",
+                CookieCause::Overwrite => "overwrite",
+            };
+            let what = if c.removed { "removed" } else { "set" };
+            format!("cookie {} {what} ({cause})", c.name)
+        }
         EventKind::StorageChange(s) => {
-            let op = format!("{:?}", s.op).to_lowercase();
-            format!("{:?}Storage.{op}({})", s.area, s.key)
-                .replacen("Local", "local", 1)
-                .replacen("Session", "session", 1)
+            let op = match s.op {
+                StorageOp::Set => "setItem",
+                StorageOp::Remove => "removeItem",
+                StorageOp::Clear => "clear",
+            };
+            format!("{}.{op}({})", s.area.js_name(), s.key)
         }
         EventKind::Navigation(n) => format!(
             "navigated to {}{}",
@@ -444,7 +452,6 @@ pub fn alert(e: &Event, d: Option<&Diagnosis>) -> Option<Alert> {
 mod tests {
     use super::*;
     use crate::ui::site::tests::{O, refresh, storage, tok};
-    use logout_lens_model::event::StorageOp;
     use logout_lens_model::jwt::TokenKind;
 
     const NOW: i64 = 1_800_000_000_000;
@@ -668,7 +675,7 @@ mod tests {
             v.causes
                 .iter()
                 .flat_map(|c| &c.evidence)
-                .any(|l| l.ends_with("localStorage.set(access_token)")),
+                .any(|l| l.ends_with("localStorage.setItem(access_token)")),
             "{:?}",
             v.causes
         );
