@@ -7,7 +7,7 @@ import {
   ui_popup, ui_badge, ui_diagnose, ui_state, ui_export, ui_poll, ui_is_login, ui_configure,
 } from './wasm/logout_lens_extension.js';
 
-const OPTION_KEYS = ['site_hints', 'exclude', 'capture', 'collector', 'forward'];
+const OPTION_KEYS = ['site_hints', 'exclude', 'capture', 'collector', 'forward', 'keep_sub', 'keep_email'];
 // A banner waits this long for its tab to reach the login page.
 const BANNER_WAIT_MS = 120000;
 // The overlay and banner code, injected on demand only.
@@ -45,6 +45,8 @@ async function applyOptions() {
     Array.isArray(o.exclude) ? o.exclude.join('\n') : '',
     typeof o.capture === 'string' ? o.capture : 'full',
     o.collector !== false,
+    o.keep_sub === true,
+    o.keep_email === true,
   );
   forwardReports = o.forward === true;
   badges();

@@ -93,6 +93,8 @@ pub struct Core {
     timeline: VecDeque<Event>,
     /// Which sites are watched and what is sent on (the options page).
     filter: crate::ui::options::Filter,
+    /// Kept to rebuild the redactor when the redaction opt-ins change.
+    secret: Vec<u8>,
 }
 
 impl std::fmt::Debug for Core {
@@ -135,6 +137,7 @@ impl Core {
             last_clock: None,
             timeline: VecDeque::new(),
             filter: Default::default(),
+            secret: secret.to_vec(),
         })
     }
 
@@ -255,6 +258,12 @@ impl Core {
         self.filter = filter;
     }
 
+    /// The redaction opt-ins changed; events from now on follow them.
+    pub fn set_redaction(&mut self, options: RedactionOptions) -> Result<(), ExtError> {
+        self.redactor = Redactor::new(&self.secret, options)?;
+        Ok(())
+    }
+
     fn push(&mut self, e: Event, out: &mut Vec<Event>) {
         if !self.filter.watches(e.origin.as_deref()) {
             return;
@@ -352,6 +361,9 @@ impl Core {
     }
 
     fn exchange(&mut self, ex: Exchange, out: &mut Vec<Event>) {
+        if !self.filter.watches(ex.origin.as_deref()) {
+            return;
+        }
         let tab = (ex.tab >= 0).then_some(ex.tab);
         let page_url = tab.and_then(|t| self.tabs.get(&t)).map(|t| t.url.clone());
         let e = self.event(ex.ts_ms, EventKind::HttpExchange(ex.x.clone()));
@@ -404,6 +416,9 @@ impl Core {
         let Some(origin) = origin_of(url) else {
             return;
         };
+        if !self.filter.watches(Some(&origin)) {
+            return;
+        }
         if let Some(t) = self.tabs.get(&tab) {
             if t.url == url && ts - t.nav_ts <= NAV_DEDUP_MS {
                 return;
@@ -501,6 +516,10 @@ impl Core {
         let Some(origin) = origin_of(url) else {
             return;
         };
+        // An excluded site is not tracked at all, so watching it again starts clean.
+        if !self.filter.watches(Some(&origin)) {
+            return;
+        }
         let tab = p.tab.filter(|t| *t >= 0);
         if let (Some(t), Some(0) | None) = (tab, p.frame) {
             self.tabs.entry(t).or_insert_with(|| Tab {

@@ -8,7 +8,7 @@ const $ = (id) => document.getElementById(id);
 const ready = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.wasm', import.meta.url) });
 
 async function load() {
-  const o = await chrome.storage.local.get(['site_hints', 'exclude', 'capture', 'collector', 'forward']);
+  const o = await chrome.storage.local.get(['site_hints', 'exclude', 'capture', 'collector', 'forward', 'keep_sub', 'keep_email']);
   let hints = {};
   try {
     hints = JSON.parse(o.site_hints || '{}') || {};
@@ -20,6 +20,8 @@ async function load() {
   $('capture').value = o.capture || 'full';
   $('collector').checked = o.collector !== false;
   $('forward').checked = o.forward === true;
+  $('keep_sub').checked = o.keep_sub === true;
+  $('keep_email').checked = o.keep_email === true;
 }
 
 async function save(e) {
@@ -43,6 +45,8 @@ async function save(e) {
     capture: c.capture,
     collector: $('collector').checked,
     forward: $('forward').checked,
+    keep_sub: $('keep_sub').checked,
+    keep_email: $('keep_email').checked,
   });
   for (const k of LISTS) $(k).value = c.site_hints[k].join('\n');
   $('exclude').value = c.exclude.join('\n');

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use logout_lens_model::http::{self, SiteHints};
-use logout_lens_model::{DiagnoseOptions, Event, Target, diagnose};
+use logout_lens_model::{DiagnoseOptions, Event, RedactionOptions, Target, diagnose};
 use wasm_bindgen::prelude::*;
 
 use super::options::{Capture, Filter};
@@ -181,9 +181,17 @@ pub fn ui_check_options(
 }
 
 /// Applies saved options (as [`ui_check_options`] normalised them): site
-/// hints JSON, excluded hosts one per line, the capture level, collector on.
+/// hints JSON, excluded hosts one per line, the capture level, collector on,
+/// and the redaction opt-ins.
 #[wasm_bindgen]
-pub fn ui_configure(hints: &str, exclude: &str, capture: &str, collector: bool) {
+pub fn ui_configure(
+    hints: &str,
+    exclude: &str,
+    capture: &str,
+    collector: bool,
+    keep_sub: bool,
+    keep_email: bool,
+) {
     let hints: SiteHints = serde_json::from_str(hints).unwrap_or_default();
     let filter = Filter {
         exclude: exclude
@@ -195,5 +203,11 @@ pub fn ui_configure(hints: &str, exclude: &str, capture: &str, collector: bool) 
         collector_off: !collector,
     };
     UI.with(|u| u.borrow_mut().filter = filter.clone());
-    with_state(|st| st.core.configure(hints, filter));
+    with_state(|st| {
+        st.core.configure(hints, filter);
+        let _ = st.core.set_redaction(RedactionOptions {
+            keep_sub,
+            keep_email,
+        });
+    });
 }
