@@ -1,11 +1,11 @@
 // Logout Lens UI, worker side: the badge, the logout alert (notification,
 // in-page overlay, sign-in banner), the popup's requests and the options.
-// Every decision and every sentence comes from the Rust core (`ui_*`); this
+// Every decision and every sentence comes from the Rust core (`ui(…)`); this
 // file only moves them to the right place. Listeners are registered at the
 // top level, like the rest of the worker's.
-import {
-  ui_popup, ui_badge, ui_diagnose, ui_state, ui_export, ui_poll, ui_is_login, ui_configure,
-} from './wasm/logout_lens_extension.js';
+import { ui, ui_configure } from './wasm/logout_lens_extension.js';
+
+const isLogin = (url) => ui('is_login', url) === 'true';
 
 const OPTION_KEYS = ['site_hints', 'exclude', 'capture', 'collector', 'forward', 'keep_sub', 'keep_email'];
 // A banner waits this long for its tab to reach the login page.
@@ -57,7 +57,7 @@ chrome.storage.onChanged.addListener((changes, area) => {
 });
 
 function setBadge(tabId, url) {
-  const b = JSON.parse(ui_badge(url));
+  const b = JSON.parse(ui('badge', url));
   if (!b) return;
   const quiet = () => {};
   chrome.action.setBadgeText({ tabId, text: b.text }).catch(quiet);
@@ -92,13 +92,13 @@ async function showBanner(tabId) {
     return;
   }
   const tab = await chrome.tabs.get(tabId).catch(() => null);
-  if (!tab || tab.status !== 'complete' || !tab.url || !ui_is_login(tab.url)) return;
+  if (!tab || tab.status !== 'complete' || !tab.url || !isLogin(tab.url)) return;
   pendingBanners.delete(tabId);
   await inject(tabId, { t: 'ui:banner', banner: p.banner });
 }
 
 async function alerts() {
-  for (const a of JSON.parse(ui_poll())) {
+  for (const a of JSON.parse(ui('poll'))) {
     if (a.notification) {
       chrome.notifications
         .create(`logout-lens-${a.id}`, {
@@ -123,7 +123,7 @@ async function alerts() {
     // tabs.onUpdated shows the banner once it is complete).
     const tab = await chrome.tabs.get(a.tab).catch(() => null);
     if (!tab) continue;
-    if (tab.url && ui_is_login(tab.url)) showBanner(a.tab);
+    if (tab.url && isLogin(tab.url)) showBanner(a.tab);
     else if (a.overlay && tab.status === 'complete') {
       inject(a.tab, { t: 'ui:overlay', text: a.overlay_text, icon: a.banner.icon });
     }
@@ -149,13 +149,13 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
     const url = await tabUrl(msg.tab);
     switch (msg.t) {
       case 'ui:popup':
-        return { url: url || null, ...JSON.parse(ui_popup(url)) };
+        return { url: url || null, ...JSON.parse(ui('popup', url)) };
       case 'ui:diagnose':
-        return JSON.parse(ui_diagnose(String(msg.id)));
+        return JSON.parse(ui('diagnose', String(msg.id)));
       case 'ui:state':
-        return ui_state(url);
+        return ui('state', url);
       case 'ui:export':
-        return ui_export(url);
+        return ui('export', url);
       default:
         return null;
     }

@@ -3,9 +3,9 @@
 //! from the (redacted) events each time the popup asks: no second state to
 //! keep in step.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
-use logout_lens_model::event::{EventKind, RequestRole, StorageArea, StorageOp};
+use logout_lens_model::event::{EventKind, RequestRole, StorageOp};
 use logout_lens_model::jwt::TokenKind;
 use logout_lens_model::{Event, RedactedToken, http};
 
@@ -37,10 +37,13 @@ fn exp_ms(t: Option<&RedactedToken>) -> Option<i64> {
     t?.claims.as_ref()?.exp?.checked_mul(1000)
 }
 
-fn area_name(a: StorageArea) -> &'static str {
-    match a {
-        StorageArea::Local => "localStorage",
-        StorageArea::Session => "sessionStorage",
+type Held = Vec<((u8, String), Credential)>;
+
+/// Replaces (or with `None` removes) the credential kept under `key`.
+fn put(held: &mut Held, key: (u8, String), c: Option<Credential>) {
+    held.retain(|(k, _)| *k != key);
+    if let Some(c) = c {
+        held.push((key, c));
     }
 }
 
@@ -59,24 +62,23 @@ pub fn credentials(timeline: &VecDeque<Event>, origin: &str) -> Vec<Credential> 
         return Vec::new();
     };
     // Keyed by where they live, so a rewrite replaces and a removal deletes.
-    let mut held: BTreeMap<(u8, String), Credential> = BTreeMap::new();
+    // A site holds a handful: a plain list is smaller (in the wasm) than a map.
+    let mut held: Held = Vec::new();
     for e in timeline.iter().filter(|e| of_site(e, origin, &host)) {
         match &e.kind {
             EventKind::StorageChange(s) => {
                 let area = s.area as u8;
                 match (s.op, &s.token) {
-                    (StorageOp::Clear, _) => held.retain(|(a, _), _| *a != area),
+                    (StorageOp::Clear, _) => held.retain(|((a, _), _)| *a != area),
                     (StorageOp::Set, Some(t)) => {
                         let c = Credential {
                             kind: token_kind(Some(t), &s.key),
-                            place: format!("{} · {}", area_name(s.area), s.key),
+                            place: format!("{} · {}", s.area.js_name(), s.key),
                             expires_ms: exp_ms(Some(t)),
                         };
-                        held.insert((area, s.key.clone()), c);
+                        put(&mut held, (area, s.key.clone()), Some(c));
                     }
-                    _ => {
-                        held.remove(&(area, s.key.clone()));
-                    }
+                    _ => put(&mut held, (area, s.key.clone()), None),
                 }
             }
             EventKind::CookieChange(c) => {
@@ -84,7 +86,7 @@ pub fn credentials(timeline: &VecDeque<Event>, origin: &str) -> Vec<Credential> 
                 let auth = http::is_auth_cookie(&c.name)
                     || c.value.as_ref().is_some_and(|v| v.claims.is_some());
                 if c.removed || !auth {
-                    held.remove(&key);
+                    put(&mut held, key, None);
                     continue;
                 }
                 let jwt_exp = exp_ms(c.value.as_ref());
@@ -97,20 +99,27 @@ pub fn credentials(timeline: &VecDeque<Event>, origin: &str) -> Vec<Credential> 
                     k => k,
                 };
                 let flag = if c.http_only { " (HttpOnly)" } else { "" };
-                held.insert(
-                    key,
-                    Credential {
-                        kind,
-                        place: format!("cookie · {}{flag}", c.name),
-                        expires_ms,
-                    },
-                );
+                let c = Credential {
+                    kind,
+                    place: format!("cookie · {}{flag}", c.name),
+                    expires_ms,
+                };
+                put(&mut held, key, Some(c));
             }
             _ => {}
         }
     }
-    let mut out: Vec<Credential> = held.into_values().collect();
-    out.sort_by_key(|c| (c.expires_ms.is_none(), c.expires_ms));
+    // Soonest expiry first, unknown last; an insertion sort of a few items
+    // costs less code than the library sort.
+    let rank = |c: &Credential| c.expires_ms.unwrap_or(i64::MAX);
+    let mut out: Vec<Credential> = Vec::with_capacity(held.len());
+    for (_, c) in held {
+        let at = out
+            .iter()
+            .position(|o| rank(o) > rank(&c))
+            .unwrap_or(out.len());
+        out.insert(at, c);
+    }
     out
 }
 
@@ -155,7 +164,8 @@ pub fn logouts<'a>(
 pub(crate) mod tests {
     use super::*;
     use logout_lens_model::event::{
-        CookieCause, CookieChange, HttpExchange, SameSite, StorageActor, StorageChange, TimeSample,
+        CookieCause, CookieChange, HttpExchange, SameSite, StorageActor, StorageArea,
+        StorageChange, TimeSample,
     };
     use logout_lens_model::redact::TokenClaims;
     use logout_lens_model::{Fingerprint, RedactedToken};

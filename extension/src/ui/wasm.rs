@@ -1,5 +1,6 @@
-//! The UI's entry points for the worker glue (`js/ui-worker.js`): each takes
-//! simple arguments and returns JSON text of a view model from [`super::view`].
+//! The UI's entry points for the worker glue (`js/ui-worker.js`) and the
+//! options page: simple arguments in, JSON text of a view model from
+//! [`super::view`] out.
 
 use std::cell::RefCell;
 
@@ -37,9 +38,25 @@ fn events() -> Vec<Event> {
     with_state(|st| st.core.timeline().iter().cloned().collect()).unwrap_or_default()
 }
 
-/// The popup for a tab showing `url`, with the collector's counters.
+/// One entry point for the worker's questions (one export costs less wasm
+/// than seven): `what` names the view, `arg` is the tab's URL (or the
+/// logout id for `diagnose`). Answers are JSON text.
 #[wasm_bindgen]
-pub fn ui_popup(url: Option<String>) -> String {
+pub fn ui(what: &str, arg: Option<String>) -> String {
+    match what {
+        "popup" => ui_popup(arg),
+        "badge" => ui_badge(arg),
+        "diagnose" => ui_diagnose(arg.as_deref().unwrap_or("")),
+        "state" => ui_state(arg),
+        "export" => ui_export(arg),
+        "poll" => ui_poll(),
+        "is_login" => ui_is_login(arg.as_deref().unwrap_or("")).to_string(),
+        _ => "null".into(),
+    }
+}
+
+/// The popup for a tab showing `url`, with the collector's counters.
+fn ui_popup(url: Option<String>) -> String {
     let origin = url.as_deref().and_then(origin_of);
     let watched = UI.with(|u| u.borrow().filter.watches(origin.as_deref()));
     let now = now_ms();
@@ -62,8 +79,7 @@ pub fn ui_popup(url: Option<String>) -> String {
 }
 
 /// The badge for a tab showing `url`.
-#[wasm_bindgen]
-pub fn ui_badge(url: Option<String>) -> String {
+fn ui_badge(url: Option<String>) -> String {
     let origin = url.as_deref().and_then(origin_of);
     with_state(|st| {
         json(&view::badge(
@@ -76,15 +92,13 @@ pub fn ui_badge(url: Option<String>) -> String {
 }
 
 /// The Diagnose view of one logout.
-#[wasm_bindgen]
-pub fn ui_diagnose(id: &str) -> String {
+fn ui_diagnose(id: &str) -> String {
     json(&view::diagnosis(&events(), id))
 }
 
 /// "Copy full state": the popup, the collector's counters and the site's
 /// (redacted) events.
-#[wasm_bindgen]
-pub fn ui_state(url: Option<String>) -> String {
+fn ui_state(url: Option<String>) -> String {
     let origin = url.as_deref().and_then(origin_of);
     let events = events();
     let mine: Vec<&Event> = events
@@ -100,8 +114,7 @@ pub fn ui_state(url: Option<String>) -> String {
 }
 
 /// "Export trace": the collector's bundle format, for one site or all.
-#[wasm_bindgen]
-pub fn ui_export(url: Option<String>) -> String {
+fn ui_export(url: Option<String>) -> String {
     let origin = url.as_deref().and_then(origin_of);
     bundle::export(&events(), origin.as_deref(), now_ms())
 }
@@ -109,8 +122,7 @@ pub fn ui_export(url: Option<String>) -> String {
 /// New logouts since the last call, each with what to show. Called after
 /// every batch, so it looks only at the newest events and copies the
 /// timeline only when there is something to diagnose.
-#[wasm_bindgen]
-pub fn ui_poll() -> String {
+fn ui_poll() -> String {
     let fresh: Vec<Event> = with_state(|st| {
         UI.with(|u| {
             let mut u = u.borrow_mut();
@@ -155,8 +167,7 @@ pub fn ui_poll() -> String {
 }
 
 /// Is `url` a login page (built-in rules plus the configured patterns)?
-#[wasm_bindgen]
-pub fn ui_is_login(url: &str) -> bool {
+fn ui_is_login(url: &str) -> bool {
     with_state(|st| http::is_login_page(url, st.core.hints())).unwrap_or(false)
 }
 
@@ -180,7 +191,7 @@ pub fn ui_check_options(
     ))
 }
 
-/// Applies saved options (as [`ui_check_options`] normalised them): site
+/// Applies saved options (as `ui_check_options` normalised them): site
 /// hints JSON, excluded hosts one per line, the capture level, collector on,
 /// and the redaction opt-ins.
 #[wasm_bindgen]
