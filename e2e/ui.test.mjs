@@ -271,3 +271,30 @@ test('Export trace downloads a redacted bundle the collector CLI reads', async (
     demo.stop();
   }
 });
+
+test("options: forwarding sends each logout to the site's own /v1/auth/logout-event/", async () => {
+  const demo = await h.startDemo(['--poll', '60s', '--reports-every', '0']);
+  const b = await h.launch();
+  try {
+    const opts = await b.ctx.newPage();
+    await opts.goto(`${EXT}/options.html`);
+    await opts.check('#forward');
+    await opts.click('#save');
+    await opts.waitForFunction(() => /Saved/.test(document.querySelector('#saved').textContent));
+    const page = await b.ctx.newPage();
+    await h.signIn(page, demo.base);
+    await page.waitForTimeout(1000);
+    await page.evaluate(() => localStorage.clear());
+    const got = await h.waitFor(async () => {
+      const list = await (await fetch(`${demo.base}/demo/logout-events.json`)).json();
+      const items = Array.isArray(list) ? list : list.events || [];
+      return items.find((e) => /cleared the credentials/.test(e.message || ''));
+    }, { what: 'the forwarded logout report in the demo' });
+    assert.equal(got.type, 'AUTH_ERROR');
+    assert.equal(got.location, '/dashboard');
+    assert.ok(got.idle_minutes === 0 || got.idle_minutes === null || got.idle_minutes === undefined, JSON.stringify(got));
+  } finally {
+    await b.close();
+    demo.stop();
+  }
+});
