@@ -212,7 +212,11 @@ pub fn popup(timeline: &VecDeque<Event>, cx: Context<'_>) -> Popup {
     let status = if !cx.watched {
         "Not watched (excluded in the options)".to_owned()
     } else if cx.signed_in || !credentials.is_empty() {
-        format!("Signed in — {} credential(s) found", credentials.len())
+        match credentials.len() {
+            0 => "Signed in".to_owned(),
+            1 => "Signed in — 1 credential found".to_owned(),
+            n => format!("Signed in — {n} credentials found"),
+        }
     } else {
         "Not signed in".to_owned()
     };
@@ -547,7 +551,7 @@ mod tests {
             now_ms: NOW,
         };
         let p = popup(&tl, cx);
-        assert_eq!(p.status, "Signed in — 2 credential(s) found");
+        assert_eq!(p.status, "Signed in — 2 credentials found");
         assert_eq!(p.credentials[0].kind, "access");
         assert_eq!(p.credentials[0].countdown.level, Level::Warn);
         assert_eq!(p.credentials[1].kind, "refresh");
