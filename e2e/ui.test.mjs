@@ -167,6 +167,9 @@ test('overlay: the page clears its tokens and the overlay names the reason and t
     await overlay.waitFor({ timeout: 15000 });
     const text = await overlay.textContent();
     assert.match(text, /You're being logged out — the page's own script cleared the credentials — idle \d+ s/);
+    // And a notification with the same reason.
+    const notes = await b.sw.evaluate(() => chrome.notifications.getAll());
+    assert.equal(Object.keys(notes).filter((k) => k.startsWith('logout-lens-')).length, 1, JSON.stringify(notes));
     await shoot(b, page, 'overlay', { selector: 'logout-lens-ui .overlay', width: 900, height: 500 });
     await shoot(b, page, 'overlay-page', { width: 900, height: 500 });
     // It got the focus, so Escape closes it.
