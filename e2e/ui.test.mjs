@@ -119,7 +119,11 @@ test('popup: countdowns, badge, the logout the demo caused, its diagnosis; banne
     const item = await popup.textContent('#logouts li');
     assert.match(item, /A 403 was treated as a logout/);
     assert.match(item, /AUTH_ERROR · forbidden_treated_as_logout · idle \d+ s · (just now|\d+ s ago)/);
-    await popup.click('#logouts li button');
+    // Keyboard: Diagnose is a real button (the list re-renders each second and keeps the focus).
+    await popup.focus('#logouts li button');
+    await popup.waitForTimeout(1200);
+    assert.equal(await popup.evaluate(() => document.activeElement.textContent), 'Diagnose');
+    await popup.keyboard.press('Enter');
     await popup.waitForSelector('#causes li');
     assert.match(await popup.textContent('#headline'), /403/i);
     const first = await popup.textContent('#causes > li');
