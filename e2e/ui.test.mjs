@@ -199,10 +199,12 @@ test('options: excluding a site takes effect on the next page without a reload',
     assert.equal((await b.sw.evaluate(() => chrome.storage.local.get('exclude'))).exclude, undefined);
     await opts.fill('#exclude', 'http://127.0.0.1:1/whatever');
     await opts.fill('#login_pages', '/custom-signin\n/custom-signin');
+    await opts.fill('#token_keys', 'blob_x');
     await opts.click('#save');
     await opts.waitForFunction(() => /Saved/.test(document.querySelector('#saved').textContent));
-    const stored = await b.sw.evaluate(() => chrome.storage.local.get(['exclude', 'site_hints']));
+    const stored = await b.sw.evaluate(() => chrome.storage.local.get(['exclude', 'site_hints', 'token_keys']));
     assert.deepEqual(stored.exclude, ['127.0.0.1']);
+    assert.deepEqual(stored.token_keys, ['blob_x']);
     assert.deepEqual(JSON.parse(stored.site_hints).login_pages, ['/custom-signin']);
     await shoot(b, opts, 'options', { width: 800, height: 900 });
     const savedAt = Date.now();

@@ -7,7 +7,7 @@ import { ui, ui_configure } from './wasm/logout_lens_extension.js';
 
 const isLogin = (url) => ui('is_login', url) === 'true';
 
-const OPTION_KEYS = ['site_hints', 'exclude', 'capture', 'collector', 'forward', 'keep_sub', 'keep_email'];
+const OPTION_KEYS = ['site_hints', 'exclude', 'capture', 'collector', 'forward', 'keep_sub', 'keep_email', 'token_keys'];
 // A banner waits this long for its tab to reach the login page.
 const BANNER_WAIT_MS = 120000;
 // The overlay and banner code, injected on demand only.
@@ -47,6 +47,7 @@ async function applyOptions() {
     o.collector !== false,
     o.keep_sub === true,
     o.keep_email === true,
+    Array.isArray(o.token_keys) ? o.token_keys.join('\n') : '',
   );
   forwardReports = o.forward === true;
   badges();

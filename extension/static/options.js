@@ -8,7 +8,7 @@ const $ = (id) => document.getElementById(id);
 const ready = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.wasm', import.meta.url) });
 
 async function load() {
-  const o = await chrome.storage.local.get(['site_hints', 'exclude', 'capture', 'collector', 'forward', 'keep_sub', 'keep_email']);
+  const o = await chrome.storage.local.get(['site_hints', 'exclude', 'capture', 'collector', 'forward', 'keep_sub', 'keep_email', 'token_keys']);
   let hints = {};
   try {
     hints = JSON.parse(o.site_hints || '{}') || {};
@@ -17,6 +17,7 @@ async function load() {
   }
   for (const k of LISTS) $(k).value = (hints[k] || []).join('\n');
   $('exclude').value = (o.exclude || []).join('\n');
+  $('token_keys').value = (o.token_keys || []).join('\n');
   $('capture').value = o.capture || 'full';
   $('collector').checked = o.collector !== false;
   $('forward').checked = o.forward === true;
@@ -27,7 +28,7 @@ async function load() {
 async function save(e) {
   e.preventDefault();
   await ready;
-  const c = JSON.parse(ui_check_options(...LISTS.map((k) => $(k).value), $('exclude').value, $('capture').value));
+  const c = JSON.parse(ui_check_options(...LISTS.map((k) => $(k).value), $('exclude').value, $('capture').value, $('token_keys').value));
   const errors = $('errors');
   errors.textContent = '';
   $('saved').textContent = '';
@@ -42,6 +43,7 @@ async function save(e) {
   await chrome.storage.local.set({
     site_hints: JSON.stringify(c.site_hints),
     exclude: c.exclude,
+    token_keys: c.token_keys,
     capture: c.capture,
     collector: $('collector').checked,
     forward: $('forward').checked,
@@ -50,6 +52,7 @@ async function save(e) {
   });
   for (const k of LISTS) $(k).value = c.site_hints[k].join('\n');
   $('exclude').value = c.exclude.join('\n');
+  $('token_keys').value = c.token_keys.join('\n');
   $('saved').textContent = 'Saved. The extension uses these settings from now on.';
 }
 

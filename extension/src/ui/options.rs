@@ -9,6 +9,26 @@ use serde::Serialize;
 
 use crate::url::{domain_matches, host_of};
 
+thread_local! {
+    /// Storage keys the user named as holding tokens. A thread-local rather
+    /// than a field, so the storage rules read it without a new parameter on
+    /// every call path (the worker has one thread; each test its own).
+    static TOKEN_KEYS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Sets the configured token storage keys (compared case-insensitively).
+pub fn set_token_keys(keys: Vec<String>) {
+    TOKEN_KEYS.with(|k| *k.borrow_mut() = keys.into_iter().map(|s| s.to_lowercase()).collect());
+}
+
+/// Is `key` one the user named as holding a token?
+pub fn is_token_key(key: &str) -> bool {
+    TOKEN_KEYS.with(|k| {
+        let k = k.borrow();
+        !k.is_empty() && k.iter().any(|t| t.eq_ignore_ascii_case(key))
+    })
+}
+
 /// Lines per list, and characters per line: a pasted log is not a pattern list.
 const MAX_LINES: usize = 100;
 const MAX_LINE: usize = 200;
@@ -79,6 +99,8 @@ impl Filter {
 #[derive(Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Checked {
     pub site_hints: SiteHints,
+    /// Extra storage keys that hold tokens (recognition stays automatic).
+    pub token_keys: Vec<String>,
     pub exclude: Vec<String>,
     pub capture: Capture,
     /// Problems, one sentence each, naming the field and line; empty when
@@ -151,6 +173,7 @@ pub fn check(
     logout: &str,
     exclude: &str,
     capture: &str,
+    token_keys: &str,
 ) -> Checked {
     let mut errors = Vec::new();
     let mut paths = |field: &str, text: &str| -> Vec<String> {
@@ -165,6 +188,7 @@ pub fn check(
         login: paths("Login calls", login),
         logout: paths("Logout calls", logout),
     };
+    let token_keys = lines("Token storage keys", token_keys, &mut errors);
     let mut hosts = Vec::new();
     for (n, l) in lines("Excluded sites", exclude, &mut errors)
         .iter()
@@ -187,6 +211,7 @@ pub fn check(
     });
     Checked {
         site_hints,
+        token_keys,
         exclude: hosts,
         capture,
         errors,
@@ -207,7 +232,9 @@ mod tests {
             "",
             "Example.COM\nhttps://127.0.0.1:4000/x\n*.corp.test",
             "auth",
+            "sid\nmyAppAuth\nsid",
         );
+        assert_eq!(c.token_keys, ["sid", "myAppAuth"]);
         assert_eq!(c.errors, Vec::<String>::new());
         assert_eq!(c.site_hints.login_pages, ["/signin", "/auth/login"]);
         assert_eq!(c.site_hints.refresh, ["/auth/*/refresh"]);
@@ -223,16 +250,30 @@ mod tests {
             ("Excluded sites, entry 1", ("", "bad_host!", "full")),
             ("Capture level", ("", "", "everything")),
         ] {
-            let c = check(lp, "", "", "", ex, cap);
+            let c = check(lp, "", "", "", ex, cap, "");
             assert_eq!(c.errors.len(), 1, "{field}: {:?}", c.errors);
             assert!(c.errors[0].starts_with(field), "{:?}", c.errors);
         }
         let long = "/x".repeat(MAX_LINE);
-        assert_eq!(check(&long, "", "", "", "", "").errors.len(), 1);
+        assert_eq!(check(&long, "", "", "", "", "", "").errors.len(), 1);
+        assert_eq!(check("", "", "", "", "", "", "a key").errors.len(), 1);
         let many: String = (0..150).map(|i| format!("/p{i}\n")).collect();
-        let c = check(&many, "", "", "", "", "");
+        let c = check(&many, "", "", "", "", "", "");
         assert_eq!(c.site_hints.login_pages.len(), MAX_LINES);
         assert_eq!(c.errors.len(), 1);
+    }
+
+    #[test]
+    fn configured_token_keys() {
+        let (key, value) = ("blob_x", "0123456789abcdef0123");
+        assert!(!is_token_key(key));
+        assert!(!crate::storage::is_credential(key, value));
+        set_token_keys(vec!["BLOB_X".into()]);
+        assert!(is_token_key(key));
+        assert!(crate::storage::is_credential(key, value));
+        assert!(!crate::storage::is_credential(key, "short"));
+        set_token_keys(Vec::new());
+        assert!(!crate::storage::is_credential(key, value));
     }
 
     #[test]

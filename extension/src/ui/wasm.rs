@@ -193,7 +193,7 @@ pub fn ui_check_options(
 
 /// Applies saved options (as `ui_check_options` normalised them): site
 /// hints JSON, excluded hosts one per line, the capture level, collector on,
-/// and the redaction opt-ins.
+/// the redaction opt-ins and the token storage keys (one per line).
 #[wasm_bindgen]
 pub fn ui_configure(
     hints: &str,
@@ -202,7 +202,16 @@ pub fn ui_configure(
     collector: bool,
     keep_sub: bool,
     keep_email: bool,
+    token_keys: &str,
 ) {
+    options::set_token_keys(
+        token_keys
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    );
     let hints: SiteHints = serde_json::from_str(hints).unwrap_or_default();
     let filter = Filter {
         exclude: exclude

@@ -82,7 +82,7 @@ fn popup_badge_alert_and_bundle_follow_a_real_logout() {
 #[test]
 fn options_apply_from_the_next_event() {
     let mut h = Harness::new();
-    let c = check("/custom-signin", "", "", "", "127.0.0.1", "full");
+    let c = check("/custom-signin", "", "", "", "127.0.0.1", "full", "");
     assert!(c.errors.is_empty());
     h.core.configure(
         c.site_hints.clone(),
