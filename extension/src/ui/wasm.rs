@@ -180,6 +180,7 @@ pub fn ui_check_options(
     logout: &str,
     exclude: &str,
     capture: &str,
+    token_keys: &str,
 ) -> String {
     json(&options::check(
         login_pages,
@@ -188,6 +189,7 @@ pub fn ui_check_options(
         logout,
         exclude,
         capture,
+        token_keys,
     ))
 }
 
