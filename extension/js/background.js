@@ -5,6 +5,7 @@
 // until the wasm core is ready, then forwarded as they are. All rules live in
 // Rust. Never `await` at the top level: it kills the service worker.
 import init, { start, handle, status } from './wasm/logout_lens_extension.js';
+import { isUiMessage, uiDrained, uiStarted } from './ui-worker.js';
 
 // Events wait here until the core is ready, and then a little longer: work
 // is done in batches just after a burst (a page load) instead of competing
@@ -19,6 +20,7 @@ const ready_p = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.
   .then(() => start())
   .then(() => {
     ready = true;
+    uiStarted();
     drain();
   })
   .catch((e) => console.error('logout-lens: failed to start', e));
@@ -32,6 +34,7 @@ function drain() {
       console.warn('logout-lens:', name, e);
     }
   }
+  uiDrained();
 }
 
 function forward(name, details) {
@@ -90,6 +93,7 @@ chrome.alarms.onAlarm.addListener(() => forward('tick', { mono_ms: performance.n
 
 // --- content scripts and the popup.
 chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (isUiMessage(msg)) return false; // ui-worker.js answers these.
   // Only the extension's own pages may ask (a content script's sender.url is its page).
   if (msg && msg.t === 'status' && sender.url && sender.url.startsWith(chrome.runtime.getURL(''))) {
     ready_p.then(() => sendResponse(status()));

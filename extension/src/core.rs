@@ -103,6 +103,10 @@ pub struct Core {
     last_skew_ms: Option<i64>,
     last_clock: Option<(i64, f64)>,
     timeline: VecDeque<Event>,
+    /// Which sites are watched and what is sent on (the options page).
+    filter: crate::ui::options::Filter,
+    /// Kept to rebuild the redactor when the redaction opt-ins change.
+    secret: Vec<u8>,
 }
 
 impl std::fmt::Debug for Core {
@@ -144,6 +148,8 @@ impl Core {
             last_skew_ms: None,
             last_clock: None,
             timeline: VecDeque::new(),
+            filter: Default::default(),
+            secret: secret.to_vec(),
         })
     }
 
@@ -249,7 +255,31 @@ impl Core {
         e
     }
 
+    /// The in-memory timeline (redacted), oldest first: what the popup shows.
+    pub fn timeline(&self) -> &VecDeque<Event> {
+        &self.timeline
+    }
+
+    pub fn hints(&self) -> &SiteHints {
+        &self.hints
+    }
+
+    /// New options from the options page; they apply to the next event.
+    pub fn configure(&mut self, hints: SiteHints, filter: crate::ui::options::Filter) {
+        self.hints = hints;
+        self.filter = filter;
+    }
+
+    /// The redaction opt-ins changed; events from now on follow them.
+    pub fn set_redaction(&mut self, options: RedactionOptions) -> Result<(), ExtError> {
+        self.redactor = Redactor::new(&self.secret, options)?;
+        Ok(())
+    }
+
     fn push(&mut self, e: Event, out: &mut Vec<Event>) {
+        if !self.filter.watches(e.origin.as_deref()) {
+            return;
+        }
         let cutoff = e.ts_ms - TIMELINE_AGE_MS;
         while self.timeline.len() >= TIMELINE_MAX
             || self.timeline.front().is_some_and(|f| f.ts_ms < cutoff)
@@ -257,7 +287,9 @@ impl Core {
             self.timeline.pop_front();
         }
         self.timeline.push_back(e.clone());
-        out.push(e);
+        if self.filter.sends(&e) {
+            out.push(e);
+        }
     }
 
     fn session(&mut self, origin: &str) -> &mut Session {
@@ -341,6 +373,9 @@ impl Core {
     }
 
     fn exchange(&mut self, ex: Exchange, out: &mut Vec<Event>) {
+        if !self.filter.watches(ex.origin.as_deref()) {
+            return;
+        }
         let tab = (ex.tab >= 0).then_some(ex.tab);
         let page_url = tab.and_then(|t| self.tabs.get(&t)).map(|t| t.url.clone());
         let e = self.event(ex.ts_ms, EventKind::HttpExchange(ex.x.clone()));
@@ -393,6 +428,9 @@ impl Core {
         let Some(origin) = origin_of(url) else {
             return;
         };
+        if !self.filter.watches(Some(&origin)) {
+            return;
+        }
         if let Some(t) = self.tabs.get(&tab) {
             if t.url == url && ts - t.nav_ts <= NAV_DEDUP_MS {
                 return;
@@ -492,6 +530,10 @@ impl Core {
         let Some(origin) = origin_of(url) else {
             return;
         };
+        // An excluded site is not tracked at all, so watching it again starts clean.
+        if !self.filter.watches(Some(&origin)) {
+            return;
+        }
         let tab = p.tab.filter(|t| *t >= 0);
         if let (Some(t), Some(0) | None) = (tab, p.frame) {
             self.tabs.entry(t).or_insert_with(|| Tab {

@@ -15,6 +15,7 @@ pub mod input;
 pub mod network;
 pub mod relay;
 pub mod storage;
+pub mod ui;
 pub mod url;
 
 #[cfg(target_arch = "wasm32")]

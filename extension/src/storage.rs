@@ -15,7 +15,7 @@ pub fn is_credential(key: &str, value: &str) -> bool {
     if jwt::looks_like_jwt(v) {
         return true;
     }
-    http::is_auth_cookie(key)
+    (http::is_auth_cookie(key) || crate::ui::options::is_token_key(key))
         && v.len() >= 16
         && v.len() <= limits::VALUE
         && !v.contains(char::is_whitespace)

@@ -22,9 +22,9 @@ const SAVE_DELAY_MS: i32 = 500;
 /// Wait before sending new events to the collector.
 const FLUSH_DELAY_MS: i32 = 200;
 
-struct State {
-    core: Core,
-    relay: Relay,
+pub(crate) struct State {
+    pub(crate) core: Core,
+    pub(crate) relay: Relay,
     port: Option<Port>,
     /// The current port's listeners; dropped with the port.
     listeners: Vec<Closure<dyn FnMut(JsValue)>>,
@@ -197,7 +197,7 @@ pub fn status() -> JsValue {
         .unwrap_or(JsValue::NULL)
 }
 
-fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
+pub(crate) fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
     STATE.with(|s| s.try_borrow_mut().ok()?.as_mut().map(f))
 }
 

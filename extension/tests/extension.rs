@@ -6,4 +6,5 @@ mod extension {
 
     mod inputs;
     mod scenarios;
+    mod ui;
 }

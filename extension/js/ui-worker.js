@@ -1,0 +1,165 @@
+// Logout Lens UI, worker side: the badge, the logout alert (notification,
+// in-page overlay, sign-in banner), the popup's requests and the options.
+// Every decision and every sentence comes from the Rust core (`ui(…)`); this
+// file only moves them to the right place. Listeners are registered at the
+// top level, like the rest of the worker's.
+import { ui, ui_configure } from './wasm/logout_lens_extension.js';
+
+const isLogin = (url) => ui('is_login', url) === 'true';
+
+const OPTION_KEYS = ['site_hints', 'exclude', 'capture', 'collector', 'forward', 'keep_sub', 'keep_email', 'token_keys'];
+// A banner waits this long for its tab to reach the login page.
+const BANNER_WAIT_MS = 120000;
+// The overlay and banner code, injected on demand only.
+const UI_SCRIPT = 'content/ui.js';
+
+let started = false;
+let markStarted;
+const startedP = new Promise((r) => (markStarted = r));
+let forwardReports = false;
+const pendingBanners = new Map();
+
+/** Messages for this file (so the capture glue does not treat them as page input). */
+export function isUiMessage(msg) {
+  return !!msg && typeof msg.t === 'string' && msg.t.startsWith('ui:');
+}
+
+/** Called once the core has started. */
+export function uiStarted() {
+  started = true;
+  markStarted();
+  applyOptions();
+}
+
+/** Called after each batch of events: alerts for new logouts, fresh badges. */
+export function uiDrained() {
+  if (!started) return;
+  alerts();
+  badges();
+}
+
+async function applyOptions() {
+  const o = await chrome.storage.local.get(OPTION_KEYS);
+  ui_configure(
+    typeof o.site_hints === 'string' ? o.site_hints : '{}',
+    Array.isArray(o.exclude) ? o.exclude.join('\n') : '',
+    typeof o.capture === 'string' ? o.capture : 'full',
+    o.collector !== false,
+    o.keep_sub === true,
+    o.keep_email === true,
+    Array.isArray(o.token_keys) ? o.token_keys.join('\n') : '',
+  );
+  forwardReports = o.forward === true;
+  badges();
+}
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && started && OPTION_KEYS.some((k) => k in changes)) applyOptions();
+});
+
+function setBadge(tabId, url) {
+  const b = JSON.parse(ui('badge', url));
+  if (!b) return;
+  const quiet = () => {};
+  chrome.action.setBadgeText({ tabId, text: b.text }).catch(quiet);
+  chrome.action.setBadgeBackgroundColor({ tabId, color: b.color }).catch(quiet);
+  if (chrome.action.setBadgeTextColor) chrome.action.setBadgeTextColor({ tabId, color: '#ffffff' }).catch(quiet);
+}
+
+async function badges() {
+  for (const t of await chrome.tabs.query({ active: true })) setBadge(t.id, t.url);
+}
+
+chrome.tabs.onActivated.addListener(({ tabId }) => {
+  if (!started) return;
+  chrome.tabs.get(tabId).then((t) => setBadge(t.id, t.url), () => {});
+});
+
+async function inject(tabId, msg) {
+  try {
+    await chrome.scripting.executeScript({ target: { tabId }, files: [UI_SCRIPT] });
+    await chrome.tabs.sendMessage(tabId, msg);
+    return true;
+  } catch (_) {
+    return false; // The tab went away or is not scriptable (a browser page).
+  }
+}
+
+async function showBanner(tabId) {
+  const p = pendingBanners.get(tabId);
+  if (!p) return;
+  if (Date.now() > p.until) {
+    pendingBanners.delete(tabId);
+    return;
+  }
+  const tab = await chrome.tabs.get(tabId).catch(() => null);
+  if (!tab || tab.status !== 'complete' || !tab.url || !isLogin(tab.url)) return;
+  pendingBanners.delete(tabId);
+  await inject(tabId, { t: 'ui:banner', banner: p.banner });
+}
+
+async function alerts() {
+  for (const a of JSON.parse(ui('poll'))) {
+    if (a.notification) {
+      chrome.notifications
+        .create(`logout-lens-${a.id}`, {
+          type: 'basic',
+          iconUrl: chrome.runtime.getURL('icons/icon-128.png'),
+          title: a.notification.title,
+          message: a.notification.message,
+        })
+        .catch(() => {});
+    }
+    if (forwardReports && a.origin) {
+      fetch(`${a.origin}/v1/auth/logout-event/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(a.report),
+        credentials: 'omit',
+      }).catch(() => {});
+    }
+    if (a.tab == null) continue;
+    pendingBanners.set(a.tab, { banner: a.banner, until: Date.now() + BANNER_WAIT_MS });
+    // The tab may already be on the login page (or still loading it: then
+    // tabs.onUpdated shows the banner once it is complete).
+    const tab = await chrome.tabs.get(a.tab).catch(() => null);
+    if (!tab) continue;
+    if (tab.url && isLogin(tab.url)) showBanner(a.tab);
+    else if (a.overlay && tab.status === 'complete') {
+      inject(a.tab, { t: 'ui:overlay', text: a.overlay_text, icon: a.banner.icon });
+    }
+  }
+}
+
+chrome.tabs.onUpdated.addListener((tabId, change) => {
+  if (started && change.status === 'complete' && pendingBanners.has(tabId)) showBanner(tabId);
+});
+chrome.tabs.onRemoved.addListener((tabId) => pendingBanners.delete(tabId));
+
+async function tabUrl(tab) {
+  if (typeof tab !== 'number') return undefined;
+  const t = await chrome.tabs.get(tab).catch(() => null);
+  return (t && t.url) || undefined;
+}
+
+// The popup and options pages (extension pages only, never a content script).
+chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (!isUiMessage(msg) || !sender.url || !sender.url.startsWith(chrome.runtime.getURL(''))) return false;
+  (async () => {
+    await startedP;
+    const url = await tabUrl(msg.tab);
+    switch (msg.t) {
+      case 'ui:popup':
+        return { url: url || null, ...JSON.parse(ui('popup', url)) };
+      case 'ui:diagnose':
+        return JSON.parse(ui('diagnose', String(msg.id)));
+      case 'ui:state':
+        return ui('state', url);
+      case 'ui:export':
+        return ui('export', url);
+      default:
+        return null;
+    }
+  })().then(sendResponse, () => sendResponse(null));
+  return true;
+});

@@ -1,0 +1,13 @@
+//! The extension's UI logic: the badge countdown, the popup's debug panel,
+//! the logout alert (notification and in-page overlay), the sign-in banner,
+//! the options and the exported trace bundle. Everything here is plain data
+//! in, serialisable view models out, tested natively; the HTML/CSS shells and
+//! the thin renderers are in `static/` and `js/content/ui.js`.
+
+pub mod bundle;
+pub mod options;
+pub mod site;
+pub mod view;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -1,0 +1,321 @@
+//! The options page's settings: checked and normalised here (the page calls
+//! [`check`] before saving), applied by the worker as a [`Filter`] and the
+//! model's `SiteHints`.
+
+use logout_lens_model::event::EventKind;
+use logout_lens_model::http::SiteHints;
+use logout_lens_model::{Event, Signal, classify};
+use serde::Serialize;
+
+use crate::url::{domain_matches, host_of};
+
+thread_local! {
+    /// Storage keys the user named as holding tokens. A thread-local rather
+    /// than a field, so the storage rules read it without a new parameter on
+    /// every call path (the worker has one thread; each test its own).
+    static TOKEN_KEYS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Sets the configured token storage keys (compared case-insensitively).
+pub fn set_token_keys(keys: Vec<String>) {
+    TOKEN_KEYS.with(|k| *k.borrow_mut() = keys.into_iter().map(|s| s.to_lowercase()).collect());
+}
+
+/// Is `key` one the user named as holding a token?
+pub fn is_token_key(key: &str) -> bool {
+    TOKEN_KEYS.with(|k| {
+        let k = k.borrow();
+        !k.is_empty() && k.iter().any(|t| t.eq_ignore_ascii_case(key))
+    })
+}
+
+/// Lines per list, and characters per line: a pasted log is not a pattern list.
+const MAX_LINES: usize = 100;
+const MAX_LINE: usize = 200;
+
+/// How much is sent to the collector. The in-memory timeline (and so the
+/// popup and the diagnosis) always keeps everything of a watched site.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capture {
+    /// Every event.
+    #[default]
+    Full,
+    /// Without plain successful requests, page lifecycle and input activity.
+    Auth,
+    /// Logouts only.
+    Logouts,
+}
+
+impl Capture {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "full" | "" => Some(Capture::Full),
+            "auth" => Some(Capture::Auth),
+            "logouts" => Some(Capture::Logouts),
+            _ => None,
+        }
+    }
+}
+
+/// Which sites are watched and what leaves the worker.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Filter {
+    /// Hosts not watched (a host matches itself and its subdomains).
+    pub exclude: Vec<String>,
+    pub capture: Capture,
+    /// Collector off: nothing is queued for it.
+    pub collector_off: bool,
+}
+
+impl Filter {
+    /// Is a page of this origin watched? Events without one (idle state,
+    /// sleep) always are.
+    pub fn watches(&self, origin: Option<&str>) -> bool {
+        let Some(host) = origin.and_then(host_of) else {
+            return true;
+        };
+        !self.exclude.iter().any(|d| domain_matches(d, &host))
+    }
+
+    /// Is this (watched) event queued for the collector?
+    pub fn sends(&self, e: &Event) -> bool {
+        if self.collector_off {
+            return false;
+        }
+        match self.capture {
+            Capture::Full => true,
+            Capture::Logouts => e.is_logout(),
+            Capture::Auth => match &e.kind {
+                EventKind::Activity(_) | EventKind::PageLifecycle(_) => false,
+                EventKind::HttpExchange(_) => classify(e) != Signal::Noise,
+                _ => true,
+            },
+        }
+    }
+}
+
+/// The checked settings, as the page stores them.
+#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Checked {
+    pub site_hints: SiteHints,
+    /// Extra storage keys that hold tokens (recognition stays automatic).
+    pub token_keys: Vec<String>,
+    pub exclude: Vec<String>,
+    pub capture: Capture,
+    /// Problems, one sentence each, naming the field and line; empty when
+    /// the settings can be saved.
+    pub errors: Vec<String>,
+}
+
+fn lines(field: &str, text: &str, errors: &mut Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        if l.chars().count() > MAX_LINE || l.chars().any(char::is_whitespace) {
+            errors.push(format!(
+                "{field}, line {}: a pattern is one word of at most {MAX_LINE} characters",
+                n + 1
+            ));
+            continue;
+        }
+        if !out.iter().any(|o| o == l) {
+            out.push(l.to_owned());
+        }
+    }
+    if out.len() > MAX_LINES {
+        errors.push(format!("{field}: at most {MAX_LINES} lines"));
+        out.truncate(MAX_LINES);
+    }
+    out
+}
+
+/// A URL pattern matches the path: `/signin`, `/auth/*/refresh`. A whole URL
+/// is cut down to its path, since that is all the matcher sees.
+fn path_pattern(p: String) -> String {
+    match p.find("://") {
+        Some(i) => {
+            let rest = &p[i + 3..];
+            let path = rest.find('/').map_or("/", |j| &rest[j..]);
+            path.split(['?', '#']).next().unwrap_or("/").to_owned()
+        }
+        None => p,
+    }
+}
+
+/// `https://Example.com:8080/x` → `example.com`.
+fn host_entry(p: &str) -> Option<String> {
+    let rest = p.split_once("://").map_or(p, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let host = host
+        .trim_start_matches("*.")
+        .trim_matches('.')
+        .to_ascii_lowercase();
+    let ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
+    ok.then_some(host)
+}
+
+/// Checks the options form (one pattern per line in each list).
+pub fn check(
+    login_pages: &str,
+    refresh: &str,
+    login: &str,
+    logout: &str,
+    exclude: &str,
+    capture: &str,
+    token_keys: &str,
+) -> Checked {
+    let mut errors = Vec::new();
+    let mut paths = |field: &str, text: &str| -> Vec<String> {
+        lines(field, text, &mut errors)
+            .into_iter()
+            .map(path_pattern)
+            .collect()
+    };
+    let site_hints = SiteHints {
+        login_pages: paths("Login pages", login_pages),
+        refresh: paths("Refresh calls", refresh),
+        login: paths("Login calls", login),
+        logout: paths("Logout calls", logout),
+    };
+    let token_keys = lines("Token storage keys", token_keys, &mut errors);
+    let mut hosts = Vec::new();
+    for (n, l) in lines("Excluded sites", exclude, &mut errors)
+        .iter()
+        .enumerate()
+    {
+        match host_entry(l) {
+            Some(h) if !hosts.contains(&h) => hosts.push(h),
+            Some(_) => {}
+            None => errors.push(format!(
+                "Excluded sites, entry {}: `{l}` is not a host name",
+                n + 1
+            )),
+        }
+    }
+    let capture = Capture::parse(capture).unwrap_or_else(|| {
+        errors.push(format!(
+            "Capture level `{capture}` is not full, auth or logouts"
+        ));
+        Capture::Full
+    });
+    Checked {
+        site_hints,
+        token_keys,
+        exclude: hosts,
+        capture,
+        errors,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use logout_lens_model::event::{Activity, LogoutObserved, LogoutTrigger};
+
+    #[test]
+    fn lists_are_trimmed_deduplicated_and_cut_to_paths() {
+        let c = check(
+            " /signin \n\n# comment\n/signin\nhttps://app.example.com/auth/login?x=1",
+            "/auth/*/refresh",
+            "",
+            "",
+            "Example.COM\nhttps://127.0.0.1:4000/x\n*.corp.test",
+            "auth",
+            "sid\nmyAppAuth\nsid",
+        );
+        assert_eq!(c.token_keys, ["sid", "myAppAuth"]);
+        assert_eq!(c.errors, Vec::<String>::new());
+        assert_eq!(c.site_hints.login_pages, ["/signin", "/auth/login"]);
+        assert_eq!(c.site_hints.refresh, ["/auth/*/refresh"]);
+        assert_eq!(c.exclude, ["example.com", "127.0.0.1", "corp.test"]);
+        assert_eq!(c.capture, Capture::Auth);
+    }
+
+    #[test]
+    fn bad_entries_are_named() {
+        for (field, (lp, ex, cap)) in [
+            ("Login pages, line 2", ("/a\n/has space", "", "full")),
+            ("Excluded sites, line 1", ("", "exa mple", "full")),
+            ("Excluded sites, entry 1", ("", "bad_host!", "full")),
+            ("Capture level", ("", "", "everything")),
+        ] {
+            let c = check(lp, "", "", "", ex, cap, "");
+            assert_eq!(c.errors.len(), 1, "{field}: {:?}", c.errors);
+            assert!(c.errors[0].starts_with(field), "{:?}", c.errors);
+        }
+        let long = "/x".repeat(MAX_LINE);
+        assert_eq!(check(&long, "", "", "", "", "", "").errors.len(), 1);
+        assert_eq!(check("", "", "", "", "", "", "a key").errors.len(), 1);
+        let many: String = (0..150).map(|i| format!("/p{i}\n")).collect();
+        let c = check(&many, "", "", "", "", "", "");
+        assert_eq!(c.site_hints.login_pages.len(), MAX_LINES);
+        assert_eq!(c.errors.len(), 1);
+    }
+
+    #[test]
+    fn configured_token_keys() {
+        let (key, value) = ("blob_x", "0123456789abcdef0123");
+        assert!(!is_token_key(key));
+        assert!(!crate::storage::is_credential(key, value));
+        set_token_keys(vec!["BLOB_X".into()]);
+        assert!(is_token_key(key));
+        assert!(crate::storage::is_credential(key, value));
+        assert!(!crate::storage::is_credential(key, "short"));
+        set_token_keys(Vec::new());
+        assert!(!crate::storage::is_credential(key, value));
+    }
+
+    #[test]
+    fn the_filter_excludes_hosts_and_subdomains_and_limits_what_is_sent() {
+        let f = Filter {
+            exclude: vec!["example.com".into()],
+            ..Filter::default()
+        };
+        for (origin, watched) in [
+            (Some("https://example.com"), false),
+            (Some("https://app.example.com:8443"), false),
+            (Some("https://notexample.com"), true),
+            (Some("http://127.0.0.1:3000"), true),
+            (None, true),
+        ] {
+            assert_eq!(f.watches(origin), watched, "{origin:?}");
+        }
+        let activity = Event::new("a", 1, EventKind::Activity(Activity { last_input_ms: 1 }));
+        let logout = Event::new(
+            "b",
+            2,
+            EventKind::LogoutObserved(LogoutObserved {
+                trigger: LogoutTrigger::LoginPage,
+                url: None,
+                idle_ms: None,
+                coarse: None,
+                cause: None,
+            }),
+        );
+        for (capture, off, sends_activity, sends_logout) in [
+            (Capture::Full, false, true, true),
+            (Capture::Auth, false, false, true),
+            (Capture::Logouts, false, false, true),
+            (Capture::Full, true, false, false),
+        ] {
+            let f = Filter {
+                capture,
+                collector_off: off,
+                ..Filter::default()
+            };
+            assert_eq!(f.sends(&activity), sends_activity, "{capture:?} {off}");
+            assert_eq!(f.sends(&logout), sends_logout, "{capture:?} {off}");
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! The UI's entry points for the worker glue (`js/ui-worker.js`) and the
+//! options page: simple arguments in, JSON text of a view model from
+//! [`super::view`] out.
+
+use std::cell::RefCell;
+
+use logout_lens_model::http::{self, SiteHints};
+use logout_lens_model::{DiagnoseOptions, Event, RedactionOptions, Target, diagnose};
+use wasm_bindgen::prelude::*;
+
+use super::options::{Capture, Filter};
+use super::{bundle, options, view};
+use crate::url::origin_of;
+use crate::wasm::with_state;
+
+/// Logouts already alerted (ids); the newest few are enough.
+const ALERTED_MAX: usize = 64;
+
+#[derive(Default)]
+struct Ui {
+    filter: Filter,
+    alerted: Vec<String>,
+}
+
+thread_local! {
+    static UI: RefCell<Ui> = RefCell::new(Ui::default());
+}
+
+fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn events() -> Vec<Event> {
+    with_state(|st| st.core.timeline().iter().cloned().collect()).unwrap_or_default()
+}
+
+/// One entry point for the worker's questions (one export costs less wasm
+/// than seven): `what` names the view, `arg` is the tab's URL (or the
+/// logout id for `diagnose`). Answers are JSON text.
+#[wasm_bindgen]
+pub fn ui(what: &str, arg: Option<String>) -> String {
+    match what {
+        "popup" => ui_popup(arg),
+        "badge" => ui_badge(arg),
+        "diagnose" => ui_diagnose(arg.as_deref().unwrap_or("")),
+        "state" => ui_state(arg),
+        "export" => ui_export(arg),
+        "poll" => ui_poll(),
+        "is_login" => ui_is_login(arg.as_deref().unwrap_or("")).to_string(),
+        _ => "null".into(),
+    }
+}
+
+/// The popup for a tab showing `url`, with the collector's counters.
+fn ui_popup(url: Option<String>) -> String {
+    let origin = url.as_deref().and_then(origin_of);
+    let watched = UI.with(|u| u.borrow().filter.watches(origin.as_deref()));
+    let now = now_ms();
+    with_state(|st| {
+        let cx = view::Context {
+            origin: origin.as_deref(),
+            watched,
+            signed_in: origin.as_deref().is_some_and(|o| st.core.is_signed_in(o)),
+            idle_ms: st.core.idle_ms(now),
+            now_ms: now,
+        };
+        let popup = view::popup(st.core.timeline(), cx);
+        format!(
+            r#"{{"view":{},"collector":{}}}"#,
+            json(&popup),
+            json(&st.relay.stats())
+        )
+    })
+    .unwrap_or_else(|| "null".into())
+}
+
+/// The badge for a tab showing `url`.
+fn ui_badge(url: Option<String>) -> String {
+    let origin = url.as_deref().and_then(origin_of);
+    with_state(|st| {
+        json(&view::badge(
+            st.core.timeline(),
+            origin.as_deref(),
+            now_ms(),
+        ))
+    })
+    .unwrap_or_else(|| "null".into())
+}
+
+/// The Diagnose view of one logout.
+fn ui_diagnose(id: &str) -> String {
+    json(&view::diagnosis(&events(), id))
+}
+
+/// "Copy full state": the popup, the collector's counters and the site's
+/// (redacted) events.
+fn ui_state(url: Option<String>) -> String {
+    let origin = url.as_deref().and_then(origin_of);
+    let events = events();
+    let mine: Vec<&Event> = events
+        .iter()
+        .filter(|e| origin.is_none() || e.origin == origin)
+        .collect();
+    format!(
+        r#"{{"exported_ms":{},"popup":{},"events":{}}}"#,
+        now_ms(),
+        ui_popup(url),
+        json(&mine)
+    )
+}
+
+/// "Export trace": the collector's bundle format, for one site or all.
+fn ui_export(url: Option<String>) -> String {
+    let origin = url.as_deref().and_then(origin_of);
+    bundle::export(&events(), origin.as_deref(), now_ms())
+}
+
+/// New logouts since the last call, each with what to show. Called after
+/// every batch, so it looks only at the newest events and copies the
+/// timeline only when there is something to diagnose.
+fn ui_poll() -> String {
+    let fresh: Vec<Event> = with_state(|st| {
+        UI.with(|u| {
+            let mut u = u.borrow_mut();
+            let mut fresh = Vec::new();
+            for e in st
+                .core
+                .timeline()
+                .iter()
+                .rev()
+                .take(500)
+                .filter(|e| e.is_logout())
+            {
+                if !u.alerted.contains(&e.id.0) {
+                    u.alerted.push(e.id.0.clone());
+                    fresh.push(e.clone());
+                }
+            }
+            let excess = u.alerted.len().saturating_sub(ALERTED_MAX);
+            u.alerted.drain(..excess);
+            fresh
+        })
+    })
+    .unwrap_or_default();
+    if fresh.is_empty() {
+        return "[]".into();
+    }
+    let events = events();
+    let alerts: Vec<view::Alert> = fresh
+        .iter()
+        .rev()
+        .filter_map(|e| {
+            let d = diagnose(
+                &events,
+                &Target::Id(e.id.clone()),
+                &DiagnoseOptions::default(),
+            )
+            .ok();
+            view::alert(e, d.as_ref())
+        })
+        .collect();
+    json(&alerts)
+}
+
+/// Is `url` a login page (built-in rules plus the configured patterns)?
+fn ui_is_login(url: &str) -> bool {
+    with_state(|st| http::is_login_page(url, st.core.hints())).unwrap_or(false)
+}
+
+/// Checks the options form; returns the normalised settings and any errors.
+#[wasm_bindgen]
+pub fn ui_check_options(
+    login_pages: &str,
+    refresh: &str,
+    login: &str,
+    logout: &str,
+    exclude: &str,
+    capture: &str,
+    token_keys: &str,
+) -> String {
+    json(&options::check(
+        login_pages,
+        refresh,
+        login,
+        logout,
+        exclude,
+        capture,
+        token_keys,
+    ))
+}
+
+/// Applies saved options (as `ui_check_options` normalised them): site
+/// hints JSON, excluded hosts one per line, the capture level, collector on,
+/// the redaction opt-ins and the token storage keys (one per line).
+#[wasm_bindgen]
+pub fn ui_configure(
+    hints: &str,
+    exclude: &str,
+    capture: &str,
+    collector: bool,
+    keep_sub: bool,
+    keep_email: bool,
+    token_keys: &str,
+) {
+    options::set_token_keys(
+        token_keys
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    );
+    let hints: SiteHints = serde_json::from_str(hints).unwrap_or_default();
+    let filter = Filter {
+        exclude: exclude
+            .lines()
+            .map(|l| l.trim().to_ascii_lowercase())
+            .filter(|l| !l.is_empty())
+            .collect(),
+        capture: Capture::parse(capture).unwrap_or_default(),
+        collector_off: !collector,
+    };
+    UI.with(|u| u.borrow_mut().filter = filter.clone());
+    with_state(|st| {
+        st.core.configure(hints, filter);
+        let _ = st.core.set_redaction(RedactionOptions {
+            keep_sub,
+            keep_email,
+        });
+    });
+}

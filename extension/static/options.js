@@ -1,0 +1,60 @@
+// The options form. The Rust core checks and normalises it (`ui_check_options`),
+// this page stores the result in chrome.storage.local, and the worker applies
+// it on storage.onChanged: no reload.
+import init, { ui_check_options } from './wasm/logout_lens_extension.js';
+
+const LISTS = ['login_pages', 'refresh', 'login', 'logout'];
+const $ = (id) => document.getElementById(id);
+const ready = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.wasm', import.meta.url) });
+
+async function load() {
+  const o = await chrome.storage.local.get(['site_hints', 'exclude', 'capture', 'collector', 'forward', 'keep_sub', 'keep_email', 'token_keys']);
+  let hints = {};
+  try {
+    hints = JSON.parse(o.site_hints || '{}') || {};
+  } catch (_) {
+    // A hand-edited value; the form starts empty.
+  }
+  for (const k of LISTS) $(k).value = (hints[k] || []).join('\n');
+  $('exclude').value = (o.exclude || []).join('\n');
+  $('token_keys').value = (o.token_keys || []).join('\n');
+  $('capture').value = o.capture || 'full';
+  $('collector').checked = o.collector !== false;
+  $('forward').checked = o.forward === true;
+  $('keep_sub').checked = o.keep_sub === true;
+  $('keep_email').checked = o.keep_email === true;
+}
+
+async function save(e) {
+  e.preventDefault();
+  await ready;
+  const c = JSON.parse(ui_check_options(...LISTS.map((k) => $(k).value), $('exclude').value, $('capture').value, $('token_keys').value));
+  const errors = $('errors');
+  errors.textContent = '';
+  $('saved').textContent = '';
+  if (c.errors.length) {
+    for (const m of c.errors) {
+      const li = document.createElement('li');
+      li.textContent = m;
+      errors.append(li);
+    }
+    return;
+  }
+  await chrome.storage.local.set({
+    site_hints: JSON.stringify(c.site_hints),
+    exclude: c.exclude,
+    token_keys: c.token_keys,
+    capture: c.capture,
+    collector: $('collector').checked,
+    forward: $('forward').checked,
+    keep_sub: $('keep_sub').checked,
+    keep_email: $('keep_email').checked,
+  });
+  for (const k of LISTS) $(k).value = c.site_hints[k].join('\n');
+  $('exclude').value = c.exclude.join('\n');
+  $('token_keys').value = c.token_keys.join('\n');
+  $('saved').textContent = 'Saved. The extension uses these settings from now on.';
+}
+
+$('form').addEventListener('submit', save);
+load();
