@@ -4,9 +4,7 @@
 
 use std::collections::VecDeque;
 
-use logout_lens_model::event::{
-    AppReport, CookieCause, EventKind, LogoutObserved, LogoutTrigger, StorageOp,
-};
+use logout_lens_model::event::{CookieCause, EventKind, LogoutObserved, LogoutTrigger, StorageOp};
 use logout_lens_model::time::{badge_ms, human_ms};
 use logout_lens_model::{
     Cause, DiagnoseOptions, Diagnosis, Event, EventId, LogoutType, Target, diagnose,
@@ -377,7 +375,23 @@ pub struct Alert {
     pub banner: Banner,
     /// The seed's payload, for forwarding to the site's own
     /// `/v1/auth/logout-event/` when the user opted in.
-    pub report: AppReport,
+    pub report: SeedReport,
+}
+
+/// The seed app's logout report as it is sent. Not the model's `AppReport`:
+/// its `f64` minutes would pull float formatting into the wasm, and the seed's
+/// `idleMinutes` is whole minutes anyway.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeedReport {
+    #[serde(rename = "type")]
+    pub report_type: &'static str,
+    pub message: String,
+    pub timestamp: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_minutes: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -428,13 +442,12 @@ pub fn alert(e: &Event, d: Option<&Diagnosis>) -> Option<Alert> {
             "You're being logged out — {} — {idle_line}",
             lower_first(cause.title())
         ),
-        report: AppReport {
-            report_type: coarse.code().to_owned(),
+        report: SeedReport {
+            report_type: coarse.code(),
             message: headline.clone(),
-            timestamp: Some(e.ts_ms),
-            idle_minutes: idle.map(|ms| (ms / 60_000) as f64),
+            timestamp: e.ts_ms,
+            idle_minutes: idle.map(|ms| ms / 60_000),
             location: e.path.clone(),
-            context: None,
         },
         banner: Banner {
             icon: coarse.icon(),

@@ -214,7 +214,7 @@ pub fn ui_configure(
             .map(str::to_owned)
             .collect(),
     );
-    let hints: SiteHints = serde_json::from_str(hints).unwrap_or_default();
+    let hints: SiteHints = crate::input::from_str(hints).unwrap_or_default();
     let filter = Filter {
         exclude: exclude
             .lines()
