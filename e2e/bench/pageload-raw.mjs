@@ -22,6 +22,7 @@ const RUNS = Number(process.argv[2] || 40);
 const WARMUP = 5;
 const PAUSE_MS = 700;
 const AA = !!process.env.BENCH_AA;
+const MODE = process.env.BENCH_MODE || 'both'; // new_tab | same_tab | both
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -71,26 +72,56 @@ async function raw(udd, extension, db) {
   return { send, close };
 }
 
+const LOADED = (prev) =>
+  `(() => { const n = performance.getEntriesByType('navigation')[0]; return performance.timeOrigin !== ${prev} && n && n.loadEventEnd > 0 && location.pathname === '/dashboard' ? n.loadEventEnd - n.startTime : 0 })()`;
+
+async function evaluate(b, expression, sessionId) {
+  return (await b.send('Runtime.evaluate', { expression, returnByValue: true }, sessionId)).result.value;
+}
+
 /** One load of `url` in a new, unattached tab; navigation start → load end, ms. */
-async function load(b, url) {
+async function loadNewTab(b, url) {
   const { targetId } = await b.send('Target.createTarget', { url });
   const { sessionId } = await b.send('Target.attachToTarget', { targetId, flatten: true }).catch(() => ({}));
   // Attaching does not enable any domain, so nothing is instrumented; poll until loaded.
-  const expr = `(() => { const n = performance.getEntriesByType('navigation')[0]; return n && n.loadEventEnd > 0 && location.pathname === '/dashboard' ? n.loadEventEnd - n.startTime : 0 })()`;
-  const ms = await h.waitFor(
-    async () => (await b.send('Runtime.evaluate', { expression: expr, returnByValue: true }, sessionId)).result.value,
-    { interval: 100, what: 'the page to load' },
-  );
+  const ms = await h.waitFor(() => evaluate(b, LOADED(-1), sessionId), { interval: 100, what: 'the page to load' });
   await b.send('Target.closeTarget', { targetId });
   return ms;
 }
 
+/** One navigation of the side's own, long-lived tab to `url` (what a user does most). */
+async function loadSameTab(b, url) {
+  if (!b.tab) {
+    const { targetId } = await b.send('Target.createTarget', { url: 'about:blank' });
+    const { sessionId } = await b.send('Target.attachToTarget', { targetId, flatten: true });
+    b.tab = { targetId, sessionId };
+  }
+  const { sessionId } = b.tab;
+  const before = await evaluate(b, 'performance.timeOrigin', sessionId);
+  await evaluate(b, `location.assign(${JSON.stringify(url)})`, sessionId);
+  return h.waitFor(() => evaluate(b, LOADED(before), sessionId), { interval: 50, what: 'the page to load' });
+}
+
+function summary(times, a, b) {
+  const ma = median(times[a]);
+  const paired = median(times[b].map((w, i) => w - times[a][i]));
+  return {
+    [`median_ms_${b}`]: +median(times[b]).toFixed(2),
+    paired_median_diff_ms: +paired.toFixed(2),
+    paired_overhead_pct: +((paired / ma) * 100).toFixed(2),
+    overhead_of_medians_pct: +(((median(times[b]) - ma) / ma) * 100).toFixed(2),
+  };
+}
+
 h.checkPrerequisites();
 const demo = await h.startDemo(['--poll', '10s', '--reports-every', '0']);
+// Three profiles in one run: `with` the extension, `without`, and `control`
+// (also without): control vs without is the A/A noise floor of this very run.
+const SIDES = [['with', !AA], ['without', false], ['control', false]];
 const sides = {};
 try {
-  // Sign both profiles in with Playwright (and let the extension start once), then let go of them.
-  for (const [name, ext] of [['with', !AA], ['without', false]]) {
+  // Sign each profile in with Playwright (and let the extension start once), then let go of them.
+  for (const [name, ext] of SIDES) {
     const b = await h.launch({ host: ext, extension: ext });
     const page = await b.ctx.newPage();
     await h.signIn(page, demo.base);
@@ -99,31 +130,32 @@ try {
     sides[name] = await raw(b.udd, ext, b.db);
   }
   const url = `${demo.base}/dashboard`;
-  const times = { with: [], without: [] };
-  for (let i = 0; i < WARMUP + RUNS; i++) {
-    const order = i % 2 ? ['with', 'without'] : ['without', 'with'];
-    for (const side of order) {
-      const ms = await load(sides[side], url);
-      if (i >= WARMUP) times[side].push(ms);
-      await new Promise((r) => setTimeout(r, PAUSE_MS));
+  const names = SIDES.map(([n]) => n);
+  for (const [mode, load] of [['new_tab', loadNewTab], ['same_tab', loadSameTab]]) {
+    if (MODE !== 'both' && MODE !== mode) continue;
+    const times = Object.fromEntries(names.map((n) => [n, []]));
+    for (let i = 0; i < WARMUP + RUNS; i++) {
+      // Rotate the order so no side always goes first.
+      const order = names.map((_, k) => names[(k + i) % names.length]);
+      for (const side of order) {
+        const ms = await load(sides[side], url);
+        if (i >= WARMUP) times[side].push(ms);
+        await new Promise((r) => setTimeout(r, PAUSE_MS));
+      }
     }
+    console.log(
+      JSON.stringify({
+        mode,
+        driver: 'raw CDP, pages unattached while loading',
+        aa: AA,
+        runs: RUNS,
+        median_ms_without: +median(times.without).toFixed(2),
+        with: summary(times, 'without', 'with'),
+        control_aa: summary(times, 'without', 'control'),
+        goal_pct: 3,
+      }),
+    );
   }
-  const mWith = median(times.with);
-  const mWithout = median(times.without);
-  const paired = median(times.with.map((w, i) => w - times.without[i]));
-  console.log(
-    JSON.stringify({
-      driver: 'raw CDP, pages unattached while loading',
-      aa: AA,
-      runs: RUNS,
-      median_ms_without: +mWithout.toFixed(2),
-      median_ms_with: +mWith.toFixed(2),
-      overhead_pct: +(((mWith - mWithout) / mWithout) * 100).toFixed(2),
-      paired_median_diff_ms: +paired.toFixed(2),
-      paired_overhead_pct: +((paired / mWithout) * 100).toFixed(2),
-      goal_pct: 3,
-    }),
-  );
 } finally {
   for (const s of Object.values(sides)) await s.close();
   demo.stop();

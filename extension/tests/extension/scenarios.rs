@@ -6,18 +6,7 @@ use super::support::{BASE, Harness, T0, jwt};
 
 /// Signed in with tokens in localStorage, as the demo app does it.
 fn signed_in(h: &mut Harness, access: &str, refresh: &str) {
-    h.page("/signin", json!({"t":"scan","local":[],"session":[]}));
-    h.page("/signin", json!({"t":"activity","last_input_ms": T0}));
-    h.request(
-        1,
-        "xmlhttprequest",
-        "POST",
-        "/v1/auth/login/",
-        Some(r#"{"email":"a@b.c","password":"pw"}"#),
-        json!([]),
-        200,
-        json!([]),
-    );
+    h.start_login(T0);
     h.page("/signin", json!({"t":"storage","area":"local","op":"set","key":"access_token","value":access,"old":null,"stack":"at saveTokens (http://127.0.0.1:4000/static/app.js:30:20)"}));
     h.page("/signin", json!({"t":"storage","area":"local","op":"set","key":"refresh_token","value":refresh,"old":null}));
     h.send(

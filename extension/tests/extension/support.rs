@@ -46,6 +46,26 @@ impl Harness {
         self
     }
 
+    /// The sign-in page's start: an empty storage scan, input activity and a
+    /// successful `POST /v1/auth/login/`.
+    pub(super) fn start_login(&mut self, last_input_ms: i64) {
+        self.page("/signin", json!({"t":"scan","local":[],"session":[]}));
+        self.page(
+            "/signin",
+            json!({"t":"activity","last_input_ms": last_input_ms}),
+        );
+        self.request(
+            1,
+            "xmlhttprequest",
+            "POST",
+            "/v1/auth/login/",
+            Some(r#"{"email":"a@b.c","password":"pw"}"#),
+            json!([]),
+            200,
+            json!([]),
+        );
+    }
+
     pub(super) fn send(&mut self, input: &str, details: Value) -> Vec<Event> {
         let out = self
             .core

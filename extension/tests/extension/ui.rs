@@ -10,18 +10,7 @@ use serde_json::json;
 use super::support::{BASE, Harness, T0, jwt};
 
 fn sign_in(h: &mut Harness, access: &str) {
-    h.page("/signin", json!({"t":"scan","local":[],"session":[]}));
-    h.page("/signin", json!({"t":"activity","last_input_ms": h.now}));
-    h.request(
-        1,
-        "xmlhttprequest",
-        "POST",
-        "/v1/auth/login/",
-        Some(r#"{"email":"a@b.c","password":"pw"}"#),
-        json!([]),
-        200,
-        json!([]),
-    );
+    h.start_login(h.now);
     h.page("/signin", json!({"t":"storage","area":"local","op":"set","key":"access_token","value":access,"old":null}));
     h.send(
         "tab_updated",
