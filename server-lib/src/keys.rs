@@ -2,10 +2,11 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use std::sync::Arc;
 
-use ring::signature::{Ed25519KeyPair, KeyPair as _};
+use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair as _};
+use ring::signature::Ed25519KeyPair as RingEd25519KeyPair;
 use serde_json::{Value, json};
 
 use crate::error::ServerError;
@@ -20,8 +21,12 @@ pub struct SigningKey {
     /// Raw Ed25519 public key, published in the JWKS. `None` for symmetric keys.
     public_ed25519: Option<Vec<u8>>,
     /// `jsonwebtoken` re-parses the PKCS#8 key on every signature, which costs a second
-    /// scalar multiplication; signing with this parsed pair halves the cost of EdDSA issuance.
+    /// scalar multiplication; signing with this parsed pair halves the cost of EdDSA issuance,
+    /// and AWS-LC's Ed25519 signs about twice as fast as `ring`'s (the signatures are identical:
+    /// Ed25519 is deterministic).
     ed25519_pair: Option<Arc<Ed25519KeyPair>>,
+    /// The JWS header of every access token this key signs, base64url-encoded once.
+    encoded_header: String,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -37,7 +42,7 @@ impl SigningKey {
     /// A fresh random Ed25519 key (the default algorithm).
     pub fn generate_ed25519(kid: impl Into<String>) -> Result<Self, ServerError> {
         let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng)
+        let pkcs8 = RingEd25519KeyPair::generate_pkcs8(&rng)
             .map_err(|_| ServerError::Config("could not generate an Ed25519 key".to_owned()))?;
         Self::ed25519_from_pkcs8(kid, pkcs8.as_ref())
     }
@@ -48,8 +53,10 @@ impl SigningKey {
         let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
             .map_err(|e| ServerError::Config(format!("not an Ed25519 PKCS#8 key: {e}")))?;
         let public = pair.public_key().as_ref().to_vec();
+        let kid = non_empty_kid(kid.into())?;
         Ok(SigningKey {
-            kid: non_empty_kid(kid.into())?,
+            encoded_header: encoded_header(Algorithm::EdDSA, &kid)?,
+            kid,
             alg: Algorithm::EdDSA,
             encoding: EncodingKey::from_ed_der(der),
             decoding: DecodingKey::from_ed_der(&public),
@@ -66,8 +73,10 @@ impl SigningKey {
                 secret.len()
             )));
         }
+        let kid = non_empty_kid(kid.into())?;
         Ok(SigningKey {
-            kid: non_empty_kid(kid.into())?,
+            encoded_header: encoded_header(Algorithm::HS256, &kid)?,
+            kid,
             alg: Algorithm::HS256,
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -92,6 +101,11 @@ impl SigningKey {
         self.ed25519_pair.as_deref()
     }
 
+    /// The access-token header this key signs with (see [`crate::tokens::access_header`]).
+    pub(crate) fn encoded_header(&self) -> &str {
+        &self.encoded_header
+    }
+
     pub(crate) fn decoding(&self) -> &DecodingKey {
         &self.decoding
     }
@@ -107,6 +121,12 @@ impl SigningKey {
             "x": URL_SAFE_NO_PAD.encode(x),
         }))
     }
+}
+
+fn encoded_header(alg: Algorithm, kid: &str) -> Result<String, ServerError> {
+    let header: Header = crate::tokens::access_header(alg, kid);
+    let json = serde_json::to_vec(&header).map_err(|e| ServerError::Config(e.to_string()))?;
+    Ok(URL_SAFE_NO_PAD.encode(json))
 }
 
 fn non_empty_kid(kid: String) -> Result<String, ServerError> {

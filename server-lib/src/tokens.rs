@@ -126,35 +126,44 @@ pub fn issue_access(
         jti: URL_SAFE_NO_PAD.encode(jti),
         sid: sid.to_owned(),
     };
-    let mut header = Header::new(key.algorithm());
-    header.kid = Some(key.kid().to_owned());
-    header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
     let token = match key.ed25519_pair() {
-        Some(pair) => sign_ed25519(pair, &header, &claims)?,
-        None => jsonwebtoken::encode(&header, &claims, key.encoding())
-            .map_err(|e| ServerError::Signing(e.to_string()))?,
+        Some(pair) => sign_ed25519(pair, key.encoded_header(), &claims)?,
+        None => jsonwebtoken::encode(
+            &access_header(key.algorithm(), key.kid()),
+            &claims,
+            key.encoding(),
+        )
+        .map_err(|e| ServerError::Signing(e.to_string()))?,
     };
     Ok((token, claims))
 }
 
-/// The same compact JWS `jsonwebtoken::encode` produces, signed with an already parsed key.
-fn sign_ed25519(
-    pair: &ring::signature::Ed25519KeyPair,
-    header: &Header,
-    claims: &AccessClaims,
-) -> Result<String, ServerError> {
-    let mut message = b64_json(header)?;
-    message.push('.');
-    message.push_str(&b64_json(claims)?);
-    let signature = pair.sign(message.as_bytes());
-    message.push('.');
-    message.push_str(&URL_SAFE_NO_PAD.encode(signature.as_ref()));
-    Ok(message)
+/// The header of every access token: algorithm, `kid`, `typ: at+jwt`.
+pub(crate) fn access_header(alg: jsonwebtoken::Algorithm, kid: &str) -> Header {
+    let mut header = Header::new(alg);
+    header.kid = Some(kid.to_owned());
+    header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
+    header
 }
 
-fn b64_json<T: Serialize>(value: &T) -> Result<String, ServerError> {
-    let bytes = serde_json::to_vec(value).map_err(|e| ServerError::Signing(e.to_string()))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+/// The same compact JWS `jsonwebtoken::encode` produces, signed with an already parsed key;
+/// the header part is the key's, encoded once.
+fn sign_ed25519(
+    pair: &aws_lc_rs::signature::Ed25519KeyPair,
+    encoded_header: &str,
+    claims: &AccessClaims,
+) -> Result<String, ServerError> {
+    let claims = serde_json::to_vec(claims).map_err(|e| ServerError::Signing(e.to_string()))?;
+    // header . claims . signature (64 bytes → 86 characters)
+    let mut message =
+        String::with_capacity(encoded_header.len() + 2 + claims.len().div_ceil(3) * 4 + 87);
+    message.push_str(encoded_header);
+    message.push('.');
+    URL_SAFE_NO_PAD.encode_string(&claims, &mut message);
+    let signature = pair.sign(message.as_bytes());
+    message.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature.as_ref(), &mut message);
+    Ok(message)
 }
 
 /// Verify an access token at `now_s`: known `kid`, that key's algorithm only, `typ`, signature,

@@ -14,7 +14,7 @@ use crate::body::read_limited;
 use crate::cookies::read_cookie;
 use crate::error::{AccessFailure, ServerError};
 use crate::extract::access_token;
-use crate::sanitize::for_log;
+use crate::sanitize::LogSafe;
 use crate::state::AuthState;
 use crate::store::LogoutEventRecord;
 use crate::tokens::{RefreshToken, verify_access, verify_signature};
@@ -165,16 +165,17 @@ async fn server_view(
 /// Exactly one structured event per report; every client-supplied string is escaped so it
 /// cannot break the line, and emails are masked (the full value is only in the database).
 fn log_event(id: i64, rec: &LogoutEventRecord) {
-    let opt = |s: &Option<String>| s.as_deref().map(for_log).unwrap_or_default();
+    let opt = LogSafe::opt;
+    let email = rec.reported_email.as_deref().map(mask_email);
     tracing::info!(
         target: "logout_lens::logout_event",
         id,
-        report_type = %for_log(&rec.report_type),
+        report_type = %LogSafe(&rec.report_type),
         report_message = %opt(&rec.message),
         idle_minutes = %rec.idle_minutes.map(|m| m.to_string()).unwrap_or_default(),
         location = %opt(&rec.location),
         reported_user_id = %opt(&rec.reported_user_id),
-        reported_email = %rec.reported_email.as_deref().map(|e| for_log(&mask_email(e))).unwrap_or_default(),
+        reported_email = %opt(&email),
         server_user_id = %opt(&rec.server_user_id),
         session = %opt(&rec.server_session_id),
         token_status = %opt(&rec.token_status),

@@ -1,9 +1,12 @@
-//! The embedded SQLite store: WAL, one writer thread that batches transactions, a small pool
-//! of reader connections used through `spawn_blocking`. Nothing blocks an async worker thread.
+//! The embedded SQLite store: WAL, one writer thread that batches transactions, a checkpoint
+//! thread, a small pool of reader connections used through `spawn_blocking`. Nothing blocks an
+//! async worker thread.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
@@ -22,6 +25,12 @@ const MIGRATIONS: &[&str] = &[
 /// another; the batch amortises the commit cost when many requests arrive together.
 const MAX_BATCH: usize = 128;
 const MAX_IDLE_READERS: usize = 8;
+const WRITER_CACHE_KIB: i64 = 32 * 1024;
+/// How often the checkpoint thread copies committed WAL frames into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
+/// WAL length (frames) past which the writer finishes a checkpoint itself so the log restarts:
+/// under steady load the checkpoint thread never catches the writer's last frames.
+const WAL_RESTART_FRAMES: i64 = 4096;
 
 /// SQLite `synchronous` level for the writer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,6 +84,23 @@ where
     }
 }
 
+type Reply<T> = oneshot::Receiver<Result<T, ServerError>>;
+
+/// A unit of work for the writer and where its answer will arrive.
+fn job<T, F>(f: F) -> (Box<dyn WriteJob>, Reply<T>)
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> Result<T, ServerError> + Send + 'static,
+{
+    let (reply, rx) = oneshot::channel();
+    let job = Box::new(TypedJob {
+        f: Some(f),
+        result: None,
+        reply,
+    });
+    (job, rx)
+}
+
 /// SQLite-backed [`Store`].
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -122,7 +148,35 @@ fn migrate(conn: &mut Connection) -> Result<(), ServerError> {
     Ok(())
 }
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Box<dyn WriteJob>>) {
+/// The writer's side of the checkpoint thread.
+struct Checkpoints {
+    /// Set by the checkpoint thread when the WAL is long; the writer then completes a
+    /// checkpoint between batches, after which its next transaction restarts the log.
+    restart_wanted: Arc<AtomicBool>,
+    /// Coalescing "there are new frames" signal; dropping it stops the checkpoint thread.
+    wake: mpsc::SyncSender<()>,
+}
+
+/// SQLite's automatic checkpoint runs inside the committing writer and waits for two fsyncs
+/// (WAL, then database), stalling every queued request for milliseconds. Here the writer only
+/// appends to the WAL; this thread copies frames back (`PASSIVE`: it never blocks the writer
+/// or readers). Durability is unchanged: commits under `synchronous=NORMAL` never fsync either way.
+fn checkpoint_loop(conn: Connection, wake: mpsc::Receiver<()>, restart_wanted: Arc<AtomicBool>) {
+    while wake.recv().is_ok() {
+        let log = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1));
+        // On an error, let the writer try: the WAL must not grow without bound.
+        if log.map_or(true, |frames| frames > WAL_RESTART_FRAMES) {
+            restart_wanted.store(true, Ordering::Relaxed);
+        }
+        thread::sleep(CHECKPOINT_EVERY);
+    }
+}
+
+fn writer_loop(
+    mut conn: Connection,
+    rx: mpsc::Receiver<Box<dyn WriteJob>>,
+    checkpoints: Checkpoints,
+) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -134,6 +188,11 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Box<dyn WriteJob>>) {
         let commit = run_batch(&mut conn, &mut batch);
         for job in batch {
             job.finish(commit.clone());
+        }
+        let _ = checkpoints.wake.try_send(());
+        if checkpoints.restart_wanted.swap(false, Ordering::Relaxed) {
+            // Only the frames written since the checkpoint thread's last pass are left to copy.
+            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         }
     }
 }
@@ -171,10 +230,27 @@ impl SqliteStore {
         let mut conn = Connection::open(&path)?;
         configure(&conn, options.synchronous)?;
         migrate(&mut conn)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // The writer walks random token hashes; a larger page cache spares it most re-reads
+        // of index pages, and every write statement (about 16) stays prepared.
+        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        let checkpointer = Connection::open(&path)?;
+        checkpointer.busy_timeout(Duration::from_secs(5))?;
+        let (wake, woken) = mpsc::sync_channel(1);
+        let restart_wanted = Arc::new(AtomicBool::new(false));
+        let checkpoints = Checkpoints {
+            restart_wanted: Arc::clone(&restart_wanted),
+            wake,
+        };
+        thread::Builder::new()
+            .name("logout-lens-sqlite-checkpoint".to_owned())
+            .spawn(move || checkpoint_loop(checkpointer, woken, restart_wanted))
+            .map_err(|e| ServerError::Store(format!("cannot start the checkpoint thread: {e}")))?;
         let (tx, rx) = mpsc::channel();
         thread::Builder::new()
             .name("logout-lens-sqlite-writer".to_owned())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn(move || writer_loop(conn, rx, checkpoints))
             .map_err(|e| ServerError::Store(format!("cannot start the writer thread: {e}")))?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
@@ -194,12 +270,7 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, ServerError> + Send + 'static,
     {
-        let (reply, rx) = oneshot::channel();
-        let job: Box<dyn WriteJob> = Box::new(TypedJob {
-            f: Some(f),
-            result: None,
-            reply,
-        });
+        let (job, rx) = job(f);
         let sent = match self.inner.writer.lock() {
             Ok(guard) => guard.as_ref().is_some_and(|w| w.send(job).is_ok()),
             Err(_) => false,
@@ -510,6 +581,149 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn conn_at(path: &Path) -> Connection {
+        let mut conn = Connection::open(path).unwrap();
+        configure(&conn, Synchronous::Normal).unwrap();
+        migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO sessions (id, user_id, remember_me, created_ms, expires_ms, last_used_ms)
+             VALUES ('s1', 'u', 1, 0, 1000000, 0);
+             INSERT INTO refresh_tokens (hash, session_id, generation, issued_ms)
+             VALUES (x'0101010101010101010101010101010101010101010101010101010101010101', 's1', 0, 0);",
+        )
+        .unwrap();
+        conn
+    }
+
+    fn rotate_job(presented: u8, successor: u8) -> (Box<dyn WriteJob>, Reply<RotateOutcome>) {
+        let req = RotateRequest {
+            presented_hash: [presented; 32],
+            successor_hash: [successor; 32],
+            successor_sealed: [0; 32],
+            now_ms: 10,
+            grace_ms: 10_000,
+            idle_timeout_ms: None,
+        };
+        job(move |conn| rotate_in(conn, &req))
+    }
+
+    fn generation(conn: &Connection) -> i64 {
+        conn.query_row("SELECT generation FROM sessions WHERE id = 's1'", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    }
+
+    fn count(conn: &Connection, sql: &str) -> i64 {
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    fn run(conn: &mut Connection, jobs: Vec<Box<dyn WriteJob>>) -> Result<(), String> {
+        let mut batch = jobs;
+        let commit = run_batch(conn, &mut batch);
+        for j in batch {
+            j.finish(commit.clone());
+        }
+        commit
+    }
+
+    #[test]
+    fn a_failing_job_rolls_back_alone_and_its_batch_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = conn_at(&dir.path().join("b.db"));
+        let (before, before_rx) = job(|conn| {
+            conn.execute("INSERT INTO logout_events (received_ms, format, report_type, payload) VALUES (1, 'app', 'a', '{}')", [])?;
+            Ok(())
+        });
+        // Writes a row, then fails: its own row must vanish with it.
+        let (bad, bad_rx) = job(|conn| {
+            conn.execute("INSERT INTO logout_events (received_ms, format, report_type, payload) VALUES (2, 'app', 'bad', '{}')", [])?;
+            conn.execute("INSERT INTO sessions (id, user_id, remember_me, created_ms, expires_ms, last_used_ms) VALUES ('s1', 'dup', 1, 0, 1, 0)", [])?;
+            Ok(())
+        });
+        let (rotate, rotate_rx) = rotate_job(1, 2);
+        run(&mut conn, vec![before, bad, rotate]).unwrap();
+        assert!(before_rx.blocking_recv().unwrap().is_ok());
+        let err = bad_rx.blocking_recv().unwrap().unwrap_err();
+        assert_eq!(err.status(), 500, "{err}");
+        assert!(matches!(
+            rotate_rx.blocking_recv().unwrap().unwrap(),
+            RotateOutcome::Rotated(_)
+        ));
+        assert_eq!(generation(&conn), 1);
+        assert_eq!(
+            count(
+                &conn,
+                "SELECT count(*) FROM logout_events WHERE report_type = 'bad'"
+            ),
+            0
+        );
+        assert_eq!(count(&conn, "SELECT count(*) FROM logout_events"), 1);
+        assert_eq!(count(&conn, "SELECT count(*) FROM refresh_tokens"), 2);
+    }
+
+    #[test]
+    fn a_failed_commit_answers_every_job_with_an_error_and_burns_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = conn_at(&dir.path().join("c.db"));
+        let (rotate, rotate_rx) = rotate_job(1, 2);
+        // A deferred foreign-key violation passes its savepoint and fails only at COMMIT.
+        let (dangling, dangling_rx) = job(|conn| {
+            conn.execute_batch(
+                "PRAGMA defer_foreign_keys = ON;
+                 INSERT INTO refresh_tokens (hash, session_id, generation, issued_ms)
+                 VALUES (x'09', 'no-such-session', 0, 0);",
+            )?;
+            Ok(())
+        });
+        let commit = run(&mut conn, vec![rotate, dangling]);
+        assert!(commit.is_err(), "the commit must fail");
+        let err = rotate_rx.blocking_recv().unwrap().unwrap_err();
+        assert_eq!(err.status(), 500, "{err}");
+        assert!(dangling_rx.blocking_recv().unwrap().is_err());
+        assert!(conn.is_autocommit(), "the batch was rolled back");
+        assert_eq!(generation(&conn), 0, "the presented token still works");
+        assert_eq!(count(&conn, "SELECT count(*) FROM refresh_tokens"), 1);
+        // And the writer carries on: the same rotation now succeeds.
+        let (again, again_rx) = rotate_job(1, 2);
+        run(&mut conn, vec![again]).unwrap();
+        assert!(matches!(
+            again_rx.blocking_recv().unwrap().unwrap(),
+            RotateOutcome::Rotated(_)
+        ));
+        assert_eq!(generation(&conn), 1);
+    }
+
+    #[tokio::test]
+    async fn checkpoints_run_beside_the_writer_and_the_log_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let store = SqliteStore::open(&path).unwrap();
+        let wal = dir.path().join("w.db-wal");
+        let event = LogoutEventRecord {
+            format: "app".into(),
+            report_type: "TOKEN_EXPIRED".into(),
+            payload: "x".repeat(2000),
+            ..Default::default()
+        };
+        // One commit per event: far more frames than the restart threshold.
+        for _ in 0..4 * WAL_RESTART_FRAMES {
+            store.record_logout_event(event.clone()).await.unwrap();
+        }
+        tokio::time::sleep(CHECKPOINT_EVERY * 4).await;
+        let page = 4096 + 24;
+        let wal_len = std::fs::metadata(&wal).unwrap().len();
+        assert!(
+            wal_len < (3 * WAL_RESTART_FRAMES as u64) * page,
+            "the log restarts instead of growing: {wal_len} bytes"
+        );
+        let db_len = std::fs::metadata(&path).unwrap().len();
+        assert!(
+            db_len > 2 * WAL_RESTART_FRAMES as u64 * 2000,
+            "committed pages reached the database file without an automatic checkpoint: {db_len}"
+        );
+    }
 
     #[tokio::test]
     async fn an_older_schema_is_migrated_in_place() {
