@@ -188,10 +188,6 @@ fn main() -> anyhow::Result<()> {
     }
     let dir = tempfile::tempdir()?;
     let server_rt = server_runtime(args.server_threads)?;
-    let store = SqliteStore::open_with(
-        dir.path().join("bench.db"),
-        SqliteOptions { synchronous: sync },
-    )?;
     let mut builder = Config::builder();
     match args.alg.as_str() {
         "eddsa" => {}
@@ -210,7 +206,6 @@ fn main() -> anyhow::Result<()> {
         })
         .check_session(false)
         .build()?;
-    let addr = serve(&server_rt, config.clone(), Arc::new(store))?;
     let pg = if args.postgres {
         Some(start_pg(&args, &config)?)
     } else {
@@ -229,10 +224,17 @@ fn main() -> anyhow::Result<()> {
     let mut events = Vec::new();
     let (mut pg_one, mut pg_two) = (Vec::new(), Vec::new());
     println!(
-        "loopback {addr}, {} connections, {}s per phase, sync={}, alg={}, server threads={}, log={}",
+        "loopback 127.0.0.1, {} connections, {}s per phase, sync={}, alg={}, server threads={}, log={}",
         args.concurrency, args.seconds, args.sync, args.alg, args.server_threads, args.log
     );
     for round in 1..=args.rounds {
+        // A fresh database and server each round, as the raw baseline gets a
+        // fresh file each round: no phase runs on an earlier round's rows.
+        let store = SqliteStore::open_with(
+            dir.path().join(format!("bench{round}.db")),
+            SqliteOptions { synchronous: sync },
+        )?;
+        let addr = serve(&server_rt, config.clone(), Arc::new(store))?;
         if args.events_only {
             let e = client_rt.block_on(http_phase(
                 &[addr],
