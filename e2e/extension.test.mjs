@@ -191,6 +191,61 @@ test('events wait for a missing collector and arrive once it is installed', asyn
   }
 });
 
+test('buffered events survive a restart of the extension worker', async () => {
+  const demo = await h.startDemo(['--poll', '1s', '--reports-every', '0']);
+  const b = await h.launch({ host: false });
+  try {
+    const page = await b.ctx.newPage();
+    await h.signIn(page, demo.base);
+    await page.waitForFunction(() => Number(document.getElementById('api-ok').textContent) >= 2);
+    await page.click('#logout');
+    await page.waitForURL(/\/signin/);
+    // The ring as the worker saved it in chrome.storage.local, once it holds the logout.
+    const saved = await h.waitFor(async () => {
+      const { relay } = await b.sw.evaluate(() => chrome.storage.local.get('relay'));
+      if (!relay) return null;
+      const events = JSON.parse(relay).events;
+      return events.some((e) => JSON.parse(e.json).kind === 'logout_observed') && events.map((e) => e.id);
+    }, { what: 'the ring to be saved with the logout in it' });
+    // Stop the worker as Chromium does when it idles out: its memory is gone, storage.local stays.
+    await b.sw.evaluate(() => {
+      globalThis.beforeRestart = true;
+    });
+    const cdp = await b.ctx.newCDPSession(page);
+    const { targetInfos } = await cdp.send('Target.getTargets');
+    const worker = targetInfos.find((t) => t.type === 'service_worker' && t.url.startsWith('chrome-extension://'));
+    await cdp.send('Target.closeTarget', { targetId: worker.targetId });
+    // A page's requests wake the worker again, as they would for a user.
+    await page.goto(`${demo.base}/signin`);
+    const sw = await h.waitFor(
+      async () => {
+        const w = b.ctx.serviceWorkers()[0];
+        return w && (await w.evaluate(() => globalThis.beforeRestart === undefined)) && w;
+      },
+      { what: 'a restarted worker (nothing left in memory)' },
+    );
+    const restored = await h.waitFor(() => h.relayStatus(sw), { what: 'the restarted worker' });
+    assert.equal(restored.connected, false);
+    assert.ok(restored.queued >= saved.length, `${restored.queued} queued after the restart >= ${saved.length} saved`);
+    h.installHost(b.udd);
+    const done = await h.waitFor(async () => {
+      const s = await h.relayStatus(sw);
+      return s.connected && s.queued === 0 && s.in_flight === 0 && s;
+    }, { timeout: 60000, what: 'the restored queue to drain into the collector' });
+    const rows = h.dbEvents(b.db);
+    const ids = rows.map((r) => r.id);
+    assert.equal(new Set(ids).size, ids.length, 'each event once');
+    assert.equal(done.duplicates, 0);
+    const stored = new Set(ids);
+    const lost = saved.filter((id) => !stored.has(id));
+    assert.deepEqual(lost, [], 'every event saved before the restart reaches the collector');
+    assert.equal(rows.filter((r) => r.kind === 'logout_observed').length, 1);
+  } finally {
+    await b.close();
+    demo.stop();
+  }
+});
+
 test('the popup shows the relay state', async () => {
   const b = await h.launch();
   try {
