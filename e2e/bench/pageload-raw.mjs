@@ -1,16 +1,18 @@
 // Page-load benchmark without a test driver attached to the measured pages.
 //
-//   node bench/pageload-raw.mjs [runs=40]
+//   node bench/pageload-raw.mjs [runs=40]      BENCH_MODE=new_tab|same_tab|both (default both)
 //
 // bench/pageload.mjs measures through Playwright, which auto-attaches to every
 // new page and enables CDP's Runtime domain there, so every extra JavaScript
 // world (each content script's isolated world, Playwright's own utility
 // world) is reported over the protocol and set up by the driver before the
 // page may go on. Real users have no driver attached. This variant signs in
-// with Playwright, closes it, then relaunches the same two profiles as plain
-// Chromium with `--remote-debugging-port=0` and only talks to the *browser*
-// target: `Target.createTarget` opens the page uninstrumented, and after it
-// has loaded we attach once to read its Navigation Timing entry.
+// three profiles with Playwright (`with` the extension, `without`, and a
+// second `control` without it: the A/A noise floor of the same run), closes
+// it, then relaunches them as plain Chromium with `--remote-debugging-port=0`
+// and only talks to the *browser* target. `new_tab` opens each load with
+// `Target.createTarget`; `same_tab` navigates one long-lived tab per side.
+// Navigation Timing is read once the page has loaded.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
