@@ -18,9 +18,10 @@ let timer = 0;
 
 const ready_p = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.wasm', import.meta.url) })
   .then(() => start())
+  // The saved options apply before the first queued event is handled.
+  .then(() => uiStarted())
   .then(() => {
     ready = true;
-    uiStarted();
     drain();
   })
   .catch((e) => console.error('logout-lens: failed to start', e));

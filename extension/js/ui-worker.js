@@ -24,11 +24,12 @@ export function isUiMessage(msg) {
   return !!msg && typeof msg.t === 'string' && msg.t.startsWith('ui:');
 }
 
-/** Called once the core has started. */
-export function uiStarted() {
+/** Called once the core has started; settles once the saved options apply. */
+export async function uiStarted() {
+  await applyOptions();
   started = true;
   markStarted();
-  applyOptions();
+  badges();
 }
 
 /** Called after each batch of events: alerts for new logouts, fresh badges. */
@@ -50,20 +51,27 @@ async function applyOptions() {
     Array.isArray(o.token_keys) ? o.token_keys.join('\n') : '',
   );
   forwardReports = o.forward === true;
-  badges();
+  if (started) badges();
 }
 
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && started && OPTION_KEYS.some((k) => k in changes)) applyOptions();
 });
 
+// What each tab's badge shows, so a batch of events that changes nothing
+// costs no calls into the browser; forgotten when the tab navigates, so the
+// next batch sets it again.
+const shownBadges = new Map();
+if (chrome.action.setBadgeTextColor) chrome.action.setBadgeTextColor({ color: '#ffffff' }).catch(() => {});
+
 function setBadge(tabId, url) {
   const b = JSON.parse(ui('badge', url));
   if (!b) return;
-  const quiet = () => {};
-  chrome.action.setBadgeText({ tabId, text: b.text }).catch(quiet);
-  chrome.action.setBadgeBackgroundColor({ tabId, color: b.color }).catch(quiet);
-  if (chrome.action.setBadgeTextColor) chrome.action.setBadgeTextColor({ tabId, color: '#ffffff' }).catch(quiet);
+  const shown = `${b.text} ${b.color}`;
+  if (shownBadges.get(tabId) === shown) return;
+  shownBadges.set(tabId, shown);
+  chrome.action.setBadgeText({ tabId, text: b.text }).catch(() => {});
+  chrome.action.setBadgeBackgroundColor({ tabId, color: b.color }).catch(() => {});
 }
 
 async function badges() {
@@ -132,9 +140,13 @@ async function alerts() {
 }
 
 chrome.tabs.onUpdated.addListener((tabId, change) => {
+  if (change.url !== undefined) shownBadges.delete(tabId);
   if (started && change.status === 'complete' && pendingBanners.has(tabId)) showBanner(tabId);
 });
-chrome.tabs.onRemoved.addListener((tabId) => pendingBanners.delete(tabId));
+chrome.tabs.onRemoved.addListener((tabId) => {
+  pendingBanners.delete(tabId);
+  shownBadges.delete(tabId);
+});
 
 async function tabUrl(tab) {
   if (typeof tab !== 'number') return undefined;

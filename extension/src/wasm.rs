@@ -16,7 +16,6 @@ use crate::relay::{Action, DEFAULT_CAPACITY, HOST_NAME, Relay};
 
 const SECRET_KEY: &str = "secret";
 const RELAY_KEY: &str = "relay";
-const HINTS_KEY: &str = "site_hints";
 /// Wait before writing the ring, so a burst of events costs one write.
 const SAVE_DELAY_MS: i32 = 500;
 /// Wait before sending new events to the collector.
@@ -76,14 +75,14 @@ fn obj(pairs: &[(&str, JsValue)]) -> Object {
 /// costs the wasm more than this whole function.
 #[wasm_bindgen]
 pub fn start() -> JsValue {
-    let keys = js_sys::Array::of3(&SECRET_KEY.into(), &RELAY_KEY.into(), &HINTS_KEY.into());
+    let keys = js_sys::Array::of2(&SECRET_KEY.into(), &RELAY_KEY.into());
     let next = Closure::once_into_js(|got: JsValue| -> Result<JsValue, JsValue> {
         let field = |k: &str| {
             Reflect::get(&got, &JsValue::from_str(k))
                 .ok()
                 .and_then(|v| v.as_string())
         };
-        let saved = (field(HINTS_KEY), field(RELAY_KEY));
+        let saved = field(RELAY_KEY);
         if let Some(s) = field(SECRET_KEY)
             .as_deref()
             .and_then(unhex)
@@ -102,17 +101,14 @@ pub fn start() -> JsValue {
         .into()
 }
 
-/// The rest of [`start`], with the secret and what was saved (`site_hints`
-/// and the relay ring).
-fn begin(secret: &[u8], saved: (Option<String>, Option<String>)) -> Result<JsValue, JsValue> {
-    let (hints, ring) = saved;
-    let hints: SiteHints = hints
-        .and_then(|h| crate::input::from_str(&h).ok())
-        .unwrap_or_default();
+/// The rest of [`start`], with the secret and the saved relay ring. The
+/// options (site hints among them) are applied by `ui_configure` before the
+/// first event is handled.
+fn begin(secret: &[u8], ring: Option<String>) -> Result<JsValue, JsValue> {
     let core = Core::new(
         secret,
         &random(8)?,
-        hints,
+        SiteHints::default(),
         RedactionOptions::default(),
         now_ms(),
     )
