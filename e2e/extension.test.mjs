@@ -161,11 +161,7 @@ test('events wait for a missing collector and arrive once it is installed', asyn
   const demo = await h.startDemo(['--poll', '1s', '--reports-every', '0']);
   const b = await h.launch({ host: false });
   try {
-    const page = await b.ctx.newPage();
-    await h.signIn(page, demo.base);
-    await page.waitForFunction(() => Number(document.getElementById('api-ok').textContent) >= 2);
-    await page.click('#logout');
-    await page.waitForURL(/\/signin/);
+    await h.signInAndLogOut(b, demo.base);
     const queued = await h.waitFor(async () => {
       const s = await h.relayStatus(b.sw);
       return s.queued >= 10 && s;
@@ -173,10 +169,7 @@ test('events wait for a missing collector and arrive once it is installed', asyn
     assert.equal(queued.connected, false);
     assert.deepEqual(h.dbEvents(b.db), [], 'nothing stored without a collector');
     h.installHost(b.udd);
-    const done = await h.waitFor(async () => {
-      const s = await h.relayStatus(b.sw);
-      return s.connected && s.queued === 0 && s.in_flight === 0 && s;
-    }, { timeout: 30000, what: 'the queue to drain into the collector' });
+    const done = await h.drained(b.sw, 30000);
     const rows = h.dbEvents(b.db);
     const ids = rows.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, 'each event once');
@@ -195,11 +188,7 @@ test('buffered events survive a restart of the extension worker', async () => {
   const demo = await h.startDemo(['--poll', '1s', '--reports-every', '0']);
   const b = await h.launch({ host: false });
   try {
-    const page = await b.ctx.newPage();
-    await h.signIn(page, demo.base);
-    await page.waitForFunction(() => Number(document.getElementById('api-ok').textContent) >= 2);
-    await page.click('#logout');
-    await page.waitForURL(/\/signin/);
+    const page = await h.signInAndLogOut(b, demo.base);
     // The ring as the worker saved it in chrome.storage.local, once it holds the logout.
     const saved = await h.waitFor(async () => {
       const { relay } = await b.sw.evaluate(() => chrome.storage.local.get('relay'));
@@ -228,10 +217,7 @@ test('buffered events survive a restart of the extension worker', async () => {
     assert.equal(restored.connected, false);
     assert.ok(restored.queued >= saved.length, `${restored.queued} queued after the restart >= ${saved.length} saved`);
     h.installHost(b.udd);
-    const done = await h.waitFor(async () => {
-      const s = await h.relayStatus(sw);
-      return s.connected && s.queued === 0 && s.in_flight === 0 && s;
-    }, { timeout: 60000, what: 'the restored queue to drain into the collector' });
+    const done = await h.drained(sw, 60000);
     const rows = h.dbEvents(b.db);
     const ids = rows.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, 'each event once');

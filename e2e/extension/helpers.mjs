@@ -117,6 +117,24 @@ export function relayStatus(sw) {
   return sw.evaluate(() => globalThis.logoutLensStatus());
 }
 
+/** Resolves with the relay's counters once every queued event is stored by the collector. */
+export function drained(sw, timeout) {
+  return waitFor(async () => {
+    const s = await relayStatus(sw);
+    return s.connected && s.queued === 0 && s.in_flight === 0 && s;
+  }, { timeout, what: 'the queue to drain into the collector' });
+}
+
+/** Signs in on a new page, lets the dashboard call the API twice, clicks "Log out"; the page. */
+export async function signInAndLogOut(b, base) {
+  const page = await b.ctx.newPage();
+  await signIn(page, base);
+  await page.waitForFunction(() => Number(document.getElementById('api-ok').textContent) >= 2);
+  await page.click('#logout');
+  await page.waitForURL(/\/signin/);
+  return page;
+}
+
 /** Signs in through the demo's own form, with real (trusted) input. */
 export async function signIn(page, base) {
   await page.goto(`${base}/signin`);

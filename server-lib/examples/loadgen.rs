@@ -235,14 +235,17 @@ fn main() -> anyhow::Result<()> {
             SqliteOptions { synchronous: sync },
         )?;
         let addr = serve(&server_rt, config.clone(), Arc::new(store))?;
-        if args.events_only {
-            let e = client_rt.block_on(http_phase(
+        let phase = |kind| {
+            client_rt.block_on(http_phase(
                 &[addr],
                 args.concurrency,
                 limit,
                 args.max_requests,
-                Kind::LogoutEvent,
-            ))?;
+                kind,
+            ))
+        };
+        if args.events_only {
+            let e = phase(Kind::LogoutEvent)?;
             println!(
                 "round {round}: logout-event {:.0} req/s p50 {:.2} ms p99 {:.2} ms",
                 e.rate,
@@ -251,13 +254,7 @@ fn main() -> anyhow::Result<()> {
             );
             continue;
         }
-        let f = client_rt.block_on(http_phase(
-            &[addr],
-            args.concurrency,
-            limit,
-            args.max_requests,
-            Kind::Refresh,
-        ))?;
+        let f = phase(Kind::Refresh)?;
         if args.refresh_only {
             println!("round {round}: refresh {:.0} req/s", f.rate);
             continue;
@@ -275,13 +272,7 @@ fn main() -> anyhow::Result<()> {
             limit,
             args.max_requests,
         ))?;
-        let e = client_rt.block_on(http_phase(
-            &[addr],
-            args.concurrency,
-            limit,
-            args.max_requests,
-            Kind::LogoutEvent,
-        ))?;
+        let e = phase(Kind::LogoutEvent)?;
         println!(
             "round {round}: raw rotation txn {:>8.0}/s | store.rotate {:>8.0}/s | refresh {:>8.0} req/s p50 {:>6.2} ms p99 {:>6.2} ms ({} errors) | logout-event {:>8.0} req/s p50 {:>6.2} ms p99 {:>6.2} ms ({} errors)",
             r.rate,
