@@ -78,6 +78,12 @@ pub struct ExtensionDescription {
     pub description: String,
     pub permissions: Vec<String>,
     pub optional_permissions: Vec<String>,
+    /// Optional on the Chromium family, required on Firefox. Chromium routes
+    /// every request of every frame through a browser-side proxy as soon as a
+    /// loaded extension merely holds `webRequest`, so there it waits for the
+    /// user's opt-in; Firefox has no such cost.
+    #[serde(default)]
+    pub optional_on_chromium: Vec<String>,
     pub host_permissions: Vec<String>,
     /// The background module (service worker on Chromium, module script on Firefox).
     pub background: String,
@@ -102,7 +108,6 @@ pub const DEFAULT_PERMISSIONS: &[&str] = &[
     "storage",
     "unlimitedStorage",
     "cookies",
-    "webRequest",
     "idle",
     "tabs",
     "nativeMessaging",
@@ -138,6 +143,8 @@ impl Default for ExtensionDescription {
                 .map(|p| (*p).to_owned())
                 .collect(),
             optional_permissions: Vec::new(),
+            // Full network capture: an opt-in on the options page.
+            optional_on_chromium: vec!["webRequest".into()],
             host_permissions: vec!["<all_urls>".into()],
             background: "background.js".into(),
             content_scripts: vec![
@@ -170,12 +177,15 @@ impl ExtensionDescription {
         m.insert("version".into(), json!(self.version));
         m.insert("description".into(), json!(self.description));
         m.insert("icons".into(), icon_map(&self.icons));
-        m.insert("permissions".into(), json!(self.permissions));
-        if !self.optional_permissions.is_empty() {
-            m.insert(
-                "optional_permissions".into(),
-                json!(self.optional_permissions),
-            );
+        let (mut required, mut optional) =
+            (self.permissions.clone(), self.optional_permissions.clone());
+        match family {
+            Family::Chromium => optional.extend(self.optional_on_chromium.iter().cloned()),
+            Family::Firefox => required.extend(self.optional_on_chromium.iter().cloned()),
+        }
+        m.insert("permissions".into(), json!(required));
+        if !optional.is_empty() {
+            m.insert("optional_permissions".into(), json!(optional));
         }
         m.insert("host_permissions".into(), json!(self.host_permissions));
         m.insert("background".into(), self.background_entry(family));
@@ -314,11 +324,39 @@ mod tests {
                 "key",
                 "browser_specific_settings",
                 "minimum_chrome_version",
+                "permissions",
+                "optional_permissions",
             ] {
                 o.remove(k);
             }
         }
         assert_eq!(c, f);
+    }
+
+    /// webRequest costs every page load on Chromium merely by being held.
+    #[test]
+    fn web_request_is_optional_on_chromium_only() {
+        let d = ExtensionDescription::default();
+        let perms = |f: Family, key: &str| -> Vec<String> {
+            serde_json::from_value(d.manifest(f)[key].clone()).unwrap_or_default()
+        };
+        let cases = [
+            (Family::Chromium, "permissions", false),
+            (Family::Chromium, "optional_permissions", true),
+            (Family::Firefox, "permissions", true),
+            (Family::Firefox, "optional_permissions", false),
+        ];
+        for (family, key, has) in cases {
+            assert_eq!(
+                perms(family, key).iter().any(|p| p == "webRequest"),
+                has,
+                "{family:?} {key}"
+            );
+        }
+        // Everything else is the same on both.
+        let mut c = perms(Family::Chromium, "permissions");
+        c.push("webRequest".into());
+        assert_eq!(c, perms(Family::Firefox, "permissions"));
     }
 
     #[test]
