@@ -28,9 +28,17 @@ struct Write {
 #[derive(Debug, Default)]
 pub struct Attributor {
     recent: VecDeque<Write>,
+    /// webRequest is live, so every `Set-Cookie` is seen. Without it (the
+    /// default on Chromium) an unexplained change to an `HttpOnly` cookie is
+    /// the server's by elimination: no page script can write one.
+    sees_set_cookie: bool,
 }
 
 impl Attributor {
+    pub fn set_sees_set_cookie(&mut self, sees: bool) {
+        self.sees_set_cookie = sees;
+    }
+
     pub fn saw_set_cookie(&mut self, s: SetCookieSeen) {
         self.remember(Write {
             name: s.name,
@@ -84,6 +92,7 @@ impl Attributor {
         });
         match hit {
             Some(w) => (w.writer, w.request_id.clone()),
+            None if c.cookie.http_only && !self.sees_set_cookie => (CookieWriter::Server, None),
             None => (CookieWriter::Unknown, None),
         }
     }
@@ -170,6 +179,7 @@ mod tests {
     #[test]
     fn attribution_table() {
         let mut a = Attributor::default();
+        a.set_sees_set_cookie(true);
         a.saw_set_cookie(seen("sessionid", 1_000));
         a.saw_document_cookie("theme=dark; path=/", "127.0.0.1", 1_500);
         a.saw_document_cookie(
@@ -254,6 +264,36 @@ mod tests {
                 (writer, rid.map(str::to_owned)),
                 "{name} {cause} {now}"
             );
+        }
+    }
+
+    /// Without webRequest no `Set-Cookie` is seen: an unexplained change is
+    /// the server's when no script could have made it (`HttpOnly`).
+    #[test]
+    fn attribution_by_elimination_without_webrequest() {
+        let mut page = Attributor::default();
+        page.saw_document_cookie("theme=; max-age=0", "127.0.0.1", 1_000);
+        let cases = [
+            // (sees Set-Cookie, name, HttpOnly, cause, writer)
+            (false, "sessionid", true, "explicit", CookieWriter::Server),
+            (
+                false,
+                "sessionid",
+                true,
+                "expired_overwrite",
+                CookieWriter::Server,
+            ),
+            (false, "sessionid", false, "explicit", CookieWriter::Unknown),
+            (false, "sessionid", true, "expired", CookieWriter::Browser),
+            (false, "theme", false, "explicit", CookieWriter::PageScript),
+            (true, "sessionid", true, "explicit", CookieWriter::Unknown),
+        ];
+        for (sees, name, http_only, cause, writer) in cases {
+            page.set_sees_set_cookie(sees);
+            let mut c = changed(name, true, cause);
+            c.cookie.http_only = http_only;
+            let got = page.attribute(&c, parse_cause(cause).unwrap(), 1_100);
+            assert_eq!(got, (writer, None), "{sees} {name} {http_only} {cause}");
         }
     }
 

@@ -14,6 +14,7 @@ use logout_lens_model::{Event, EventKind, RedactionOptions, Redactor};
 
 use crate::cookies::{self, Attributor};
 use crate::error::ExtError;
+use crate::hooked;
 use crate::ids::IdGen;
 use crate::input::{
     CookieChanged, Fields, FromJson, IdleInput, PageInput, PageMsg, TabInput, WebRequest, clip,
@@ -85,6 +86,20 @@ impl FromJson for Tick {
     }
 }
 
+/// What the glue passes with `capture`, first thing: which network source is live.
+#[derive(Debug)]
+struct Capture {
+    web_request: bool,
+}
+
+impl FromJson for Capture {
+    fn from_json(v: &serde_json::Value) -> Result<Self, String> {
+        Ok(Capture {
+            web_request: Fields::of(v)?.bool("webRequest")?,
+        })
+    }
+}
+
 pub struct Core {
     redactor: Redactor,
     ids: IdGen,
@@ -107,6 +122,9 @@ pub struct Core {
     filter: crate::ui::options::Filter,
     /// Kept to rebuild the redactor when the redaction opt-ins change.
     secret: Vec<u8>,
+    /// The webRequest listeners are registered (the user opted in): the page
+    /// hook's `net` records are then ignored, so nothing is counted twice.
+    web_request: bool,
 }
 
 impl std::fmt::Debug for Core {
@@ -150,6 +168,7 @@ impl Core {
             timeline: VecDeque::new(),
             filter: Default::default(),
             secret: secret.to_vec(),
+            web_request: false,
         })
     }
 
@@ -223,6 +242,11 @@ impl Core {
             "tick" => {
                 let t: Tick = parse(input, json)?;
                 self.tick(t.mono_ms, now_ms, &mut out);
+            }
+            "capture" => {
+                let c: Capture = parse(input, json)?;
+                self.web_request = c.web_request;
+                self.cookies.set_sees_set_cookie(c.web_request);
             }
             other => return Err(ExtError::UnknownInput(clip(other, 64).to_owned())),
         }
@@ -634,6 +658,11 @@ impl Core {
                 let e = page_event(self, EventKind::PageLifecycle(PageLifecycle { state }));
                 self.push(e, out);
             }
+            PageMsg::Net(r) => {
+                if let Some(tab) = tab.filter(|_| !self.web_request) {
+                    self.page_net(&r, tab, p.frame, now_ms, out);
+                }
+            }
             PageMsg::Click { label } => {
                 let label = clip(label.trim(), limits::LABEL).to_owned();
                 if !is_logout_label(&label) {
@@ -648,6 +677,36 @@ impl Core {
                     self.logout(LogoutTrigger::UserAction, &origin, tab, url, now_ms, out);
                 }
             }
+        }
+    }
+
+    /// A request the page hook saw, fed through the webRequest path.
+    fn page_net(
+        &mut self,
+        r: &crate::input::NetRecord,
+        tab: i64,
+        frame: Option<i64>,
+        now_ms: i64,
+        out: &mut Vec<Event>,
+    ) {
+        let Some(s) = hooked::steps(r, tab, frame, now_ms) else {
+            return;
+        };
+        self.net.before_request(&s.start, &self.redactor, now_ms);
+        self.net.send_headers(&s.start, &self.redactor);
+        if let Some(hop) = &s.redirect {
+            if let Some(ex) = self.net.redirect(hop, &self.redactor, &self.hints, now_ms) {
+                self.exchange(ex, out);
+            }
+        }
+        let ex = if s.failed {
+            self.net.failed(&s.end, &self.redactor, &self.hints, now_ms)
+        } else {
+            self.net
+                .completed(&s.end, &self.redactor, &self.hints, now_ms)
+        };
+        if let Some(ex) = ex {
+            self.exchange(ex, out);
         }
     }
 

@@ -177,6 +177,35 @@ pub enum PageMsg {
     Click {
         label: String,
     },
+    /// A `fetch`/`XMLHttpRequest` that finished, from the MAIN-world hook.
+    Net(NetRecord),
+}
+
+/// One finished `fetch` or `XMLHttpRequest` as the page saw it (the default
+/// network capture, without webRequest). Page-controlled, like every page
+/// message: the core caps and redacts it before anything is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NetRecord {
+    /// The frame's own counter.
+    pub id: u64,
+    /// Absolute request URL.
+    pub url: String,
+    pub method: String,
+    /// The `Authorization` request header, when the page set one.
+    pub auth: Option<String>,
+    /// A string or `URLSearchParams` request body, capped by the hook.
+    pub body: Option<String>,
+    /// `Date.now()` at the call and when the response (or failure) arrived.
+    pub start_ms: i64,
+    pub end_ms: i64,
+    /// 0 when there was no response.
+    pub status: u16,
+    pub error: Option<String>,
+    pub redirected: bool,
+    /// `response.url` / `responseURL`: where the redirects ended.
+    pub final_url: Option<String>,
+    /// The readable response headers the core looks at, `[name, value]`.
+    pub headers: Vec<(String, String)>,
 }
 
 /// Reads one input shape from parsed JSON.
@@ -503,12 +532,33 @@ impl FromJson for PageMsg {
             "click" => PageMsg::Click {
                 label: f.str("label")?,
             },
+            "net" => PageMsg::Net(NetRecord::from_json(v)?),
             other => {
                 let mut m = String::from("unknown message `");
                 m.push_str(clip(other, 32));
                 m.push('`');
                 return Err(m);
             }
+        })
+    }
+}
+
+impl FromJson for NetRecord {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let f = Fields::of(v)?;
+        Ok(NetRecord {
+            id: f.u64("id")?,
+            url: f.str("url")?,
+            method: f.str_or("method", "GET")?,
+            auth: f.opt_str("auth")?,
+            body: f.opt_str("body")?,
+            start_ms: f.i64("start")?,
+            end_ms: f.i64("end")?,
+            status: f.opt_u16("status")?.unwrap_or(0),
+            error: f.opt_str("error")?,
+            redirected: f.bool_or("redirected", false)?,
+            final_url: f.opt_str("final_url")?,
+            headers: f.pairs("headers")?,
         })
     }
 }
@@ -617,6 +667,93 @@ mod tests {
             r#"{"t":"click"}"#,
         ] {
             assert!(msg(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn net_records() {
+        let net = |extra: &str| {
+            from_str::<PageMsg>(&format!(
+                r#"{{"t":"net","id":7,"url":"http://a.test/x","start":10,"end":25{extra}}}"#
+            ))
+        };
+        let PageMsg::Net(r) = net("").unwrap() else {
+            panic!("not a net record");
+        };
+        assert_eq!(
+            r,
+            NetRecord {
+                id: 7,
+                url: "http://a.test/x".into(),
+                method: "GET".into(),
+                start_ms: 10,
+                end_ms: 25,
+                ..Default::default()
+            }
+        );
+        let PageMsg::Net(r) = net(
+            r#","method":"POST","auth":"Bearer x","body":"a=b","status":401,"redirected":true,"final_url":"http://a.test/y","headers":[["date","D"]],"error":null"#,
+        )
+        .unwrap() else {
+            panic!("not a net record");
+        };
+        assert_eq!(
+            (r.method.as_str(), r.auth.as_deref(), r.status, r.redirected),
+            ("POST", Some("Bearer x"), 401, true)
+        );
+        assert_eq!(r.headers, vec![("date".to_owned(), "D".to_owned())]);
+        for bad in [
+            r#","status":70000"#,
+            r#","status":"200""#,
+            r#","headers":{"date":"D"}"#,
+            r#","redirected":1"#,
+            r#","auth":5"#,
+            r#","id":-1"#,
+        ] {
+            assert!(net(bad).is_err(), "{bad}");
+        }
+        for missing in [
+            r#"{"t":"net","url":"u","start":1,"end":2}"#,
+            r#"{"t":"net","id":1,"start":1,"end":2}"#,
+            r#"{"t":"net","id":1,"url":"u","end":2}"#,
+            r#"{"t":"net","id":1,"url":"u","start":1.5,"end":2}"#,
+        ] {
+            assert!(from_str::<PageMsg>(missing).is_err(), "{missing}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Any JSON text: a record or an error, never a panic; and a record
+        /// written out reads back the same.
+        #[test]
+        fn net_record_parser_total(s in "\\PC{0,200}") {
+            let _ = from_str::<NetRecord>(&s);
+        }
+
+        #[test]
+        fn net_record_round_trips(
+            id in 0u64..(1u64 << 53),
+            url in "\\PC{0,40}",
+            auth in proptest::option::of("\\PC{0,40}"),
+            status in 0u16..=u16::MAX,
+            start in 0i64..(1i64 << 50),
+            dur in 0i64..100_000,
+            redirected in proptest::bool::ANY,
+            headers in proptest::collection::vec(("[a-z-]{1,12}", "\\PC{0,20}"), 0..4),
+        ) {
+            let mut v = serde_json::json!({
+                "t": "net", "id": id, "url": url, "method": "PUT", "start": start,
+                "end": start + dur, "status": status, "redirected": redirected,
+                "headers": headers,
+            });
+            if let Some(a) = &auth {
+                v["auth"] = a.clone().into();
+            }
+            let got = from_str::<NetRecord>(&v.to_string()).unwrap();
+            proptest::prop_assert_eq!(got, NetRecord {
+                id, url, method: "PUT".into(), auth, body: None, start_ms: start,
+                end_ms: start + dur, status, error: None, redirected, final_url: None, headers,
+            });
         }
     }
 

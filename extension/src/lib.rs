@@ -1,7 +1,8 @@
 //! The Logout Lens browser extension, below the JS glue.
 //!
 //! Every rule lives here and is tested natively: recognising credentials
-//! ([`storage`]), request roles and exchanges ([`network`]), cookie-change
+//! ([`storage`]), request roles and exchanges ([`network`], fed by webRequest
+//! or by the page hook through [`hooked`]), cookie-change
 //! attribution ([`cookies`]), idle time and logout detection ([`core`]),
 //! redaction (the model's `Redactor`, applied before anything is queued) and
 //! the relay to the native collector ([`relay`]). Only [`wasm`] and
@@ -10,6 +11,7 @@
 pub mod cookies;
 pub mod core;
 pub mod error;
+pub mod hooked;
 pub mod ids;
 pub mod input;
 pub mod network;

@@ -2,7 +2,7 @@ use logout_lens_model::event::{CookieWriter, LogoutTrigger, StorageActor, Storag
 use logout_lens_model::{Cause, EventKind, LogoutType};
 use serde_json::json;
 
-use super::support::{BASE, Harness, T0, jwt};
+use super::support::{BASE, Harness, Net, T0, jwt};
 
 /// Signed in with tokens in localStorage, as the demo app does it.
 fn signed_in(h: &mut Harness, access: &str, refresh: &str) {
@@ -21,213 +21,223 @@ fn remove(h: &mut Harness, key: &str, old: &str) {
 
 #[test]
 fn refresh_token_expired_while_idle() {
-    let mut h = Harness::new();
-    let (a, r) = (
-        jwt("access", T0 / 1000 + 2, "a1"),
-        "opaque-refresh-token-0123456789abcdef".to_owned(),
-    );
-    signed_in(&mut h, &a, &r);
-    h.at(1_000).request(
-        1,
-        "xmlhttprequest",
-        "GET",
-        "/api/me",
-        None,
-        json!([{"name":"Authorization","value":format!("Bearer {a}")}]),
-        200,
-        json!([]),
-    );
-    h.at(3_000).request(1, "xmlhttprequest", "GET", "/api/me", None, json!([]), 401,
+    for mut h in Harness::both() {
+        let (a, r) = (
+            jwt("access", T0 / 1000 + 2, "a1"),
+            "opaque-refresh-token-0123456789abcdef".to_owned(),
+        );
+        signed_in(&mut h, &a, &r);
+        h.at(1_000).request(
+            1,
+            "xmlhttprequest",
+            "GET",
+            "/api/me",
+            None,
+            json!([{"name":"Authorization","value":format!("Bearer {a}")}]),
+            200,
+            json!([]),
+        );
+        h.at(3_000).request(1, "xmlhttprequest", "GET", "/api/me", None, json!([]), 401,
         json!([{"name":"WWW-Authenticate","value":"Bearer error=\"invalid_token\", error_description=\"expired\""},{"name":"X-Auth-Error-Code","value":"expired"}]));
-    h.request(
-        1,
-        "xmlhttprequest",
-        "POST",
-        "/v1/auth/refresh/",
-        Some(&format!(r#"{{"refresh":"{r}"}}"#)),
-        json!([]),
-        401,
-        json!([{"name":"X-Auth-Error-Code","value":"expired"}]),
-    );
-    remove(&mut h, "access_token", &a);
-    assert!(h.logouts().is_empty(), "the refresh token is still there");
-    remove(&mut h, "refresh_token", &r);
-    let logouts = h.logouts();
-    assert_eq!(logouts.len(), 1);
-    let (e, o) = logouts[0];
-    assert_eq!(o.trigger, LogoutTrigger::CredentialsVanished);
-    assert_eq!(o.cause, Some(Cause::RefreshTokenExpired));
-    assert_eq!(o.coarse, Some(LogoutType::TokenExpired));
-    assert_eq!(o.idle_ms, Some(3_060), "3 s idle, plus the two responses");
-    assert_eq!(e.origin.as_deref(), Some(BASE));
-    // The app then lands on the sign-in page: the same logout, not a second one.
-    h.send(
-        "tab_updated",
-        json!({"tabId":1,"url":format!("{BASE}/signin?reason=TOKEN_EXPIRED")}),
-    );
-    assert_eq!(h.logouts().len(), 1);
-    let all = h.all_json();
-    for raw in [a.as_str(), r.as_str()] {
-        assert!(!all.contains(raw));
+        h.request(
+            1,
+            "xmlhttprequest",
+            "POST",
+            "/v1/auth/refresh/",
+            Some(&format!(r#"{{"refresh":"{r}"}}"#)),
+            json!([]),
+            401,
+            json!([{"name":"X-Auth-Error-Code","value":"expired"}]),
+        );
+        remove(&mut h, "access_token", &a);
+        assert!(h.logouts().is_empty(), "the refresh token is still there");
+        remove(&mut h, "refresh_token", &r);
+        let logouts = h.logouts();
+        assert_eq!(logouts.len(), 1);
+        let (e, o) = logouts[0];
+        assert_eq!(o.trigger, LogoutTrigger::CredentialsVanished);
+        assert_eq!(o.cause, Some(Cause::RefreshTokenExpired));
+        assert_eq!(o.coarse, Some(LogoutType::TokenExpired));
+        assert_eq!(o.idle_ms, Some(3_060), "3 s idle, plus the two responses");
+        assert_eq!(e.origin.as_deref(), Some(BASE));
+        // The app then lands on the sign-in page: the same logout, not a second one.
+        h.send(
+            "tab_updated",
+            json!({"tabId":1,"url":format!("{BASE}/signin?reason=TOKEN_EXPIRED")}),
+        );
+        assert_eq!(h.logouts().len(), 1);
+        let all = h.all_json();
+        for raw in [a.as_str(), r.as_str()] {
+            assert!(!all.contains(raw));
+        }
     }
 }
 
 #[test]
 fn two_tabs_race_on_one_refresh_token() {
-    let mut h = Harness::new();
-    let (a, r) = (
-        jwt("access", T0 / 1000 + 2, "a2"),
-        "opaque-refresh-token-race-0123456789".to_owned(),
-    );
-    signed_in(&mut h, &a, &r);
-    let body = format!(r#"{{"refresh":"{r}"}}"#);
-    h.at(3_000).request(
-        1,
-        "xmlhttprequest",
-        "POST",
-        "/v1/auth/refresh/",
-        Some(&body),
-        json!([]),
-        200,
-        json!([]),
-    );
-    h.page("/dashboard", json!({"t":"storage","area":"local","op":"set","key":"refresh_token","value":"opaque-refresh-token-new-0123456789ab","old":r}));
-    h.at(3_040).request(
-        2,
-        "xmlhttprequest",
-        "POST",
-        "/v1/auth/refresh/",
-        Some(&body),
-        json!([]),
-        401,
-        json!([{"name":"X-Auth-Error-Code","value":"reused"}]),
-    );
-    h.send(
-        "tab_updated",
-        json!({"tabId":2,"url":format!("{BASE}/signin?reason=REFRESH_FAILED")}),
-    );
-    let logouts = h.logouts();
-    assert_eq!(logouts.len(), 1, "{:#?}", h.events);
-    assert_eq!(logouts[0].1.trigger, LogoutTrigger::LoginPage);
-    assert_eq!(logouts[0].1.cause, Some(Cause::RefreshTokenReused));
-    // Both refreshes carry the same fingerprint, and never the token.
-    let fps: Vec<_> = h
-        .events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::HttpExchange(x) => x.refresh_token_fp.clone(),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(fps.len(), 2);
-    assert_eq!(fps[0], fps[1]);
-    assert!(!h.all_json().contains(&r));
+    for mut h in Harness::both() {
+        let (a, r) = (
+            jwt("access", T0 / 1000 + 2, "a2"),
+            "opaque-refresh-token-race-0123456789".to_owned(),
+        );
+        signed_in(&mut h, &a, &r);
+        let body = format!(r#"{{"refresh":"{r}"}}"#);
+        h.at(3_000).request(
+            1,
+            "xmlhttprequest",
+            "POST",
+            "/v1/auth/refresh/",
+            Some(&body),
+            json!([]),
+            200,
+            json!([]),
+        );
+        h.page("/dashboard", json!({"t":"storage","area":"local","op":"set","key":"refresh_token","value":"opaque-refresh-token-new-0123456789ab","old":r}));
+        h.at(3_040).request(
+            2,
+            "xmlhttprequest",
+            "POST",
+            "/v1/auth/refresh/",
+            Some(&body),
+            json!([]),
+            401,
+            json!([{"name":"X-Auth-Error-Code","value":"reused"}]),
+        );
+        h.send(
+            "tab_updated",
+            json!({"tabId":2,"url":format!("{BASE}/signin?reason=REFRESH_FAILED")}),
+        );
+        let logouts = h.logouts();
+        assert_eq!(logouts.len(), 1, "{:#?}", h.events);
+        assert_eq!(logouts[0].1.trigger, LogoutTrigger::LoginPage);
+        assert_eq!(logouts[0].1.cause, Some(Cause::RefreshTokenReused));
+        // Both refreshes carry the same fingerprint, and never the token.
+        let fps: Vec<_> = h
+            .events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::HttpExchange(x) => x.refresh_token_fp.clone(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(fps.len(), 2);
+        assert_eq!(fps[0], fps[1]);
+        assert!(!h.all_json().contains(&r));
+    }
 }
 
 #[test]
 fn session_cookie_expires() {
-    let mut h = Harness::new();
-    h.page("/signin", json!({"t":"activity","last_input_ms": T0}));
-    h.request(1, "xmlhttprequest", "POST", "/v1/auth/login/", None, json!([]), 200,
+    for mut h in Harness::both() {
+        h.page("/signin", json!({"t":"activity","last_input_ms": T0}));
+        h.request(1, "xmlhttprequest", "POST", "/v1/auth/login/", None, json!([]), 200,
         json!([{"name":"Set-Cookie","value":"ll_access=RAWCOOKIEVALUE0123456789; Path=/; HttpOnly; Max-Age=3"}]));
-    let cookie = |removed: bool, cause: &str| {
-        json!({"removed":removed,"cause":cause,"cookie":{"name":"ll_access",
+        let cookie = |removed: bool, cause: &str| {
+            json!({"removed":removed,"cause":cause,"cookie":{"name":"ll_access",
         "value":"RAWCOOKIEVALUE0123456789","domain":"127.0.0.1","path":"/","httpOnly":true,"sameSite":"lax",
         "expirationDate": (T0 + 3_000) as f64 / 1000.0}})
-    };
-    h.send("cookie_changed", cookie(false, "explicit"));
-    h.send(
-        "tab_updated",
-        json!({"tabId":1,"url":format!("{BASE}/dashboard")}),
-    );
-    assert!(h.core.is_signed_in(BASE));
-    h.at(4_000).send("cookie_changed", cookie(true, "expired"));
-    let logouts = h.logouts();
-    assert_eq!(logouts.len(), 1);
-    assert_eq!(logouts[0].1.cause, Some(Cause::SessionCookieExpired));
-    assert_eq!(logouts[0].1.idle_ms, Some(4_000));
-    let writers: Vec<_> = h
-        .events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::CookieChange(c) => Some((c.writer, c.request_id.clone())),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(
-        writers,
-        vec![
-            (Some(CookieWriter::Server), Some("1".into())),
-            (Some(CookieWriter::Browser), None)
-        ]
-    );
-    assert!(!h.all_json().contains("RAWCOOKIEVALUE"));
+        };
+        h.send("cookie_changed", cookie(false, "explicit"));
+        h.send(
+            "tab_updated",
+            json!({"tabId":1,"url":format!("{BASE}/dashboard")}),
+        );
+        assert!(h.core.is_signed_in(BASE));
+        h.at(4_000).send("cookie_changed", cookie(true, "expired"));
+        let logouts = h.logouts();
+        assert_eq!(logouts.len(), 1);
+        assert_eq!(logouts[0].1.cause, Some(Cause::SessionCookieExpired));
+        assert_eq!(logouts[0].1.idle_ms, Some(4_000));
+        let writers: Vec<_> = h
+            .events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::CookieChange(c) => Some((c.writer, c.request_id.clone())),
+                _ => None,
+            })
+            .collect();
+        // Without webRequest no Set-Cookie is seen: the server's by elimination (HttpOnly).
+        let login = match h.net {
+            Net::WebRequest => Some("1".into()),
+            Net::PageHook => None,
+        };
+        assert_eq!(
+            writers,
+            vec![
+                (Some(CookieWriter::Server), login),
+                (Some(CookieWriter::Browser), None)
+            ]
+        );
+        assert!(!h.all_json().contains("RAWCOOKIEVALUE"));
+    }
 }
 
 #[test]
 fn forbidden_then_logout() {
-    let mut h = Harness::new();
-    let (a, r) = (
-        jwt("access", T0 / 1000 + 3600, "a3"),
-        "opaque-refresh-token-403-0123456789".to_owned(),
-    );
-    signed_in(&mut h, &a, &r);
-    h.at(2_000).request(
-        1,
-        "xmlhttprequest",
-        "GET",
-        "/api/reports",
-        None,
-        json!([]),
-        403,
-        json!([]),
-    );
-    remove(&mut h, "access_token", &a);
-    remove(&mut h, "refresh_token", &r);
-    assert_eq!(
-        h.logouts()[0].1.cause,
-        Some(Cause::ForbiddenTreatedAsLogout)
-    );
+    for mut h in Harness::both() {
+        let (a, r) = (
+            jwt("access", T0 / 1000 + 3600, "a3"),
+            "opaque-refresh-token-403-0123456789".to_owned(),
+        );
+        signed_in(&mut h, &a, &r);
+        h.at(2_000).request(
+            1,
+            "xmlhttprequest",
+            "GET",
+            "/api/reports",
+            None,
+            json!([]),
+            403,
+            json!([]),
+        );
+        remove(&mut h, "access_token", &a);
+        remove(&mut h, "refresh_token", &r);
+        assert_eq!(
+            h.logouts()[0].1.cause,
+            Some(Cause::ForbiddenTreatedAsLogout)
+        );
+    }
 }
 
 #[test]
 fn the_page_clears_its_storage() {
-    let mut h = Harness::new();
-    let (a, r) = (
-        jwt("access", T0 / 1000 + 3600, "a4"),
-        "opaque-refresh-token-clear-012345678".to_owned(),
-    );
-    signed_in(&mut h, &a, &r);
-    h.at(1_000).request(
-        1,
-        "xmlhttprequest",
-        "GET",
-        "/api/me",
-        None,
-        json!([]),
-        200,
-        json!([]),
-    );
-    h.at(5_000).page(
-        "/dashboard",
-        json!({"t":"storage","area":"local","op":"clear",
+    for mut h in Harness::both() {
+        let (a, r) = (
+            jwt("access", T0 / 1000 + 3600, "a4"),
+            "opaque-refresh-token-clear-012345678".to_owned(),
+        );
+        signed_in(&mut h, &a, &r);
+        h.at(1_000).request(
+            1,
+            "xmlhttprequest",
+            "GET",
+            "/api/me",
+            None,
+            json!([]),
+            200,
+            json!([]),
+        );
+        h.at(5_000).page(
+            "/dashboard",
+            json!({"t":"storage","area":"local","op":"clear",
         "entries":[["access_token",a],["refresh_token",r],["theme","dark"]],
         "stack":"at <anonymous>:1:14"}),
-    );
-    let logouts = h.logouts();
-    assert_eq!(logouts.len(), 1);
-    assert_eq!(logouts[0].1.cause, Some(Cause::StorageClearedByPage));
-    assert_eq!(logouts[0].0.path.as_deref(), Some("/dashboard"));
-    let clear = h
-        .events
-        .iter()
-        .find_map(|e| match &e.kind {
-            EventKind::StorageChange(s) if s.op == StorageOp::Clear => Some(s),
-            _ => None,
-        })
-        .unwrap();
-    assert_eq!(clear.actor, StorageActor::PageScript);
-    assert!(clear.is_jwt && clear.stack.is_some());
+        );
+        let logouts = h.logouts();
+        assert_eq!(logouts.len(), 1);
+        assert_eq!(logouts[0].1.cause, Some(Cause::StorageClearedByPage));
+        assert_eq!(logouts[0].0.path.as_deref(), Some("/dashboard"));
+        let clear = h
+            .events
+            .iter()
+            .find_map(|e| match &e.kind {
+                EventKind::StorageChange(s) if s.op == StorageOp::Clear => Some(s),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(clear.actor, StorageActor::PageScript);
+        assert!(clear.is_jwt && clear.stack.is_some());
+    }
 }
 
 #[test]
@@ -296,4 +306,56 @@ fn not_signed_in_means_no_logout() {
         json!({"t":"storage","area":"local","op":"clear","entries":[]}),
     );
     assert!(h.logouts().is_empty());
+}
+
+/// With webRequest live the page hook's records would count every request twice.
+#[test]
+fn net_records_count_only_without_webrequest() {
+    let exchanges = |h: &Harness| {
+        h.events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::HttpExchange(_)))
+            .count()
+    };
+    let net = json!({"t":"net","id":1,"url":format!("{BASE}/api/me"),"method":"GET",
+        "auth":"Bearer RAW-ACCESS-IN-HOOK-0123456789","start":T0,"end":T0 + 5,"status":200,"headers":[]});
+    for (live, want) in [(true, 0), (false, 1)] {
+        let mut h = Harness::new();
+        h.send("capture", json!({"webRequest": live}));
+        h.page("/dashboard", net.clone());
+        assert_eq!(exchanges(&h), want, "webRequest live: {live}");
+        assert!(!h.all_json().contains("RAW-ACCESS-IN-HOOK"));
+    }
+}
+
+/// A hooked call that the server redirected to the sign-in page: one hop
+/// to it, then the final response, as webRequest would report them.
+#[test]
+fn a_hooked_redirect_is_two_hops() {
+    let mut h = Harness::with(Net::PageHook);
+    h.page(
+        "/dashboard",
+        json!({"t":"net","id":3,"url":format!("{BASE}/api/me?token=SECRET-IN-URL"),"method":"GET",
+        "start":T0,"end":T0 + 9,"status":200,"redirected":true,"final_url":format!("{BASE}/signin"),
+        "headers":[]}),
+    );
+    let hops: Vec<_> = h
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::HttpExchange(x) => {
+                Some((x.status, x.location.clone(), x.request_id.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let id = Some("page:1:0:3".to_owned());
+    assert_eq!(
+        hops,
+        vec![
+            (Some(302), Some(format!("{BASE}/signin")), id.clone()),
+            (Some(200), None, id)
+        ]
+    );
+    assert!(!h.all_json().contains("SECRET-IN-URL"));
 }

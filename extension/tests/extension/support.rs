@@ -16,17 +16,37 @@ pub(super) fn jwt(kind: &str, exp_s: i64, salt: &str) -> String {
     format!("{h}.{p}.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmUt{salt}")
 }
 
+/// Where the network inputs come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Net {
+    /// The opt-in webRequest listeners (every header, Set-Cookie included).
+    WebRequest,
+    /// The default: the MAIN-world `fetch`/XHR hook's `net` records.
+    PageHook,
+}
+
 /// A core plus everything it emitted.
 pub(super) struct Harness {
     pub(super) core: Core,
     pub(super) events: Vec<Event>,
     pub(super) now: i64,
+    pub(super) net: Net,
     next_req: u64,
 }
 
 impl Harness {
+    /// A core fed by webRequest.
     pub(super) fn new() -> Self {
-        Harness {
+        Self::with(Net::WebRequest)
+    }
+
+    /// One core per network source, for the stories that must hold with both.
+    pub(super) fn both() -> [Self; 2] {
+        [Self::with(Net::WebRequest), Self::with(Net::PageHook)]
+    }
+
+    pub(super) fn with(net: Net) -> Self {
+        let mut h = Harness {
             core: Core::new(
                 &[9u8; 32],
                 &[1, 2, 3, 4, 5, 6, 7, 8],
@@ -37,8 +57,12 @@ impl Harness {
             .unwrap(),
             events: Vec::new(),
             now: T0,
+            net,
             next_req: 0,
-        }
+        };
+        // The glue says first which source is live.
+        h.send("capture", json!({"webRequest": net == Net::WebRequest}));
+        h
     }
 
     pub(super) fn at(&mut self, ms: i64) -> &mut Self {
@@ -83,7 +107,8 @@ impl Harness {
         )
     }
 
-    /// One request through the webRequest events; returns the request id.
+    /// One request through the webRequest events, or as the page hook
+    /// reports it (which sees no `Set-Cookie`); returns the request id.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn request(
         &mut self,
@@ -97,6 +122,17 @@ impl Harness {
         response_headers: Value,
     ) -> String {
         self.next_req += 1;
+        if self.net == Net::PageHook {
+            return self.hooked(
+                tab,
+                method,
+                path,
+                body,
+                &request_headers,
+                status,
+                &response_headers,
+            );
+        }
         let id = self.next_req.to_string();
         let ts = self.now as f64;
         let base = json!({"requestId": id, "url": format!("{BASE}{path}"), "method": method, "tabId": tab,
@@ -119,6 +155,48 @@ impl Harness {
         // The page reacts after the response.
         self.now += 30;
         id
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn hooked(
+        &mut self,
+        tab: i64,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        request_headers: &Value,
+        status: u16,
+        response_headers: &Value,
+    ) -> String {
+        let header = |list: &Value, name: &str| -> Option<String> {
+            list.as_array()?
+                .iter()
+                .find(|h| {
+                    h["name"]
+                        .as_str()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                })
+                .and_then(|h| h["value"].as_str().map(str::to_owned))
+        };
+        // Only what `headers.get` would return to the page.
+        let readable: Vec<Value> = ["date", "www-authenticate", "x-auth-error-code", "location"]
+            .iter()
+            .filter_map(|n| header(response_headers, n).map(|v| json!([n, v])))
+            .collect();
+        let start = self.now;
+        let url = format!("{BASE}{path}");
+        let msg = json!({"t": "net", "id": self.next_req, "url": url, "method": method,
+            "auth": header(request_headers, "authorization"), "body": body,
+            "start": start, "end": start + 20, "status": status, "redirected": false,
+            "final_url": url, "headers": readable});
+        // Posted when the response is in.
+        self.now += 20;
+        self.send(
+            "page",
+            json!({"msg": msg, "tab": tab, "frame": 0, "url": format!("{BASE}/dashboard")}),
+        );
+        self.now += 10;
+        format!("page:{tab}:0:{}", self.next_req)
     }
 
     pub(super) fn logouts(&self) -> Vec<(&Event, &LogoutObserved)> {

@@ -1,0 +1,234 @@
+//! The default network capture: a `fetch`/`XMLHttpRequest` record from the
+//! MAIN-world hook becomes the same webRequest-shaped inputs the opt-in
+//! webRequest listeners give (`before_request`, `send_headers`, an optional
+//! redirect hop, then `completed` or `error`), so one tracker serves both.
+
+use crate::input::{Header, NetRecord, WebRequest, clip, limits};
+
+/// The page's clock is ours, but its messages are not trusted: a record may
+/// end at most this long before it arrives.
+const MAX_AGE_MS: i64 = 10 * 60 * 1000;
+
+/// The webRequest-shaped steps of one hooked request, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Steps {
+    /// For `before_request` and `send_headers`.
+    pub start: WebRequest,
+    /// A `before_redirect` to the final URL, when the response was redirected.
+    pub redirect: Option<WebRequest>,
+    /// For `completed`, or `failed` when [`Steps::failed`].
+    pub end: WebRequest,
+    pub failed: bool,
+}
+
+/// The only error strings kept (the page could put anything in the field).
+fn error_text(e: Option<&str>) -> &'static str {
+    match e {
+        Some("net::ERR_ABORTED") => "net::ERR_ABORTED",
+        Some("net::ERR_TIMED_OUT") => "net::ERR_TIMED_OUT",
+        _ => "net::ERR_FAILED",
+    }
+}
+
+/// `None` for records that say nothing (no URL over http(s)).
+pub fn steps(r: &NetRecord, tab: i64, frame: Option<i64>, now_ms: i64) -> Option<Steps> {
+    let url = clip(&r.url, 4096);
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return None;
+    }
+    let end_ms = r.end_ms.clamp(now_ms - MAX_AGE_MS, now_ms);
+    let start_ms = r.start_ms.clamp(0, end_ms);
+    // Namespaced by tab and frame: webRequest ids are plain numbers.
+    let request_id = format!("page:{tab}:{}:{}", frame.unwrap_or(0), r.id);
+    let base = WebRequest {
+        request_id,
+        url: url.to_owned(),
+        method: Some(clip(&r.method, 16).to_ascii_uppercase()),
+        tab_id: tab,
+        frame_id: frame,
+        resource_type: Some("xmlhttprequest".into()),
+        time_stamp: Some(start_ms as f64),
+        initiator: None,
+        document_url: None,
+        status_code: None,
+        redirect_url: None,
+        error: None,
+        request_headers: None,
+        response_headers: None,
+        body_text: None,
+    };
+    let mut start = base.clone();
+    start.body_text = r.body.as_deref().map(|b| clip(b, limits::BODY).to_owned());
+    start.request_headers = r.auth.as_deref().map(|a| {
+        vec![Header {
+            name: "authorization".into(),
+            value: Some(clip(a, limits::VALUE + 16).to_owned()),
+        }]
+    });
+    let failed = r.status == 0;
+    let final_url = r
+        .final_url
+        .as_deref()
+        .map(|u| clip(u, 4096))
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"));
+    let redirect = match final_url {
+        Some(to) if r.redirected && !failed && to != url => {
+            let mut hop = base.clone();
+            hop.time_stamp = Some(end_ms as f64);
+            // The hop's own status is not visible to the page; a redirect it was.
+            hop.status_code = Some(302);
+            hop.redirect_url = Some(to.to_owned());
+            Some(hop)
+        }
+        _ => None,
+    };
+    let mut end = base;
+    if let Some(hop) = &redirect {
+        end.url = hop.redirect_url.clone().unwrap_or_default();
+    }
+    end.time_stamp = Some(end_ms as f64);
+    if failed {
+        end.error = Some(error_text(r.error.as_deref()).to_owned());
+    } else {
+        end.status_code = Some(r.status);
+        end.response_headers = Some(
+            r.headers
+                .iter()
+                .take(16)
+                .map(|(n, v)| Header {
+                    name: clip(n, 64).to_owned(),
+                    value: Some(clip(v, 1024).to_owned()),
+                })
+                .collect(),
+        );
+    }
+    Some(Steps {
+        start,
+        redirect,
+        end,
+        failed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> NetRecord {
+        NetRecord {
+            id: 4,
+            url: "http://h.test/v1/auth/refresh/".into(),
+            method: "post".into(),
+            auth: Some("Bearer AAA".into()),
+            body: Some(r#"{"refresh":"R"}"#.into()),
+            start_ms: 1_000,
+            end_ms: 1_040,
+            status: 401,
+            error: None,
+            redirected: false,
+            final_url: Some("http://h.test/v1/auth/refresh/".into()),
+            headers: vec![("www-authenticate".into(), "Bearer".into())],
+        }
+    }
+
+    #[test]
+    fn a_record_becomes_webrequest_steps() {
+        let s = steps(&record(), 3, Some(0), 2_000).unwrap();
+        assert_eq!(s.start.request_id, "page:3:0:4");
+        assert_eq!(s.start.method.as_deref(), Some("POST"));
+        assert_eq!(s.start.header(false, "Authorization"), Some("Bearer AAA"));
+        assert_eq!(s.start.body_text.as_deref(), Some(r#"{"refresh":"R"}"#));
+        assert_eq!(s.start.time_stamp, Some(1_000.0));
+        assert_eq!(s.end.time_stamp, Some(1_040.0));
+        assert_eq!(s.end.status_code, Some(401));
+        assert_eq!(s.end.header(true, "WWW-Authenticate"), Some("Bearer"));
+        assert!(!s.failed && s.redirect.is_none());
+    }
+
+    #[test]
+    fn table() {
+        type Case = (&'static str, fn(&mut NetRecord), fn(&Option<Steps>) -> bool);
+        let cases: &[Case] = &[
+            (
+                "not http",
+                |r| r.url = "data:text/plain,x".into(),
+                |s| s.is_none(),
+            ),
+            (
+                "failure keeps a fixed error text",
+                |r| {
+                    r.status = 0;
+                    r.error = Some("eyJhbGciOi.secret".into());
+                },
+                |s| {
+                    let s = s.as_ref().unwrap();
+                    s.failed
+                        && s.end.status_code.is_none()
+                        && s.end.error.as_deref() == Some("net::ERR_FAILED")
+                },
+            ),
+            (
+                "abort",
+                |r| {
+                    r.status = 0;
+                    r.error = Some("net::ERR_ABORTED".into());
+                },
+                |s| s.as_ref().unwrap().end.error.as_deref() == Some("net::ERR_ABORTED"),
+            ),
+            (
+                "redirect hop to the final URL",
+                |r| {
+                    r.redirected = true;
+                    r.status = 200;
+                    r.final_url = Some("http://h.test/signin?next=/".into());
+                },
+                |s| {
+                    let s = s.as_ref().unwrap();
+                    let hop = s.redirect.as_ref().unwrap();
+                    hop.url == "http://h.test/v1/auth/refresh/"
+                        && hop.redirect_url.as_deref() == Some("http://h.test/signin?next=/")
+                        && s.end.url == "http://h.test/signin?next=/"
+                        && s.end.request_id == hop.request_id
+                },
+            ),
+            (
+                "redirected to the same URL is no hop",
+                |r| r.redirected = true,
+                |s| s.as_ref().unwrap().redirect.is_none(),
+            ),
+            (
+                "times from the future or the distant past are clamped",
+                |r| {
+                    r.start_ms = -5;
+                    r.end_ms = 9_999_999_999;
+                },
+                |s| {
+                    let s = s.as_ref().unwrap();
+                    s.start.time_stamp == Some(0.0) && s.end.time_stamp == Some(2_000_000.0)
+                },
+            ),
+            (
+                "an end before the start",
+                |r| {
+                    r.start_ms = 1_900_000;
+                    r.end_ms = 1_800_000;
+                },
+                |s| {
+                    let s = s.as_ref().unwrap();
+                    s.start.time_stamp == Some(1_800_000.0) && s.end.time_stamp == Some(1_800_000.0)
+                },
+            ),
+            (
+                "no frame is frame 0",
+                |r| r.id = 9,
+                |s| s.as_ref().unwrap().start.request_id == "page:3:0:9",
+            ),
+        ];
+        for (name, edit, check) in cases {
+            let mut r = record();
+            edit(&mut r);
+            let got = steps(&r, 3, None, 2_000_000);
+            assert!(check(&got), "{name}: {got:?}");
+        }
+    }
+}
