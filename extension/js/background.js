@@ -43,41 +43,51 @@ function forward(name, details) {
   if (ready && !timer) timer = setTimeout(drain, DEFER_MS);
 }
 
-// --- webRequest: observe only. Chrome hides Cookie/Set-Cookie without
-// `extraHeaders`; Firefox has no such option (and shows them anyway).
+// --- Network. By default the page's own fetch/XHR calls come from the
+// MAIN-world hook (content/main-world.js) as `page` messages. webRequest is
+// an opt-in (optional permission, options page): Chromium sends every
+// request of every frame through a browser-side proxy as soon as an
+// extension merely holds it. Without the permission `chrome.webRequest` is
+// undefined; the core is told first which source is live, so the hook's
+// records are ignored while webRequest reports the same requests.
 const wr = chrome.webRequest;
-const EXTRA =
-  wr.OnHeadersReceivedOptions && Object.values(wr.OnHeadersReceivedOptions).includes('extraHeaders')
-    ? ['extraHeaders']
-    : [];
-// Only the request types that can carry auth: images, scripts and styles
-// never do, and every listened-to request costs the page an IPC round.
-const FILTER = {
-  urls: ['http://*/*', 'https://*/*'],
-  types: ['main_frame', 'sub_frame', 'xmlhttprequest', 'other', 'ping'],
-};
-const MAX_BODY = 16384;
+forward('capture', { webRequest: !!wr });
+if (wr) {
+  // Observe only. Chrome hides Cookie/Set-Cookie without `extraHeaders`;
+  // Firefox has no such option (and shows them anyway).
+  const EXTRA =
+    wr.OnHeadersReceivedOptions && Object.values(wr.OnHeadersReceivedOptions).includes('extraHeaders')
+      ? ['extraHeaders']
+      : [];
+  // Only the request types that can carry auth: images, scripts and styles
+  // never do, and every listened-to request costs the page an IPC round.
+  const FILTER = {
+    urls: ['http://*/*', 'https://*/*'],
+    types: ['main_frame', 'sub_frame', 'xmlhttprequest', 'other', 'ping'],
+  };
+  const MAX_BODY = 16384;
 
-function withBody(d) {
-  const b = d.requestBody;
-  if (!b) return d;
-  let bodyText;
-  if (b.formData) {
-    bodyText = Object.entries(b.formData)
-      .map(([k, v]) => `${k}=${(v && v[0]) || ''}`)
-      .join('&');
-  } else if (b.raw && b.raw[0] && b.raw[0].bytes) {
-    bodyText = new TextDecoder().decode(new Uint8Array(b.raw[0].bytes).subarray(0, MAX_BODY));
-  }
-  return { ...d, requestBody: undefined, bodyText };
+  const withBody = (d) => {
+    const b = d.requestBody;
+    if (!b) return d;
+    let bodyText;
+    if (b.formData) {
+      bodyText = Object.entries(b.formData)
+        .map(([k, v]) => `${k}=${(v && v[0]) || ''}`)
+        .join('&');
+    } else if (b.raw && b.raw[0] && b.raw[0].bytes) {
+      bodyText = new TextDecoder().decode(new Uint8Array(b.raw[0].bytes).subarray(0, MAX_BODY));
+    }
+    return { ...d, requestBody: undefined, bodyText };
+  };
+
+  wr.onBeforeRequest.addListener((d) => forward('before_request', withBody(d)), FILTER, ['requestBody']);
+  wr.onSendHeaders.addListener((d) => forward('send_headers', d), FILTER, ['requestHeaders', ...EXTRA]);
+  wr.onHeadersReceived.addListener((d) => forward('headers_received', d), FILTER, ['responseHeaders', ...EXTRA]);
+  wr.onBeforeRedirect.addListener((d) => forward('before_redirect', d), FILTER, ['responseHeaders', ...EXTRA]);
+  wr.onCompleted.addListener((d) => forward('completed', d), FILTER, ['responseHeaders', ...EXTRA]);
+  wr.onErrorOccurred.addListener((d) => forward('error', d), FILTER);
 }
-
-wr.onBeforeRequest.addListener((d) => forward('before_request', withBody(d)), FILTER, ['requestBody']);
-wr.onSendHeaders.addListener((d) => forward('send_headers', d), FILTER, ['requestHeaders', ...EXTRA]);
-wr.onHeadersReceived.addListener((d) => forward('headers_received', d), FILTER, ['responseHeaders', ...EXTRA]);
-wr.onBeforeRedirect.addListener((d) => forward('before_redirect', d), FILTER, ['responseHeaders', ...EXTRA]);
-wr.onCompleted.addListener((d) => forward('completed', d), FILTER, ['responseHeaders', ...EXTRA]);
-wr.onErrorOccurred.addListener((d) => forward('error', d), FILTER);
 
 // --- cookies, idle, tabs, alarms.
 chrome.cookies.onChanged.addListener((info) => forward('cookie_changed', info));

@@ -1,6 +1,7 @@
 // Logout Lens, isolated world (document_start, every frame): forwards the
-// MAIN-world hook's messages, input activity, lifecycle, clicks on buttons
-// and links, and a periodic look at web storage. Observes only; every
+// MAIN-world hook's messages (storage and cookie writes, finished
+// fetch/XHR calls), input activity, lifecycle, clicks on buttons and links,
+// and a periodic look at web storage. Observes only; every
 // decision is made in the extension's Rust core.
 (() => {
   const MAX_VALUE = 16384;
@@ -25,7 +26,7 @@
     } catch (_) {
       return;
     }
-    if (m && (m.t === 'storage' || m.t === 'cookie')) send(m);
+    if (m && (m.t === 'storage' || m.t === 'cookie' || m.t === 'net')) send(m);
   });
 
   // Input activity: the first input after a pause at once, then at most every

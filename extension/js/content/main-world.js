@@ -1,7 +1,9 @@
 // Logout Lens, MAIN world (document_start, every frame): catches the page's
 // own writes to web storage and document.cookie, which no event reports in
-// the tab that made them. Observes and forwards only; the page can forge
-// these messages, so the extension treats them as untrusted.
+// the tab that made them, and the page's fetch/XMLHttpRequest calls (the
+// default network capture: webRequest costs every page load on Chromium).
+// Observes and forwards only; the page can forge these messages, so the
+// extension treats them as untrusted.
 (() => {
   const EVT = 'logout-lens:main';
   const MAX_VALUE = 16384;
@@ -90,5 +92,175 @@
         post({ t: 'cookie', text: String(v).slice(0, MAX_VALUE), stack: stack() });
       },
     });
+  }
+
+  // --- fetch and XMLHttpRequest: one message per request, after it ends.
+  // The originals are called exactly as before and their results returned
+  // untouched; nothing is awaited on the page's path, no body is read, and
+  // all the work (URLs, headers, JSON) waits until the response is in.
+  const now = Date.now;
+  const HEADERS = ['date', 'www-authenticate', 'x-auth-error-code', 'location'];
+  // A per-frame counter, started at random so two documents of one frame differ.
+  let seq = Math.floor(Math.random() * 1e9) * 1000;
+  const then = Promise.prototype.then;
+  const R = typeof Request === 'function' ? Request : null;
+  const H = typeof Headers === 'function' ? Headers : null;
+  const US = typeof URLSearchParams === 'function' ? URLSearchParams : null;
+  const absolute = (u) => {
+    try {
+      const a = new URL(String(u), doc.baseURI).href;
+      return /^https?:/.test(a) ? a : null;
+    } catch (_) {
+      return null;
+    }
+  };
+  const bodyText = (b) => {
+    if (typeof b === 'string') return b.length <= MAX_VALUE ? b : b.slice(0, MAX_VALUE);
+    if (US && b instanceof US) return cap(String(b));
+    return null;
+  };
+  const authIn = (h) => {
+    if (!h) return null;
+    if (H && h instanceof H) return h.get('authorization');
+    const list = Array.isArray(h) ? h : Object.entries(h);
+    for (const [k, v] of list) if (String(k).toLowerCase() === 'authorization') return String(v);
+    return null;
+  };
+  const netPost = (m) => {
+    m.t = 'net';
+    m.id = ++seq;
+    m.auth = m.auth === null || m.auth === undefined ? null : cap(m.auth);
+    post(m);
+  };
+
+  const ofetch = window.fetch;
+  if (typeof ofetch === 'function') {
+    const fetchDone = (input, init, start, res, err) => {
+      try {
+        const req = R && input instanceof R ? input : null;
+        const url = absolute(req ? req.url : input);
+        if (!url) return;
+        // Opaque responses say nothing, not even the status.
+        if (res && (res.type === 'opaque' || res.type === 'opaqueredirect')) return;
+        const o = init || {};
+        const headers = [];
+        if (res) {
+          for (const n of HEADERS) {
+            const v = res.headers.get(n);
+            if (v !== null) headers.push([n, v]);
+          }
+        }
+        netPost({
+          url,
+          method: String(o.method || (req && req.method) || 'GET').toUpperCase(),
+          auth: authIn(o.headers) || (req ? req.headers.get('authorization') : null),
+          body: bodyText(o.body),
+          start,
+          end: now(),
+          status: res ? res.status : 0,
+          error: res ? null : err && err.name === 'AbortError' ? 'net::ERR_ABORTED' : 'net::ERR_FAILED',
+          redirected: res ? res.redirected : false,
+          final_url: res ? res.url : null,
+          headers,
+        });
+      } catch (_) {
+        // Never break the page.
+      }
+    };
+    window.fetch = function fetch(input, init) {
+      const start = now();
+      const p = ofetch.apply(this, arguments);
+      try {
+        then.call(
+          p,
+          (res) => fetchDone(input, init, start, res, null),
+          (err) => fetchDone(input, init, start, null, err),
+        );
+      } catch (_) {
+        // Not a promise: nothing to watch.
+      }
+      return p;
+    };
+  }
+
+  const X = typeof XMLHttpRequest === 'function' ? XMLHttpRequest.prototype : null;
+  if (X) {
+    const { open, setRequestHeader, send } = X;
+    const on = EventTarget.prototype.addEventListener;
+    const status = Object.getOwnPropertyDescriptor(X, 'status').get;
+    const responseURL = Object.getOwnPropertyDescriptor(X, 'responseURL').get;
+    const getHeader = X.getResponseHeader;
+    const calls = new WeakMap();
+    const xhrDone = function xhrDone(e) {
+      try {
+        const c = calls.get(this);
+        if (!c || c.done) return;
+        if (e.type !== 'loadend') {
+          c.error = e.type === 'abort' ? 'net::ERR_ABORTED' : e.type === 'timeout' ? 'net::ERR_TIMED_OUT' : 'net::ERR_FAILED';
+          return;
+        }
+        c.done = true;
+        const url = absolute(c.url);
+        if (!url) return;
+        const code = status.call(this);
+        const headers = [];
+        if (code) {
+          for (const n of HEADERS) {
+            const v = getHeader.call(this, n);
+            if (v !== null) headers.push([n, v]);
+          }
+        }
+        const final = code ? responseURL.call(this) : '';
+        netPost({
+          url,
+          method: String(c.method || 'GET').toUpperCase(),
+          auth: c.auth,
+          body: c.body,
+          start: c.start,
+          end: now(),
+          status: code,
+          error: code ? null : c.error || 'net::ERR_FAILED',
+          redirected: !!final && final !== url.split('#')[0],
+          final_url: final || null,
+          headers,
+        });
+      } catch (_) {
+        // Never break the page.
+      }
+    };
+    X.open = function openHooked(method, url) {
+      try {
+        calls.set(this, { method, url, auth: null, body: null, start: 0, done: false, error: null });
+      } catch (_) {
+        // Never break the page.
+      }
+      return open.apply(this, arguments);
+    };
+    X.setRequestHeader = function setRequestHeaderHooked(name, value) {
+      const r = setRequestHeader.apply(this, arguments);
+      try {
+        const c = calls.get(this);
+        if (c && String(name).toLowerCase() === 'authorization') c.auth = String(value);
+      } catch (_) {
+        // Never break the page.
+      }
+      return r;
+    };
+    X.send = function sendHooked(body) {
+      try {
+        const c = calls.get(this);
+        if (c && !c.start) {
+          c.start = now();
+          c.body = bodyText(body);
+          on.call(this, 'abort', xhrDone);
+          on.call(this, 'timeout', xhrDone);
+          on.call(this, 'error', xhrDone);
+          on.call(this, 'loadend', xhrDone);
+        }
+      } catch (_) {
+        // Never break the page.
+      }
+      return send.apply(this, arguments);
+    };
   }
 })();
