@@ -11,6 +11,15 @@ import * as h from './extension/helpers.mjs';
 
 before(() => h.checkPrerequisites());
 
+// The two network sources: the default install (no webRequest; the page's
+// fetch/XHR calls come from the MAIN-world hook) and the state after the
+// user opts in to "Full network capture" (webRequest held at load).
+let wrDist = null;
+const NETWORKS = [
+  { name: 'page hook', dist: () => h.DIST, hook: true },
+  { name: 'webRequest', dist: () => (wrDist ||= h.webRequestDist()), hook: false },
+];
+
 /** Records every token the app sees (login/refresh bodies, cookies, storage) to scan for later. */
 function captureSecrets(ctx) {
   const secrets = new Set();
@@ -37,19 +46,41 @@ async function rememberSecrets(page, ctx, secrets) {
   for (const c of await ctx.cookies()) if (c.value.length >= 16) secrets.add(c.value);
 }
 
-/** No raw token in any file of the collector's database (db, WAL, SHM). */
-function assertNoRawTokens(db, secrets) {
-  assert.ok(secrets.size > 0, 'the scenario saw tokens to look for');
-  for (const [file, bytes] of h.filesUnder(path.dirname(db))) {
-    const text = bytes.toString('latin1');
-    for (const s of secrets) {
-      assert.ok(!text.includes(s), `raw token found in ${file}`);
-      // Also the JWT signature alone, and the payload part.
-      for (const part of s.split('.').filter((p) => p.length >= 16)) {
-        assert.ok(!text.includes(part), `a token part found in ${file}`);
-      }
+/** No raw token (nor its JWT payload or signature alone) in `text`. */
+function assertNoTokenIn(text, secrets, where) {
+  for (const s of secrets) {
+    assert.ok(!text.includes(s), `raw token found in ${where}`);
+    for (const part of s.split('.').filter((p) => p.length >= 16)) {
+      assert.ok(!text.includes(part), `a token part found in ${where}`);
     }
   }
+}
+
+/**
+ * No raw token in any file of the collector's database (db, WAL, SHM), nor in
+ * what the extension keeps in chrome.storage.local (the unacked ring).
+ */
+async function assertNoRawTokens(db, sw, secrets) {
+  assert.ok(secrets.size > 0, 'the scenario saw tokens to look for');
+  for (const [file, bytes] of h.filesUnder(path.dirname(db))) {
+    assertNoTokenIn(bytes.toString('latin1'), secrets, file);
+  }
+  const stored = await sw.evaluate(() => chrome.storage.local.get(null).then((o) => JSON.stringify(o)));
+  assertNoTokenIn(stored, secrets, 'chrome.storage.local');
+}
+
+/**
+ * The exchanges came from the source under test, once each: the hook's ids
+ * are `page:<tab>:<frame>:<n>`, webRequest's are plain numbers. With the hook,
+ * the bearer token the page sent (`bearer`: not in cookie mode) was seen, and
+ * stored only as a fingerprint.
+ */
+function assertNetworkSource(db, hook, bearer) {
+  const xs = h.dbEvents(db, "kind = 'http_exchange'").map((r) => r.event);
+  assert.ok(xs.length > 0, 'exchanges were recorded');
+  const fromHook = xs.filter((x) => String(x.request_id).startsWith('page:'));
+  assert.equal(fromHook.length, hook ? xs.length : 0, `exchanges from the page hook: ${fromHook.length} of ${xs.length}`);
+  if (hook && bearer) assert.ok(xs.some((x) => x.access_token_fp), 'the hook saw the Authorization header');
 }
 
 async function logoutInDb(db, timeout = 25000) {
@@ -64,9 +95,9 @@ async function logoutInDb(db, timeout = 25000) {
  * One scenario: demo with `demoArgs`, sign in with real input, let `act`
  * provoke the logout, and check the stored verdict.
  */
-async function scenario({ demoArgs, act, cause, coarse, minIdleMs = 0, trigger }) {
+async function scenario({ demoArgs, act, cause, coarse, minIdleMs = 0, trigger, net = NETWORKS[0], bearer = true }) {
   const demo = await h.startDemo(demoArgs);
-  const b = await h.launch();
+  const b = await h.launch({ dist: net.dist() });
   try {
     const secrets = captureSecrets(b.ctx);
     const page = await b.ctx.newPage();
@@ -84,7 +115,8 @@ async function scenario({ demoArgs, act, cause, coarse, minIdleMs = 0, trigger }
     assert.ok(idle <= logout.ts_ms - lastInput + 3000, `idle ${idle} ms is at most the time since the last input`);
     // Let the rest of the episode land, then scan the files.
     await h.waitFor(async () => (await h.relayStatus(b.sw)).queued === 0, { what: 'the queue to drain' });
-    assertNoRawTokens(b.db, secrets);
+    await assertNoRawTokens(b.db, b.sw, secrets);
+    assertNetworkSource(b.db, net.hook, bearer);
     return logout;
   } finally {
     await b.close();
@@ -92,60 +124,68 @@ async function scenario({ demoArgs, act, cause, coarse, minIdleMs = 0, trigger }
   }
 }
 
-test('access token expires while the user is idle and the refresh fails', async () => {
-  await scenario({
-    demoArgs: ['--access-ttl', '2s', '--leeway', '0s', '--poll', '1s', '--refresh-ttl-no-remember', '6s', '--reports-every', '0'],
-    act: ({ page }) => page.waitForURL(/\/signin/, { timeout: 20000 }),
-    cause: 'refresh_token_expired',
-    coarse: 'TOKEN_EXPIRED',
-    minIdleMs: 4000,
+for (const net of NETWORKS) {
+  test(`access token expires while the user is idle and the refresh fails (${net.name})`, async () => {
+    await scenario({
+      net,
+      demoArgs: ['--access-ttl', '2s', '--leeway', '0s', '--poll', '1s', '--refresh-ttl-no-remember', '6s', '--reports-every', '0'],
+      act: ({ page }) => page.waitForURL(/\/signin/, { timeout: 20000 }),
+      cause: 'refresh_token_expired',
+      coarse: 'TOKEN_EXPIRED',
+      minIdleMs: 4000,
+    });
   });
-});
 
-test('two tabs refresh with the same token and rotation rejects the loser', async () => {
-  await scenario({
-    demoArgs: ['--access-ttl', '2s', '--leeway', '0s', '--poll', '1s', '--uncoordinated-refresh', '--grace', '0s', '--reports-every', '0'],
-    act: async ({ b, demo }) => {
-      const second = await b.ctx.newPage();
-      await second.goto(`${demo.base}/dashboard`);
-    },
-    cause: 'refresh_token_reused',
-    coarse: 'REFRESH_FAILED',
+  test(`two tabs refresh with the same token and rotation rejects the loser (${net.name})`, async () => {
+    await scenario({
+      net,
+      demoArgs: ['--access-ttl', '2s', '--leeway', '0s', '--poll', '1s', '--uncoordinated-refresh', '--grace', '0s', '--reports-every', '0'],
+      act: async ({ b, demo }) => {
+        const second = await b.ctx.newPage();
+        await second.goto(`${demo.base}/dashboard`);
+      },
+      cause: 'refresh_token_reused',
+      coarse: 'REFRESH_FAILED',
+    });
   });
-});
 
-test('a short session cookie expires', async () => {
-  await scenario({
-    demoArgs: ['--cookie-max-age', '3s', '--poll', '1s', '--reports-every', '0'],
-    act: ({ page }) => page.waitForURL(/\/signin/, { timeout: 20000 }),
-    cause: 'session_cookie_expired',
-    coarse: 'TOKEN_EXPIRED',
-    minIdleMs: 2000,
+  test(`a short session cookie expires (${net.name})`, async () => {
+    await scenario({
+      net,
+      demoArgs: ['--cookie-max-age', '3s', '--poll', '1s', '--reports-every', '0'],
+      bearer: false, // tokens in HttpOnly cookies
+      act: ({ page }) => page.waitForURL(/\/signin/, { timeout: 20000 }),
+      cause: 'session_cookie_expired',
+      coarse: 'TOKEN_EXPIRED',
+      minIdleMs: 2000,
+    });
   });
-});
 
-test('the app logs out on a 403', async () => {
-  await scenario({
-    demoArgs: ['--logout-on-403', '--reports-every', '2', '--poll', '1s'],
-    act: ({ page }) => page.waitForURL(/\/signin/, { timeout: 20000 }),
-    cause: 'forbidden_treated_as_logout',
-    coarse: 'AUTH_ERROR',
+  test(`the app logs out on a 403 (${net.name})`, async () => {
+    await scenario({
+      net,
+      demoArgs: ['--logout-on-403', '--reports-every', '2', '--poll', '1s'],
+      act: ({ page }) => page.waitForURL(/\/signin/, { timeout: 20000 }),
+      cause: 'forbidden_treated_as_logout',
+      coarse: 'AUTH_ERROR',
+    });
   });
-});
 
-test("the page's own script clears localStorage", async () => {
-  const logout = await scenario({
-    demoArgs: ['--poll', '1s', '--reports-every', '0'],
-    act: async ({ page }) => {
-      await page.waitForFunction(() => Number(document.getElementById('api-ok').textContent) >= 1);
-      await page.evaluate(() => localStorage.clear());
-    },
-    cause: 'storage_cleared_by_page',
-    coarse: 'AUTH_ERROR',
-    trigger: 'credentials_vanished',
+  test(`the page's own script clears localStorage (${net.name})`, async () => {
+    const logout = await scenario({
+      net,
+      demoArgs: ['--poll', '1s', '--reports-every', '0'],
+      act: async ({ page }) => {
+        await page.waitForFunction(() => Number(document.getElementById('api-ok').textContent) >= 1);
+        await page.evaluate(() => localStorage.clear());
+      },
+      cause: 'storage_cleared_by_page',
+      coarse: 'AUTH_ERROR',
+      trigger: 'credentials_vanished',
+    });
+    assert.equal(logout.path, '/dashboard');
   });
-  assert.equal(logout.path, '/dashboard');
-});
+}
 
 test('the user clicks "Log out"', async () => {
   await scenario({

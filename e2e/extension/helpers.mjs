@@ -70,6 +70,24 @@ export function startDemo(args = []) {
   });
 }
 
+/**
+ * A copy of dist/chromium as it runs once the user has granted "Full
+ * network capture" and the extension has reloaded: `webRequest` moved from
+ * `optional_permissions` into `permissions` (an unpacked extension gets its
+ * required permissions without a prompt). Same `key`, so the same id.
+ */
+export function webRequestDist(from = DIST) {
+  const dir = path.join(tmpDir('dist-webrequest'), 'chromium');
+  fs.cpSync(from, dir, { recursive: true });
+  const file = path.join(dir, 'manifest.json');
+  const m = JSON.parse(fs.readFileSync(file, 'utf8'));
+  m.optional_permissions = (m.optional_permissions || []).filter((p) => p !== 'webRequest');
+  if (!m.optional_permissions.length) delete m.optional_permissions;
+  if (!m.permissions.includes('webRequest')) m.permissions.push('webRequest');
+  fs.writeFileSync(file, JSON.stringify(m, null, 2));
+  return dir;
+}
+
 /** Registers the real collector as the native host of a Chromium profile, with its own installer. */
 export function installHost(userDataDir) {
   return execFileSync(HOST_BIN, ['install', '--browser', 'chromium', '--user-data-dir', userDataDir], {
@@ -79,14 +97,15 @@ export function installHost(userDataDir) {
 }
 
 /**
- * Launches headless Chromium with the extension. `host: true` registers the
- * collector first. Resolves with `{ ctx, sw, udd, db, close }`.
+ * Launches headless Chromium with the extension (from `dist`, by default
+ * dist/chromium). `host: true` registers the collector first. Resolves with
+ * `{ ctx, sw, udd, db, close }`.
  */
-export async function launch({ host = true, db, udd = tmpDir('profile'), extension = true } = {}) {
+export async function launch({ host = true, db, udd = tmpDir('profile'), extension = true, dist = DIST } = {}) {
   db = db || path.join(tmpDir('db'), 'events.db');
   if (host) installHost(udd);
   const args = [...CHROMIUM_ARGS];
-  if (extension) args.push(`--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`);
+  if (extension) args.push(`--disable-extensions-except=${dist}`, `--load-extension=${dist}`);
   const ctx = await chromium.launchPersistentContext(udd, {
     executablePath: CHROMIUM,
     headless: false,
