@@ -187,6 +187,110 @@ for (const net of NETWORKS) {
   });
 }
 
+/** What a page's own fetch/XHR calls return: the same with and without the hook. */
+function pageNetworkBehaviour() {
+  const xhr = (method, url, { async = true, auth, body } = {}) =>
+    new Promise((resolve) => {
+      const x = new XMLHttpRequest();
+      const seen = [];
+      x.onreadystatechange = () => seen.push(x.readyState);
+      x.onloadend = () => resolve([x.status, x.responseText.length > 0, x.getResponseHeader('content-type'), seen.join('')]);
+      x.open(method, url, async);
+      if (auth) x.setRequestHeader('Authorization', auth);
+      x.send(body);
+      if (!async) resolve([x.status, x.responseText.length > 0, seen.join('')]);
+    });
+  const name = (e) => (e && e.name) || String(e);
+  return (async () => {
+    const out = {};
+    const p = fetch('/api/me', { headers: { authorization: 'Bearer not-a-token' } });
+    out.promise = p instanceof Promise;
+    const r = await p;
+    out.fetch = [r.status, r.ok, r.redirected, r.bodyUsed, (await r.text()).length > 0, r.bodyUsed];
+    out.request = await fetch(new Request('/v1/auth/refresh/', { method: 'POST', body: '{"refresh":"nope"}', headers: { 'content-type': 'application/json' } })).then((x) => x.status);
+    out.params = await fetch('/v1/auth/login/', { method: 'POST', body: new URLSearchParams({ email: 'x@y.z', password: 'no' }) }).then((x) => x.status);
+    out.refused = await fetch('http://127.0.0.1:1/').then(() => 'ok', name);
+    out.badUrl = await fetch('http://[bad').then(() => 'ok', name);
+    const ac = new AbortController();
+    const aborted = fetch('/api/me', { signal: ac.signal });
+    ac.abort();
+    out.aborted = await aborted.then(() => 'ok', name);
+    out.noThis = await fetch.call(undefined, '/signin').then((x) => x.status, name);
+    out.wrongThis = await Promise.resolve()
+      .then(() => fetch.call({}, '/signin'))
+      .then(() => 'ok', name);
+    out.xhr = await xhr('GET', '/api/me', { auth: 'Bearer not-a-token' });
+    out.xhrSync = await xhr('GET', '/signin', { async: false });
+    out.xhrPost = await xhr('POST', '/v1/auth/refresh/', { body: '{"refresh":"nope"}' });
+    out.xhrError = await xhr('GET', 'http://127.0.0.1:1/');
+    try {
+      new XMLHttpRequest().setRequestHeader('a', 'b');
+      out.headerBeforeOpen = 'ok';
+    } catch (e) {
+      out.headerBeforeOpen = name(e);
+    }
+    try {
+      new XMLHttpRequest().send();
+      out.sendBeforeOpen = 'ok';
+    } catch (e) {
+      out.sendBeforeOpen = name(e);
+    }
+    return out;
+  })();
+}
+
+test('the page hook leaves what the page sees unchanged, and records its calls', async () => {
+  const demo = await h.startDemo(['--reports-every', '0']);
+  const results = [];
+  try {
+    for (const extension of [false, true]) {
+      const b = await h.launch({ extension, host: extension });
+      try {
+        const page = await b.ctx.newPage();
+        await page.goto(`${demo.base}/signin`);
+        results.push(await page.evaluate(pageNetworkBehaviour));
+        if (!extension) continue;
+        // The calls reached the collector as exchanges from the hook.
+        const xs = await h.waitFor(() => {
+          const r = h.dbEvents(b.db, "kind = 'http_exchange'").map((e) => e.event);
+          return r.length >= 10 && r;
+        }, { what: 'the page\'s calls as exchanges' });
+        assert.ok(xs.every((x) => String(x.request_id).startsWith('page:')));
+        const refresh = xs.filter((x) => x.url.endsWith('/v1/auth/refresh/'));
+        assert.equal(refresh.length, 2, 'fetch(Request) and XHR refresh calls');
+        assert.ok(refresh.some((x) => x.refresh_token_fp), 'the XHR body was read for a refresh token');
+        assert.ok(xs.some((x) => x.error === 'net::ERR_ABORTED'), 'the aborted fetch');
+        assert.ok(xs.some((x) => x.status === undefined && x.error === 'net::ERR_FAILED'), 'a refused connection');
+        assert.ok(xs.filter((x) => x.url.endsWith('/api/me') && x.access_token_fp).length >= 2, 'fetch and XHR bearer tokens');
+        assert.equal(await b.sw.evaluate(() => typeof chrome.webRequest), 'undefined', 'the default install holds no webRequest');
+      } finally {
+        await b.close();
+      }
+    }
+  } finally {
+    demo.stop();
+  }
+  assert.deepEqual(results[1], results[0]);
+  assert.equal(results[0].promise, true);
+  assert.equal(results[0].refused, 'TypeError');
+  assert.equal(results[0].aborted, 'AbortError');
+});
+
+test('the options page shows whether the full network capture is on', async () => {
+  for (const net of NETWORKS) {
+    const b = await h.launch({ dist: net.dist(), host: false });
+    try {
+      const opts = await b.ctx.newPage();
+      await opts.goto('chrome-extension://pgblapmpbbjjadbhpohickicabgcppge/options.html');
+      await opts.waitForFunction(() => document.getElementById('full_network_status').textContent !== '');
+      assert.equal(await opts.isChecked('#full_network'), !net.hook, net.name);
+      assert.equal(await b.sw.evaluate(() => typeof chrome.webRequest), net.hook ? 'undefined' : 'object', net.name);
+    } finally {
+      await b.close();
+    }
+  }
+});
+
 test('the user clicks "Log out"', async () => {
   await scenario({
     demoArgs: ['--poll', '1s', '--reports-every', '0'],
