@@ -114,10 +114,10 @@
       return null;
     }
   };
+  // Only bodies that are text already: nothing is read or copied.
   const bodyText = (b) => {
-    if (typeof b === 'string') return b.length <= MAX_VALUE ? b : b.slice(0, MAX_VALUE);
-    if (US && b instanceof US) return cap(String(b));
-    return null;
+    const t = typeof b === 'string' ? b : US && b instanceof US ? String(b) : null;
+    return t === null || t.length <= MAX_VALUE ? t : t.slice(0, MAX_VALUE);
   };
   const authIn = (h) => {
     if (!h) return null;
@@ -167,7 +167,7 @@
         // Never break the page.
       }
     };
-    window.fetch = function fetch(input, init) {
+    const hooked = function fetch(input, init) {
       const start = now();
       const p = ofetch.apply(this, arguments);
       try {
@@ -181,6 +181,11 @@
       }
       return p;
     };
+    try {
+      window.fetch = hooked;
+    } catch (_) {
+      // A frozen global: leave it.
+    }
   }
 
   const X = typeof XMLHttpRequest === 'function' ? XMLHttpRequest.prototype : null;
@@ -228,7 +233,8 @@
         // Never break the page.
       }
     };
-    X.open = function openHooked(method, url) {
+    const hooks = {};
+    hooks.open = function openHooked(method, url) {
       try {
         calls.set(this, { method, url, auth: null, body: null, start: 0, done: false, error: null });
       } catch (_) {
@@ -236,7 +242,7 @@
       }
       return open.apply(this, arguments);
     };
-    X.setRequestHeader = function setRequestHeaderHooked(name, value) {
+    hooks.setRequestHeader = function setRequestHeaderHooked(name, value) {
       const r = setRequestHeader.apply(this, arguments);
       try {
         const c = calls.get(this);
@@ -246,7 +252,7 @@
       }
       return r;
     };
-    X.send = function sendHooked(body) {
+    hooks.send = function sendHooked(body) {
       try {
         const c = calls.get(this);
         if (c && !c.start) {
@@ -262,5 +268,10 @@
       }
       return send.apply(this, arguments);
     };
+    try {
+      Object.assign(X, hooks);
+    } catch (_) {
+      // A frozen prototype: leave it.
+    }
   }
 })();
