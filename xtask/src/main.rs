@@ -24,12 +24,13 @@ const STEM: &str = "logout_lens_extension";
 fn main() -> Result<()> {
     let args: Vec<String> = env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("dist") => dist(
-            args.iter().any(|a| a == "--no-opt"),
-            args.iter().any(|a| a == "--names"),
-        ),
+        Some("dist") => dist(Flags {
+            no_opt: args.iter().any(|a| a == "--no-opt"),
+            names: args.iter().any(|a| a == "--names"),
+            build_std: !args.iter().any(|a| a == "--no-build-std") && rust_src_installed(),
+        }),
         _ => {
-            eprintln!("usage: cargo xtask dist [--no-opt] [--names]");
+            eprintln!("usage: cargo xtask dist [--no-opt] [--names] [--no-build-std]");
             bail!("unknown task")
         }
     }
@@ -46,17 +47,54 @@ fn root() -> PathBuf {
 /// crate built with one feature each (see `extension/Cargo.toml`).
 const MODULES: [(&str, &str); 2] = [("worker", STEM), ("page", "logout_lens_extension_ui")];
 
-/// `names`: keep the wasm name section, for size analysis (`twiggy top`);
-/// never for a build that ships.
-fn dist(no_opt: bool, names: bool) -> Result<()> {
+#[derive(Clone, Copy)]
+struct Flags {
+    /// Skip wasm-opt.
+    no_opt: bool,
+    /// Keep the wasm name section, for size analysis (`twiggy top`); never
+    /// for a build that ships.
+    names: bool,
+    /// Rebuild std for size with `panic=immediate-abort` (see [`module`]).
+    build_std: bool,
+}
+
+/// Whether the toolchain has the `rust-src` component, which rebuilding
+/// std needs (`rustup component add rust-src`).
+fn rust_src_installed() -> bool {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .is_some_and(|sysroot| {
+            sysroot
+                .join("lib/rustlib/src/rust/library/std/Cargo.toml")
+                .exists()
+        })
+}
+
+fn dist(flags: Flags) -> Result<()> {
     let root = root();
-    let target = env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let mut target =
+        env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    if flags.build_std {
+        // Its own directory: other flags, so it must not evict the plain build's artifacts.
+        target = target.join("build-std");
+        println!("wasm: std rebuilt for size (panic=immediate-abort)");
+    } else {
+        eprintln!(
+            "note: building with the prebuilt std (rust-src missing or --no-build-std): \
+             larger wasm; `rustup component add rust-src` for the smaller build"
+        );
+    }
     let gen_dir = target.join("xtask-wasm");
     let _ = fs::remove_dir_all(&gen_dir);
     fs::create_dir_all(&gen_dir)?;
     let mut sizes = Vec::new();
     for (feature, out_name) in MODULES {
-        let (before, after) = module(&root, &target, &gen_dir, feature, out_name, no_opt, names)?;
+        let (before, after) = module(&root, &target, &gen_dir, feature, out_name, flags)?;
         sizes.push((out_name, before, after));
     }
     let ext = root.join("extension");
@@ -93,12 +131,26 @@ fn module(
     gen_dir: &Path,
     feature: &str,
     out_name: &str,
-    no_opt: bool,
-    names: bool,
+    flags: Flags,
 ) -> Result<(u64, u64)> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(&cargo);
+    if flags.build_std {
+        // std rebuilt with the size profile, and every panic a plain trap:
+        // no panic messages, locations or formatting machinery in the wasm.
+        // Unstable flags on the stable toolchain, for this build only.
+        let rustflags = env::var("RUSTFLAGS").unwrap_or_default();
+        build
+            .env("RUSTC_BOOTSTRAP", "1")
+            .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
+            .env(
+                "RUSTFLAGS",
+                format!("{rustflags} -Zunstable-options -Cpanic=immediate-abort").trim_start(),
+            )
+            .env("CARGO_TARGET_DIR", target);
+    }
     // Size over speed for the wasm only; the workspace's release profile is untouched.
-    let status = Command::new(&cargo)
+    let status = build
         .current_dir(root)
         .args([
             "build",
@@ -127,17 +179,17 @@ fn module(
         .out_name(out_name)
         .web(true)?
         .typescript(false)
-        .remove_name_section(!names)
+        .remove_name_section(!flags.names)
         .remove_producers_section(true)
         .generate(gen_dir)
         .context("wasm-bindgen")?;
     let bg = gen_dir.join(format!("{out_name}_bg.wasm"));
     let before = fs::metadata(&bg)?.len();
     let wasm_opt = root.join("e2e/node_modules/.bin/wasm-opt");
-    if !no_opt && wasm_opt.exists() {
+    if !flags.no_opt && wasm_opt.exists() {
         let status = Command::new(&wasm_opt)
             .arg(&bg)
-            .args(names.then_some("-g"))
+            .args(flags.names.then_some("-g"))
             .args([
                 "-Oz",
                 "--enable-bulk-memory",
@@ -154,7 +206,7 @@ fn module(
         if !status.success() {
             bail!("wasm-opt failed");
         }
-    } else if !no_opt {
+    } else if !flags.no_opt {
         eprintln!(
             "note: e2e/node_modules/.bin/wasm-opt not found (npm ci in e2e/); skipping wasm-opt"
         );
