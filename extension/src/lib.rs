@@ -11,6 +11,7 @@
 
 pub mod cookies;
 pub mod core;
+pub mod encode;
 pub mod error;
 pub mod ids;
 pub mod input;
