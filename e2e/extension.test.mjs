@@ -101,8 +101,7 @@ async function scenario({ demoArgs, act, cause, coarse, minIdleMs = 0, trigger, 
   try {
     const secrets = captureSecrets(b.ctx);
     const page = await b.ctx.newPage();
-    await h.signIn(page, demo.base);
-    const lastInput = Date.now();
+    const lastInput = await h.signIn(page, demo.base);
     await rememberSecrets(page, b.ctx, secrets);
     await act({ page, b, demo });
     const logout = await logoutInDb(b.db);

@@ -271,7 +271,7 @@ test('Export trace downloads a redacted bundle the collector CLI reads', async (
     assert.match(verdict, /storage_cleared_by_page|cleared the credentials/i, verdict);
 
     // Copy full state: redacted too.
-    const state = await popup.evaluate((t) => chrome.runtime.sendMessage({ t: 'ui:state', tab: t }), tab);
+    const state = await popup.evaluate(() => globalThis.logoutLensState());
     for (const s of secrets) assert.ok(!state.includes(s));
     await popup.click('#copy');
     await popup.waitForFunction(() => /Copied/.test(document.querySelector('#action-status').textContent));

@@ -154,13 +154,19 @@ export async function signInAndLogOut(b, base) {
   return page;
 }
 
-/** Signs in through the demo's own form, with real (trusted) input. */
+/**
+ * Signs in through the demo's own form, with real (trusted) input. Returns
+ * the time of the last input (the click), which on a busy machine can be
+ * seconds before the dashboard has loaded.
+ */
 export async function signIn(page, base) {
   await page.goto(`${base}/signin`);
   await page.fill('#email', 'demo@example.com');
   await page.fill('#password', 'demo-password');
   await page.click('#signin');
+  const lastInput = Date.now();
   await page.waitForURL(`${base}/dashboard`);
+  return lastInput;
 }
 
 /** Every file under `dir`, as one buffer per file. */

@@ -1,7 +1,8 @@
 // Logout Lens UI, worker side: the badge, the logout alert (notification,
 // in-page overlay, sign-in banner), the popup's requests and the options.
-// Every decision and every sentence comes from the Rust core (`ui(…)`); this
-// file only moves them to the right place. Listeners are registered at the
+// Every decision and every sentence comes from the Rust core (`ui(…)`; the
+// popup's views from the pages' own wasm); this file only moves them to the
+// right place. Listeners are registered at the
 // top level, like the rest of the worker's.
 import { ui, ui_configure } from './wasm/logout_lens_extension.js';
 
@@ -154,24 +155,18 @@ async function tabUrl(tab) {
   return (t && t.url) || undefined;
 }
 
-// The popup and options pages (extension pages only, never a content script).
+// The popup (an extension page only, never a content script) makes its views
+// with its own wasm; the worker hands it the tab's context and, when it
+// changed since the popup's copy (`rev`), the redacted timeline.
 chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (!isUiMessage(msg) || !sender.url || !sender.url.startsWith(chrome.runtime.getURL(''))) return false;
   (async () => {
     await startedP;
+    if (msg.t !== 'ui:popup') return null;
     const url = await tabUrl(msg.tab);
-    switch (msg.t) {
-      case 'ui:popup':
-        return { url: url || null, ...JSON.parse(ui('popup', url)) };
-      case 'ui:diagnose':
-        return JSON.parse(ui('diagnose', String(msg.id)));
-      case 'ui:state':
-        return ui('state', url);
-      case 'ui:export':
-        return ui('export', url);
-      default:
-        return null;
-    }
+    const cx = JSON.parse(ui('popup', url));
+    if (!cx) return null;
+    return { url: url || null, ...cx, events: cx.rev === msg.rev ? undefined : ui('events') };
   })().then(sendResponse, () => sendResponse(null));
   return true;
 });

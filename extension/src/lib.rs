@@ -6,10 +6,13 @@
 //! attribution ([`cookies`]), idle time and logout detection ([`core`]),
 //! redaction (the model's `Redactor`, applied before anything is queued) and
 //! the relay to the native collector ([`relay`]). Only [`wasm`] and
-//! [`bindings`] touch the browser, and they compile only for wasm32.
+//! [`bindings`] touch the browser (the service worker's module, feature
+//! `worker`), and `ui::page` the popup's and options page's (feature
+//! `page`); they compile only for wasm32.
 
 pub mod cookies;
 pub mod core;
+pub mod encode;
 pub mod error;
 pub mod hooked;
 pub mod ids;
@@ -20,9 +23,9 @@ pub mod storage;
 pub mod ui;
 pub mod url;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "worker"))]
 mod bindings;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "worker"))]
 pub mod wasm;
 
 pub use crate::core::Core;

@@ -152,9 +152,8 @@ pub fn handle(input: &str, details: JsValue, at_ms: f64) {
     let result = with_state(|st| {
         let events = st.core.handle(input, &json, now)?;
         for e in events {
-            if let Ok(text) = serde_json::to_string(&e) {
-                st.relay.push(e.id.0, text);
-            }
+            let text = crate::encode::event(&e);
+            st.relay.push(e.id.0, text);
         }
         Ok::<_, crate::ExtError>(())
     });

@@ -1,11 +1,11 @@
 // The options form. The Rust core checks and normalises it (`ui_check_options`),
 // this page stores the result in chrome.storage.local, and the worker applies
 // it on storage.onChanged: no reload.
-import init, { ui_check_options } from './wasm/logout_lens_extension.js';
+import init, { ui_check_options } from './wasm/logout_lens_extension_ui.js';
 
 const LISTS = ['login_pages', 'refresh', 'login', 'logout'];
 const $ = (id) => document.getElementById(id);
-const ready = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.wasm', import.meta.url) });
+const ready = init({ module_or_path: new URL('./wasm/logout_lens_extension_ui_bg.wasm', import.meta.url) });
 
 async function load() {
   const o = await chrome.storage.local.get(['site_hints', 'exclude', 'capture', 'collector', 'forward', 'keep_sub', 'keep_email', 'token_keys']);

@@ -1,6 +1,9 @@
-// The debug panel: renders the view model the worker's Rust core makes for
-// the current tab (or `?tab=<id>` when opened as a page), once a second so
-// the countdowns stay live. All text comes from Rust; this only places it.
+// The debug panel for the current tab (or `?tab=<id>` when opened as a
+// page), once a second so the countdowns stay live. The worker hands over the
+// tab's context and its (redacted) timeline; this page's own wasm makes the
+// views. All text comes from Rust; this only places it.
+import init, { page_events, page_popup, page_diagnose, page_state, page_export } from './wasm/logout_lens_extension_ui.js';
+
 const q = (s) => document.querySelector(s);
 const el = (tag, cls, text) => {
   const e = document.createElement(tag);
@@ -9,7 +12,11 @@ const el = (tag, cls, text) => {
   return e;
 };
 const send = (msg) => chrome.runtime.sendMessage(msg);
+const ready = init({ module_or_path: new URL('./wasm/logout_lens_extension_ui_bg.wasm', import.meta.url) });
 let tab;
+// The worker's last answer, and the timeline's revision this page holds.
+let cx = null;
+let rev = null;
 
 async function pickTab() {
   const asked = Number(new URLSearchParams(location.search).get('tab'));
@@ -74,7 +81,8 @@ function render(r) {
 }
 
 async function diagnose(id) {
-  const d = await send({ t: 'ui:diagnose', id });
+  await refresh();
+  const d = JSON.parse(page_diagnose(String(id)));
   const sec = q('#diagnosis');
   sec.hidden = false;
   const causes = q('#causes');
@@ -101,8 +109,15 @@ function say(text) {
   q('#action-status').textContent = text;
 }
 
+/** "Copy full state" as text (null before the worker answered). */
+async function stateText() {
+  const view = await refresh();
+  return view && page_state(view, cx.origin, Date.now());
+}
+globalThis.logoutLensState = stateText;
+
 async function copyState() {
-  const text = await send({ t: 'ui:state', tab });
+  const text = await stateText();
   if (!text) return say('Nothing to copy yet.');
   try {
     await navigator.clipboard.writeText(text);
@@ -118,7 +133,7 @@ async function copyState() {
 }
 
 async function exportTrace() {
-  const text = await send({ t: 'ui:export', tab });
+  const text = (await refresh()) && page_export(cx.origin, Date.now());
   if (!text) return say('Nothing to export yet.');
   const a = el('a');
   a.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
@@ -129,10 +144,19 @@ async function exportTrace() {
   say('Exported. Read it with: logout-lens import FILE, then logout-lens diagnose --trace N.');
 }
 
+/** Asks the worker, renders, and returns the popup's JSON (null if the worker is not ready). */
 async function refresh() {
-  const r = await send({ t: 'ui:popup', tab }).catch(() => null);
-  if (r && r.view) render(r);
-  else q('#site-status').textContent = 'Starting…';
+  await ready;
+  const r = await send({ t: 'ui:popup', tab, rev }).catch(() => null);
+  if (!r) {
+    q('#site-status').textContent = 'Starting…';
+    return null;
+  }
+  if (typeof r.events === 'string' && page_events(r.events)) rev = r.rev;
+  cx = r;
+  const text = page_popup(r.origin, r.watched, r.signed_in, r.idle_ms, Date.now(), JSON.stringify(r.collector));
+  render({ url: r.url, ...JSON.parse(text) });
+  return text;
 }
 
 q('#copy').addEventListener('click', copyState);

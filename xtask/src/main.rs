@@ -1,7 +1,9 @@
 //! Build tasks. `cargo xtask dist` builds the extension into `dist/chromium/`
 //! and `dist/firefox/`:
 //!
-//! 1. the core for wasm32 (size-tuned release profile),
+//! 1. two wasm32 modules (size-tuned release profile): the service worker's
+//!    core (feature `worker`) and the popup's and options page's UI
+//!    (feature `page`),
 //! 2. the JS bindings with `wasm-bindgen-cli-support` (`--target web`, pinned
 //!    to the same version as the `wasm-bindgen` macro crate),
 //! 3. `wasm-opt -Oz` when the npm `binaryen` package is installed in `e2e/`
@@ -22,12 +24,13 @@ const STEM: &str = "logout_lens_extension";
 fn main() -> Result<()> {
     let args: Vec<String> = env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("dist") => dist(
-            args.iter().any(|a| a == "--no-opt"),
-            args.iter().any(|a| a == "--names"),
-        ),
+        Some("dist") => dist(Flags {
+            no_opt: args.iter().any(|a| a == "--no-opt"),
+            names: args.iter().any(|a| a == "--names"),
+            build_std: !args.iter().any(|a| a == "--no-build-std") && rust_src_installed(),
+        }),
         _ => {
-            eprintln!("usage: cargo xtask dist [--no-opt] [--names]");
+            eprintln!("usage: cargo xtask dist [--no-opt] [--names] [--no-build-std]");
             bail!("unknown task")
         }
     }
@@ -40,14 +43,115 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `names`: keep the wasm name section, for size analysis (`twiggy top`);
-/// never for a build that ships.
-fn dist(no_opt: bool, names: bool) -> Result<()> {
+/// The two wasm modules: the service worker's core and the pages' UI, one
+/// crate built with one feature each (see `extension/Cargo.toml`).
+const MODULES: [(&str, &str); 2] = [("worker", STEM), ("page", "logout_lens_extension_ui")];
+
+#[derive(Clone, Copy)]
+struct Flags {
+    /// Skip wasm-opt.
+    no_opt: bool,
+    /// Keep the wasm name section, for size analysis (`twiggy top`); never
+    /// for a build that ships.
+    names: bool,
+    /// Rebuild std for size with `panic=immediate-abort` (see [`module`]).
+    build_std: bool,
+}
+
+/// Whether the toolchain has the `rust-src` component, which rebuilding
+/// std needs (`rustup component add rust-src`).
+fn rust_src_installed() -> bool {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .is_some_and(|sysroot| {
+            sysroot
+                .join("lib/rustlib/src/rust/library/std/Cargo.toml")
+                .exists()
+        })
+}
+
+fn dist(flags: Flags) -> Result<()> {
     let root = root();
+    let mut target =
+        env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    if flags.build_std {
+        // Its own directory: other flags, so it must not evict the plain build's artifacts.
+        target = target.join("build-std");
+        println!("wasm: std rebuilt for size (panic=immediate-abort)");
+    } else {
+        eprintln!(
+            "note: building with the prebuilt std (rust-src missing or --no-build-std): \
+             larger wasm; `rustup component add rust-src` for the smaller build"
+        );
+    }
+    let gen_dir = target.join("xtask-wasm");
+    let _ = fs::remove_dir_all(&gen_dir);
+    fs::create_dir_all(&gen_dir)?;
+    let mut sizes = Vec::new();
+    for (feature, out_name) in MODULES {
+        let (before, after) = module(&root, &target, &gen_dir, feature, out_name, flags)?;
+        sizes.push((out_name, before, after));
+    }
+    let ext = root.join("extension");
+    for (family, name) in [(Family::Chromium, "chromium"), (Family::Firefox, "firefox")] {
+        let out = root.join("dist").join(name);
+        let _ = fs::remove_dir_all(&out);
+        fs::create_dir_all(out.join("wasm"))?;
+        copy_tree(&ext.join("js"), &out)?;
+        copy_tree(&ext.join("static"), &out)?;
+        for (_, out_name) in MODULES {
+            for f in [format!("{out_name}.js"), format!("{out_name}_bg.wasm")] {
+                fs::copy(gen_dir.join(&f), out.join("wasm").join(&f))?;
+            }
+        }
+        let manifest = ExtensionDescription::default().manifest(family);
+        fs::write(
+            out.join("manifest.json"),
+            serde_json::to_string_pretty(&manifest)? + "\n",
+        )?;
+        println!("dist/{name}");
+    }
+    for (out_name, before, after) in sizes {
+        println!("{out_name}: {before} bytes after wasm-bindgen, {after} bytes shipped");
+    }
+    Ok(())
+}
+
+/// Builds one wasm module (the crate with `feature` only), runs
+/// wasm-bindgen and wasm-opt into `gen_dir`; returns the sizes before and
+/// after wasm-opt.
+fn module(
+    root: &Path,
+    target: &Path,
+    gen_dir: &Path,
+    feature: &str,
+    out_name: &str,
+    flags: Flags,
+) -> Result<(u64, u64)> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(&cargo);
+    if flags.build_std {
+        // std rebuilt with the size profile, and every panic a plain trap:
+        // no panic messages, locations or formatting machinery in the wasm.
+        // Unstable flags on the stable toolchain, for this build only.
+        let rustflags = env::var("RUSTFLAGS").unwrap_or_default();
+        build
+            .env("RUSTC_BOOTSTRAP", "1")
+            .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
+            .env(
+                "RUSTFLAGS",
+                format!("{rustflags} -Zunstable-options -Cpanic=immediate-abort").trim_start(),
+            )
+            .env("CARGO_TARGET_DIR", target);
+    }
     // Size over speed for the wasm only; the workspace's release profile is untouched.
-    let status = Command::new(&cargo)
-        .current_dir(&root)
+    let status = build
+        .current_dir(root)
         .args([
             "build",
             "-p",
@@ -55,6 +159,9 @@ fn dist(no_opt: bool, names: bool) -> Result<()> {
             "--release",
             "--target",
             "wasm32-unknown-unknown",
+            "--no-default-features",
+            "--features",
+            feature,
         ])
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
         .env("CARGO_PROFILE_RELEASE_LTO", "fat")
@@ -64,28 +171,25 @@ fn dist(no_opt: bool, names: bool) -> Result<()> {
         .status()
         .context("running cargo")?;
     if !status.success() {
-        bail!("building the wasm core failed");
+        bail!("building the wasm module ({feature}) failed");
     }
-    let target = env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let wasm = target.join(format!("wasm32-unknown-unknown/release/{STEM}.wasm"));
-    let gen_dir = target.join("xtask-wasm");
-    let _ = fs::remove_dir_all(&gen_dir);
-    fs::create_dir_all(&gen_dir)?;
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)
+        .out_name(out_name)
         .web(true)?
         .typescript(false)
-        .remove_name_section(!names)
+        .remove_name_section(!flags.names)
         .remove_producers_section(true)
-        .generate(&gen_dir)
+        .generate(gen_dir)
         .context("wasm-bindgen")?;
-    let bg = gen_dir.join(format!("{STEM}_bg.wasm"));
+    let bg = gen_dir.join(format!("{out_name}_bg.wasm"));
     let before = fs::metadata(&bg)?.len();
     let wasm_opt = root.join("e2e/node_modules/.bin/wasm-opt");
-    if !no_opt && wasm_opt.exists() {
+    if !flags.no_opt && wasm_opt.exists() {
         let status = Command::new(&wasm_opt)
             .arg(&bg)
-            .args(names.then_some("-g"))
+            .args(flags.names.then_some("-g"))
             .args([
                 "-Oz",
                 "--enable-bulk-memory",
@@ -102,31 +206,12 @@ fn dist(no_opt: bool, names: bool) -> Result<()> {
         if !status.success() {
             bail!("wasm-opt failed");
         }
-    } else if !no_opt {
+    } else if !flags.no_opt {
         eprintln!(
             "note: e2e/node_modules/.bin/wasm-opt not found (npm ci in e2e/); skipping wasm-opt"
         );
     }
-    let after = fs::metadata(&bg)?.len();
-    let ext = root.join("extension");
-    for (family, name) in [(Family::Chromium, "chromium"), (Family::Firefox, "firefox")] {
-        let out = root.join("dist").join(name);
-        let _ = fs::remove_dir_all(&out);
-        fs::create_dir_all(out.join("wasm"))?;
-        copy_tree(&ext.join("js"), &out)?;
-        copy_tree(&ext.join("static"), &out)?;
-        for f in [format!("{STEM}.js"), format!("{STEM}_bg.wasm")] {
-            fs::copy(gen_dir.join(&f), out.join("wasm").join(&f))?;
-        }
-        let manifest = ExtensionDescription::default().manifest(family);
-        fs::write(
-            out.join("manifest.json"),
-            serde_json::to_string_pretty(&manifest)? + "\n",
-        )?;
-        println!("dist/{name}");
-    }
-    println!("wasm: {before} bytes after wasm-bindgen, {after} bytes shipped");
-    Ok(())
+    Ok((before, fs::metadata(&bg)?.len()))
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<()> {

@@ -9,5 +9,7 @@ pub mod options;
 pub mod site;
 pub mod view;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
+pub mod page;
+#[cfg(all(target_arch = "wasm32", feature = "worker"))]
 pub mod wasm;

@@ -1,6 +1,7 @@
-//! The UI's entry points for the worker glue (`js/ui-worker.js`) and the
-//! options page: simple arguments in, JSON text of a view model from
-//! [`super::view`] out.
+//! The UI's entry points in the service worker's wasm (`js/ui-worker.js`):
+//! the badge, the alerts, the options applied, and the data the popup's own
+//! wasm (`super::page`) makes its views from. Simple arguments in, JSON text
+//! out.
 
 use std::cell::RefCell;
 
@@ -9,7 +10,7 @@ use logout_lens_model::{DiagnoseOptions, Event, RedactionOptions, Target, diagno
 use wasm_bindgen::prelude::*;
 
 use super::options::{Capture, Filter};
-use super::{bundle, options, view};
+use super::{options, view};
 use crate::url::origin_of;
 use crate::wasm::with_state;
 
@@ -39,43 +40,51 @@ fn events() -> Vec<Event> {
 }
 
 /// One entry point for the worker's questions (one export costs less wasm
-/// than seven): `what` names the view, `arg` is the tab's URL (or the
-/// logout id for `diagnose`). Answers are JSON text.
+/// than seven): `what` names the answer, `arg` is the tab's URL. Answers
+/// are JSON text. The popup's views are made by the page's own wasm
+/// (`ui::page`) from `popup` (the tab's context) and `events`.
 #[wasm_bindgen]
 pub fn ui(what: &str, arg: Option<String>) -> String {
     match what {
         "popup" => ui_popup(arg),
+        "events" => ui_events(),
         "badge" => ui_badge(arg),
-        "diagnose" => ui_diagnose(arg.as_deref().unwrap_or("")),
-        "state" => ui_state(arg),
-        "export" => ui_export(arg),
         "poll" => ui_poll(),
         "is_login" => ui_is_login(arg.as_deref().unwrap_or("")).to_string(),
         _ => "null".into(),
     }
 }
 
-/// The popup for a tab showing `url`, with the collector's counters.
+/// What the popup's views need besides the timeline, for a tab showing
+/// `url`: its origin, whether it is watched and signed in, the idle time,
+/// the collector's counters, and `rev`, which changes whenever the timeline
+/// does (so the popup fetches `events` only then).
 fn ui_popup(url: Option<String>) -> String {
     let origin = url.as_deref().and_then(origin_of);
     let watched = UI.with(|u| u.borrow().filter.watches(origin.as_deref()));
     let now = now_ms();
     with_state(|st| {
-        let cx = view::Context {
-            origin: origin.as_deref(),
-            watched,
-            signed_in: origin.as_deref().is_some_and(|o| st.core.is_signed_in(o)),
-            idle_ms: st.core.idle_ms(now),
-            now_ms: now,
-        };
-        let popup = view::popup(st.core.timeline(), cx);
+        let timeline = st.core.timeline();
+        let rev = format!(
+            "{}:{}",
+            timeline.len(),
+            timeline.back().map_or("", |e| e.id.0.as_str())
+        );
         format!(
-            r#"{{"view":{},"collector":{}}}"#,
-            json(&popup),
+            r#"{{"origin":{},"watched":{watched},"signed_in":{},"idle_ms":{},"rev":{},"collector":{}}}"#,
+            json(&origin),
+            origin.as_deref().is_some_and(|o| st.core.is_signed_in(o)),
+            st.core.idle_ms(now),
+            json(&rev),
             json(&st.relay.stats())
         )
     })
     .unwrap_or_else(|| "null".into())
+}
+
+/// The in-memory timeline (already redacted: events are made redacted).
+fn ui_events() -> String {
+    with_state(|st| crate::encode::events(st.core.timeline())).unwrap_or_else(|| "[]".into())
 }
 
 /// The badge for a tab showing `url`.
@@ -89,34 +98,6 @@ fn ui_badge(url: Option<String>) -> String {
         ))
     })
     .unwrap_or_else(|| "null".into())
-}
-
-/// The Diagnose view of one logout.
-fn ui_diagnose(id: &str) -> String {
-    json(&view::diagnosis(&events(), id))
-}
-
-/// "Copy full state": the popup, the collector's counters and the site's
-/// (redacted) events.
-fn ui_state(url: Option<String>) -> String {
-    let origin = url.as_deref().and_then(origin_of);
-    let events = events();
-    let mine: Vec<&Event> = events
-        .iter()
-        .filter(|e| origin.is_none() || e.origin == origin)
-        .collect();
-    format!(
-        r#"{{"exported_ms":{},"popup":{},"events":{}}}"#,
-        now_ms(),
-        ui_popup(url),
-        json(&mine)
-    )
-}
-
-/// "Export trace": the collector's bundle format, for one site or all.
-fn ui_export(url: Option<String>) -> String {
-    let origin = url.as_deref().and_then(origin_of);
-    bundle::export(&events(), origin.as_deref(), now_ms())
 }
 
 /// New logouts since the last call, each with what to show. Called after
@@ -169,28 +150,6 @@ fn ui_poll() -> String {
 /// Is `url` a login page (built-in rules plus the configured patterns)?
 fn ui_is_login(url: &str) -> bool {
     with_state(|st| http::is_login_page(url, st.core.hints())).unwrap_or(false)
-}
-
-/// Checks the options form; returns the normalised settings and any errors.
-#[wasm_bindgen]
-pub fn ui_check_options(
-    login_pages: &str,
-    refresh: &str,
-    login: &str,
-    logout: &str,
-    exclude: &str,
-    capture: &str,
-    token_keys: &str,
-) -> String {
-    json(&options::check(
-        login_pages,
-        refresh,
-        login,
-        logout,
-        exclude,
-        capture,
-        token_keys,
-    ))
 }
 
 /// Applies saved options (as `ui_check_options` normalised them): site
