@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rustup target add wasm32-unknown-unknown
+rustup component add rust-src || echo "note: rust-src not installed; the wasm is built with the prebuilt std"
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v sqlite3 >/dev/null || need+=(sqlite3)

@@ -16,7 +16,9 @@ cargo fmt --all -- --check
 echo "== clippy (native)"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== clippy (wasm32): the model and the extension must stay portable"
-cargo clippy -p logout-lens-model -p logout-lens-extension --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p logout-lens-model --target wasm32-unknown-unknown -- -D warnings
+# --all-features: both wasm modules (the worker's core and the popup/options UI).
+cargo clippy -p logout-lens-extension --target wasm32-unknown-unknown --all-features -- -D warnings
 echo "== Rust tests (includes the collector's headless-Chromium checks)"
 cargo test --workspace
 echo "== build the extension (dist/chromium, dist/firefox) and the binaries the browser tests start"
