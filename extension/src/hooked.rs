@@ -30,10 +30,14 @@ fn error_text(e: Option<&str>) -> &'static str {
     }
 }
 
+fn is_http(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}
+
 /// `None` for records that say nothing (no URL over http(s)).
 pub fn steps(r: &NetRecord, tab: i64, frame: Option<i64>, now_ms: i64) -> Option<Steps> {
     let url = clip(&r.url, 4096);
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
+    if !is_http(url) {
         return None;
     }
     let end_ms = r.end_ms.clamp(now_ms - MAX_AGE_MS, now_ms);
@@ -48,14 +52,7 @@ pub fn steps(r: &NetRecord, tab: i64, frame: Option<i64>, now_ms: i64) -> Option
         frame_id: frame,
         resource_type: Some("xmlhttprequest".into()),
         time_stamp: Some(start_ms as f64),
-        initiator: None,
-        document_url: None,
-        status_code: None,
-        redirect_url: None,
-        error: None,
-        request_headers: None,
-        response_headers: None,
-        body_text: None,
+        ..WebRequest::default()
     };
     let mut start = base.clone();
     start.body_text = r.body.as_deref().map(|b| clip(b, limits::BODY).to_owned());
@@ -70,7 +67,7 @@ pub fn steps(r: &NetRecord, tab: i64, frame: Option<i64>, now_ms: i64) -> Option
         .final_url
         .as_deref()
         .map(|u| clip(u, 4096))
-        .filter(|u| u.starts_with("http://") || u.starts_with("https://"));
+        .filter(|u| is_http(u));
     let redirect = match final_url {
         Some(to) if r.redirected && !failed && to != url => {
             let mut hop = base.clone();

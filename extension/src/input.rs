@@ -48,7 +48,7 @@ pub struct Header {
 }
 
 /// One `webRequest` callback's details (any of the events).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebRequest {
     pub request_id: String,
     pub url: String,

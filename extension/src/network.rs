@@ -299,14 +299,7 @@ mod tests {
             frame_id: Some(0),
             resource_type: Some("xmlhttprequest".into()),
             time_stamp: Some(ts),
-            initiator: None,
-            document_url: None,
-            status_code: None,
-            redirect_url: None,
-            error: None,
-            request_headers: None,
-            response_headers: None,
-            body_text: None,
+            ..WebRequest::default()
         }
     }
 
