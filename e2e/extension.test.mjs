@@ -275,6 +275,52 @@ test('the page hook leaves what the page sees unchanged, and records its calls',
   assert.equal(results[0].aborted, 'AbortError');
 });
 
+/** A JWT-shaped token (unsigned: the extension never verifies). */
+function fakeJwt(salt) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const exp = Math.floor(Date.now() / 1000) + 900;
+  return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: '1', exp, iat: exp - 900, jti: salt })}.${'s'.repeat(24)}${salt}`;
+}
+
+test('what a frame does before it has loaded waits in the page hook and arrives dated', async () => {
+  // The forwarder is injected only once a frame has loaded: the top frame's
+  // inline script and a frame added later both write before theirs arrives.
+  const demo = await h.startDemo(['--reports-every', '0']);
+  const b = await h.launch();
+  try {
+    const top = fakeJwt('toptoptoptop');
+    const inner = fakeJwt('innerinnerin');
+    const page = (key, token) =>
+      `<!doctype html><title>early</title><script>localStorage.setItem(${JSON.stringify(key)}, ${JSON.stringify(token)})</script><p>early</p>`;
+    await b.ctx.route(`${demo.base}/early`, (r) => r.fulfill({ contentType: 'text/html', body: page('access_token', top) }));
+    await b.ctx.route(`${demo.base}/early-frame`, (r) => r.fulfill({ contentType: 'text/html', body: page('refresh_token', inner) }));
+    const tab = await b.ctx.newPage();
+    await tab.goto(`${demo.base}/early`);
+    const loadedAt = await tab.evaluate(() => performance.timeOrigin + performance.getEntriesByType('navigation')[0].loadEventEnd);
+    await tab.evaluate(() => {
+      const f = document.createElement('iframe');
+      f.src = '/early-frame';
+      document.body.append(f);
+    });
+    const writes = await h.waitFor(() => {
+      const r = h.dbEvents(b.db, "kind = 'storage_change'").map((e) => e.event);
+      const hooked = r.filter((e) => e.actor === 'page_script');
+      return hooked.length >= 2 && hooked;
+    }, { what: 'both frames\' writes from the page hook' });
+    const byKey = Object.fromEntries(writes.map((e) => [e.key, e]));
+    assert.equal(byKey.access_token.frame, 0);
+    assert.ok(byKey.refresh_token.frame > 0, 'the added frame got its own forwarder');
+    assert.match(byKey.access_token.stack || '', /early/, 'the writing script is named');
+    // Dated when the page wrote it, not when the forwarder delivered it.
+    assert.ok(byKey.access_token.ts_ms <= loadedAt, `${byKey.access_token.ts_ms} <= ${loadedAt}`);
+    await h.drained(b.sw);
+    await assertNoRawTokens(b.db, b.sw, new Set([top, inner]));
+  } finally {
+    await b.close();
+    demo.stop();
+  }
+});
+
 test('the options page shows whether the full network capture is on', async () => {
   for (const net of NETWORKS) {
     const b = await h.launch({ dist: net.dist(), host: false });

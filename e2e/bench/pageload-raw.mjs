@@ -1,6 +1,8 @@
 // Page-load benchmark without a test driver attached to the measured pages.
 //
 //   node bench/pageload-raw.mjs [runs=40]      BENCH_MODE=new_tab|same_tab|both (default both)
+//   BENCH_CONTROL_DIST=DIR: the `control` side loads that build of the
+//   extension instead of none, so two builds are compared in one run.
 //
 // bench/pageload.mjs measures through Playwright, which auto-attaches to every
 // new page and enables CDP's Runtime domain there, so every extra JavaScript
@@ -26,6 +28,7 @@ const PAUSE_MS = 700;
 const AA = !!process.env.BENCH_AA;
 const MODE = process.env.BENCH_MODE || 'both'; // new_tab | same_tab | both
 const SESSIONS = Number(process.env.BENCH_SESSIONS || 4);
+const CONTROL_DIST = process.env.BENCH_CONTROL_DIST || null;
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -34,7 +37,7 @@ function median(xs) {
 }
 
 /** Plain Chromium on a profile; resolves with a minimal browser-level CDP client. */
-async function raw(udd, extension, db) {
+async function raw(udd, dist, db) {
   const port = path.join(udd, 'DevToolsActivePort');
   fs.rmSync(port, { force: true });
   const args = [
@@ -42,7 +45,7 @@ async function raw(udd, extension, db) {
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     `--user-data-dir=${udd}`, '--remote-debugging-port=0', 'about:blank',
   ];
-  if (extension) args.push(`--disable-extensions-except=${h.DIST}`, `--load-extension=${h.DIST}`);
+  if (dist) args.push(`--disable-extensions-except=${dist}`, `--load-extension=${dist}`);
   const child = spawn(h.CHROMIUM, args, {
     stdio: 'ignore',
     env: { ...process.env, LOGOUT_LENS_DB: db, LOGOUT_LENS_LOG: 'warn' },
@@ -120,13 +123,14 @@ h.checkPrerequisites();
 const demo = await h.startDemo(['--poll', '10s', '--reports-every', '0']);
 // Three profiles in one run: `with` the extension, `without`, and `control`
 // (also without): control vs without is the A/A noise floor of this very run.
-const SIDES = [['with', !AA], ['without', false], ['control', false]];
+// Each side's extension build, or null.
+const SIDES = [['with', AA ? null : h.DIST], ['without', null], ['control', CONTROL_DIST]];
 const sides = {};
 try {
   // Sign each profile in with Playwright (and let the extension start once), then let go of them.
   const profiles = {};
   for (const [name, ext] of SIDES) {
-    const b = await h.launch({ host: ext, extension: ext });
+    const b = await h.launch({ host: !!ext, extension: !!ext, dist: ext || undefined });
     const page = await b.ctx.newPage();
     await h.signIn(page, demo.base);
     await page.close();
@@ -164,7 +168,8 @@ try {
         runs: times.without.length,
         median_ms_without: +median(times.without).toFixed(2),
         with: summary(times, 'without', 'with'),
-        control_aa: summary(times, 'without', 'control'),
+        [CONTROL_DIST ? 'control_dist' : 'control_aa']: summary(times, 'without', 'control'),
+        ...(CONTROL_DIST && { control_dist_path: CONTROL_DIST }),
         goal_pct: 3,
       }),
     );

@@ -102,6 +102,29 @@ chrome.tabs.onRemoved.addListener((tabId) => forward('tab_removed', { tabId }));
 chrome.alarms.create('logout-lens-tick', { periodInMinutes: 0.5 });
 chrome.alarms.onAlarm.addListener(() => forward('tick', { mono_ms: performance.now() }));
 
+// --- The isolated-world forwarder (content/isolated.js) goes into each frame
+// after it has loaded, not at document start: that second world is the
+// largest cost a content script puts on a page load. The MAIN-world hook
+// keeps what it sees until then. Pages the extension may not touch
+// (chrome://, the web store) refuse, which is fine.
+const FORWARDER = ['content/isolated.js'];
+const inject = (target) => {
+  try {
+    const p = chrome.scripting.executeScript({ target, files: FORWARDER, injectImmediately: true });
+    if (p && p.catch) p.catch(() => {});
+  } catch (_) {
+    // An invalid target (the tab closed meanwhile).
+  }
+};
+chrome.webNavigation.onCompleted.addListener((d) => inject({ tabId: d.tabId, frameIds: [d.frameId] }));
+// Tabs already open when the extension arrives (install, update, reload)
+// were loaded without it.
+chrome.runtime.onInstalled.addListener(() => {
+  chrome.tabs.query({ url: ['http://*/*', 'https://*/*'] }).then((tabs) => {
+    for (const t of tabs) if (t.id !== undefined) inject({ tabId: t.id, allFrames: true });
+  });
+});
+
 // --- content scripts and the popup.
 chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (isUiMessage(msg)) return false; // ui-worker.js answers these.

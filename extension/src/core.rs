@@ -37,6 +37,9 @@ const NAV_DEDUP_MS: i64 = 3_000;
 const SKEW_STEP_MS: i64 = 30_000;
 /// A wall-clock gap over the monotonic clock above this is sleep.
 const SLEEP_GAP_MS: i64 = 60_000;
+/// How long the page hook's messages may have waited in the page for the
+/// forwarder (injected once the frame has loaded); an older `at` is not believed.
+const BACKLOG_MS: i64 = 5 * 60 * 1000;
 
 /// Does a click label name a logout control?
 pub fn is_logout_label(label: &str) -> bool {
@@ -548,6 +551,11 @@ impl Core {
     }
 
     fn page(&mut self, p: PageInput, now_ms: i64, out: &mut Vec<Event>) {
+        // A message kept in the page until the forwarder came is dated when it
+        // happened; the page's word for it is bounded by arrival and backlog.
+        let now_ms = p
+            .at_ms
+            .map_or(now_ms, |at| at.clamp(now_ms - BACKLOG_MS, now_ms));
         let Some(url) = p.url.as_deref() else {
             return;
         };

@@ -141,6 +141,10 @@ pub struct PageInput {
     /// `sender.url`: set by the browser, so the origin is trustworthy even
     /// though the message body is not.
     pub url: Option<String>,
+    /// When the page hook saw it (`at`, `Date.now()` in the page): its
+    /// messages wait in the page until the forwarder is injected after load.
+    /// Page-controlled; the core bounds it.
+    pub at_ms: Option<i64>,
 }
 
 /// What the content scripts report. Page-controlled: sizes are capped on use.
@@ -493,8 +497,10 @@ impl FromJson for TabInput {
 impl FromJson for PageInput {
     fn from_json(v: &Value) -> Result<Self, String> {
         let f = Fields::of(v)?;
+        let msg = f.object("msg")?;
         Ok(PageInput {
-            msg: PageMsg::from_json(f.object("msg")?)?,
+            at_ms: Fields::of(msg)?.opt_i64("at")?,
+            msg: PageMsg::from_json(msg)?,
             tab: f.opt_i64("tab")?,
             frame: f.opt_i64("frame")?,
             url: f.opt_str("url")?,

@@ -114,6 +114,7 @@ pub const DEFAULT_PERMISSIONS: &[&str] = &[
     "notifications",
     "alarms",
     "scripting",
+    "webNavigation",
 ];
 
 impl Default for ExtensionDescription {
@@ -147,10 +148,13 @@ impl Default for ExtensionDescription {
             optional_on_chromium: vec!["webRequest".into()],
             host_permissions: vec!["<all_urls>".into()],
             background: "background.js".into(),
-            content_scripts: vec![
-                ContentScript::everywhere("content/isolated.js", World::Isolated),
-                ContentScript::everywhere("content/main-world.js", World::Main),
-            ],
+            // Only the MAIN-world hook is declared: the worker injects the
+            // isolated-world forwarder after each frame has loaded, so no
+            // second JavaScript world is built while a page loads.
+            content_scripts: vec![ContentScript::everywhere(
+                "content/main-world.js",
+                World::Main,
+            )],
             popup: "popup.html".into(),
             action_title: "Logout Lens".into(),
             options_page: Some("options.html".into()),

@@ -137,15 +137,16 @@ fn module(
     let mut build = Command::new(&cargo);
     if flags.build_std {
         // std rebuilt with the size profile, and every panic a plain trap:
-        // no panic messages, locations or formatting machinery in the wasm.
-        // Unstable flags on the stable toolchain, for this build only.
+        // no panic messages, locations or formatting machinery in the wasm;
+        // `Debug` output (only tests print it) and caller locations compiled
+        // out. Unstable flags on the stable toolchain, for this build only.
         let rustflags = env::var("RUSTFLAGS").unwrap_or_default();
         build
             .env("RUSTC_BOOTSTRAP", "1")
             .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
             .env(
                 "RUSTFLAGS",
-                format!("{rustflags} -Zunstable-options -Cpanic=immediate-abort").trim_start(),
+                format!("{rustflags} -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none").trim_start(),
             )
             .env("CARGO_TARGET_DIR", target);
     }

@@ -1,15 +1,25 @@
-// Logout Lens, isolated world (document_start, every frame): forwards the
-// MAIN-world hook's messages (storage and cookie writes, finished
-// fetch/XHR calls), input activity, lifecycle, clicks on buttons and links,
-// and a periodic look at web storage. Observes only; every
-// decision is made in the extension's Rust core.
+// Logout Lens, isolated world: forwards the MAIN-world hook's messages
+// (storage and cookie writes, finished fetch/XHR calls), input activity,
+// lifecycle, clicks on buttons and links, and a periodic look at web
+// storage. Observes only; every decision is made in the extension's Rust core.
+//
+// Not declared in the manifest: the worker injects it into each frame once
+// the frame has loaded (`webNavigation.onCompleted`), and into open tabs when
+// the extension is installed or reloaded, so building this world never
+// delays a page load. It may arrive more than once in one document (a reload
+// of the extension reuses the world): the newest copy takes over and the
+// older copies' listeners go quiet.
 (() => {
+  const me = {};
+  globalThis.logoutLensForwarder = me;
+  const current = () => globalThis.logoutLensForwarder === me;
   const MAX_VALUE = 16384;
   const MAX_ENTRIES = 500;
   const INPUT_STEP_MS = 2000;
   const SCAN_EVERY_MS = 15000;
 
   const send = (msg) => {
+    if (!current()) return;
     try {
       const p = chrome.runtime.sendMessage(msg);
       if (p && p.catch) p.catch(() => {});
@@ -51,8 +61,13 @@
     addEventListener(t, onInput, { capture: true, passive: true });
   }
 
-  // Lifecycle.
-  const life = (state) => send({ t: 'lifecycle', state });
+  // Lifecycle. A document being left turns hidden as it unloads; that is a
+  // navigation (the worker sees it from the tab), and a message sent then
+  // lands on the browser just as it starts loading the next page.
+  let leaving = false;
+  addEventListener('pagehide', () => (leaving = true), true);
+  addEventListener('pageshow', () => (leaving = false), true);
+  const life = (state) => leaving || send({ t: 'lifecycle', state });
   document.addEventListener('visibilitychange', () => life(document.visibilityState === 'hidden' ? 'hidden' : 'visible'));
   document.addEventListener('freeze', () => life('frozen'));
   document.addEventListener('resume', () => life('resumed'));
@@ -105,7 +120,11 @@
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') scan();
   });
-  setInterval(() => {
-    if (document.visibilityState === 'visible') scan();
+  const every = setInterval(() => {
+    if (!current()) clearInterval(every);
+    else if (document.visibilityState === 'visible') scan();
   }, SCAN_EVERY_MS);
+
+  // Last: the MAIN-world hook hands over what it kept since document start.
+  document.dispatchEvent(new CustomEvent('logout-lens:ready'));
 })();

@@ -4,25 +4,51 @@
 // default network capture: webRequest costs every page load on Chromium).
 // Observes and forwards only; the page can forge these messages, so the
 // extension treats them as untrusted.
+//
+// The isolated-world forwarder (content/isolated.js) is not declared: the
+// worker injects it once the frame has loaded, because a second JavaScript
+// world set up at document start is the largest cost the extension put on a
+// page load. Until it announces itself (`logout-lens:ready`), messages wait
+// here, each with the time it happened.
 (() => {
   const EVT = 'logout-lens:main';
+  const READY = 'logout-lens:ready';
   const MAX_VALUE = 16384;
   const MAX_ENTRIES = 500;
+  const MAX_WAITING = 500;
   const doc = document;
   const dispatch = EventTarget.prototype.dispatchEvent;
   const CE = CustomEvent;
   const stringify = JSON.stringify;
+  const now = Date.now;
   const S = Storage.prototype;
   const { setItem, removeItem, clear, getItem, key } = S;
   const lengthOf = Object.getOwnPropertyDescriptor(S, 'length').get;
 
+  let waiting = [];
+  const emit = (detail) => dispatch.call(doc, new CE(EVT, { detail }));
   const post = (m) => {
     try {
-      dispatch.call(doc, new CE(EVT, { detail: stringify(m) }));
+      m.at = now();
+      const detail = stringify(m);
+      if (!waiting) emit(detail);
+      else if (waiting.length < MAX_WAITING) waiting.push(detail);
     } catch (_) {
       // Never break the page.
     }
   };
+  // Every (re)injected forwarder says so; the first one takes the backlog.
+  doc.addEventListener(READY, () => {
+    const backlog = waiting || [];
+    waiting = null;
+    for (const detail of backlog) {
+      try {
+        emit(detail);
+      } catch (_) {
+        // Never break the page.
+      }
+    }
+  });
   const stack = () => {
     const s = new Error().stack || '';
     return s.split('\n').slice(3, 8).map((l) => l.trim()).join('\n').slice(0, 1000);
@@ -98,7 +124,6 @@
   // The originals are called exactly as before and their results returned
   // untouched; nothing is awaited on the page's path, no body is read, and
   // all the work (URLs, headers, JSON) waits until the response is in.
-  const now = Date.now;
   const HEADERS = ['date', 'www-authenticate', 'x-auth-error-code', 'location'];
   // A per-frame counter, started at random so two documents of one frame differ.
   let seq = Math.floor(Math.random() * 1e9) * 1000;

@@ -3,9 +3,9 @@ use logout_lens_extension::core::is_logout_label;
 use logout_lens_extension::relay::HOST_NAME;
 use logout_lens_model::EventKind;
 use proptest::prelude::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::support::{Harness, T0};
+use super::support::{Harness, T0, jwt};
 
 const INPUTS: &[&str] = &[
     "before_request",
@@ -79,6 +79,34 @@ fn page_input_is_capped_and_clamped() {
             json!({"msg":{"t":"click","label":"Log out"},"tab":1,"url":"chrome://settings"})
         )
         .is_empty()
+    );
+}
+
+#[test]
+fn page_hook_backlog_is_dated_when_it_happened() {
+    // The hook keeps its messages until the forwarder is injected after load;
+    // each carries `at`. Believed when earlier than arrival and within 5 min.
+    let token = jwt("access", (T0 / 1000) + 900, "backlog");
+    let write = |at: Value| json!({"t":"storage","area":"local","op":"set","key":"access_token","value":token,"at": at});
+    for (at, dated) in [
+        (json!(T0 - 1_500), T0 - 1_500),
+        (json!(T0), T0),
+        (json!(T0 + 60_000), T0),
+        (json!(T0 - 3_600_000), T0 - 300_000),
+        (json!(i64::MIN), T0 - 300_000),
+        (Value::Null, T0),
+    ] {
+        let mut h = Harness::new();
+        let out = h.page("/x", write(at.clone()));
+        assert_eq!(out.len(), 1, "{at}");
+        assert_eq!(out[0].ts_ms, dated, "{at}");
+    }
+    let mut h = Harness::new();
+    let details =
+        json!({"msg": write(json!("soon")), "tab": 1, "frame": 0, "url": "http://h.test/x"});
+    assert!(
+        h.core.handle("page", &details.to_string(), T0).is_err(),
+        "a malformed `at` is an error, not a guess"
     );
 }
 
