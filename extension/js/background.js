@@ -134,7 +134,10 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
     return true;
   }
   if (sender.id !== chrome.runtime.id) return false;
-  forward('page', { msg, tab: sender.tab ? sender.tab.id : undefined, frame: sender.frameId, url: sender.url });
+  const tab = sender.tab ? sender.tab.id : undefined;
+  // The forwarder batches; each message is still its own input.
+  const msgs = msg && msg.t === 'batch' && Array.isArray(msg.msgs) ? msg.msgs.slice(0, 100) : [msg];
+  for (const m of msgs) forward('page', { msg: m, tab, frame: sender.frameId, url: sender.url });
   return false;
 });
 

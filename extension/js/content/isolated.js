@@ -18,15 +18,35 @@
   const INPUT_STEP_MS = 2000;
   const SCAN_EVERY_MS = 15000;
 
-  const send = (msg) => {
-    if (!current()) return;
+  // Messages go in batches: every `runtime.sendMessage` opens a channel
+  // through the browser, and a page's bursts (the hook's backlog, a scan,
+  // a page's API calls) would otherwise each pay for one. A batch leaves
+  // BATCH_MS after its first message, when it is full, or as the document is
+  // left (a click on "Log out" must not be lost with the page).
+  const BATCH_MS = 100;
+  const BATCH_MAX = 100;
+  let batch = [];
+  let timer = 0;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = 0;
+    const msgs = batch;
+    batch = [];
+    if (!msgs.length || !current()) return;
     try {
-      const p = chrome.runtime.sendMessage(msg);
+      const p = chrome.runtime.sendMessage(msgs.length === 1 ? msgs[0] : { t: 'batch', msgs });
       if (p && p.catch) p.catch(() => {});
     } catch (_) {
       // The extension was reloaded; this page's script is orphaned.
     }
   };
+  const send = (msg) => {
+    if (!current()) return;
+    batch.push(msg);
+    if (batch.length >= BATCH_MAX) flush();
+    else if (!timer) timer = setTimeout(flush, BATCH_MS);
+  };
+  addEventListener('pagehide', flush, true);
 
   document.addEventListener('logout-lens:main', (e) => {
     if (typeof e.detail !== 'string' || e.detail.length > 1048576) return;
