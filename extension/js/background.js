@@ -103,10 +103,10 @@ chrome.alarms.create('logout-lens-tick', { periodInMinutes: 0.5 });
 chrome.alarms.onAlarm.addListener(() => forward('tick', { mono_ms: performance.now() }));
 
 // --- The isolated-world forwarder (content/isolated.js) goes into each frame
-// after it has loaded, not at document start: that second world is the
-// largest cost a content script puts on a page load. The MAIN-world hook
-// keeps what it sees until then. Pages the extension may not touch
-// (chrome://, the web store) refuse, which is fine.
+// after it has loaded, not at document start, so neither it nor its
+// messages (each one a channel through the browser) compete with the load.
+// The MAIN-world hook keeps what it sees until then. Pages the extension may
+// not touch (chrome://, the web store) refuse, which is fine.
 const FORWARDER = ['content/isolated.js'];
 const inject = (target) => {
   try {

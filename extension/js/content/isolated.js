@@ -5,8 +5,8 @@
 //
 // Not declared in the manifest: the worker injects it into each frame once
 // the frame has loaded (`webNavigation.onCompleted`), and into open tabs when
-// the extension is installed or reloaded, so building this world never
-// delays a page load. It may arrive more than once in one document (a reload
+// the extension is installed or reloaded, so neither this world nor its
+// messages compete with a page load. It may arrive more than once in one document (a reload
 // of the extension reuses the world): the newest copy takes over and the
 // older copies' listeners go quiet.
 (() => {

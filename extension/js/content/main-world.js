@@ -6,10 +6,10 @@
 // extension treats them as untrusted.
 //
 // The isolated-world forwarder (content/isolated.js) is not declared: the
-// worker injects it once the frame has loaded, because a second JavaScript
-// world set up at document start is the largest cost the extension put on a
-// page load. Until it announces itself (`logout-lens:ready`), messages wait
-// here, each with the time it happened.
+// worker injects it once the frame has loaded, so that while a page loads
+// nothing of the extension's but this hook runs in it and no message leaves
+// it. Until the forwarder announces itself (`logout-lens:ready`), messages
+// wait here, each with the time it happened.
 (() => {
   const EVT = 'logout-lens:main';
   const READY = 'logout-lens:ready';
