@@ -4,7 +4,9 @@
 // worker woken by an event must find its listener at once), events are queued
 // until the wasm core is ready, then forwarded as they are. All rules live in
 // Rust. Never `await` at the top level: it kills the service worker.
-import init, { start, handle, status } from './wasm/logout_lens_extension.js';
+import init, { start, handle, status, held_ids, held_timeline, settle } from './wasm/logout_lens_extension.js';
+// The pages' module, instantiated here only when a logout needs its cause.
+import initPages, { page_causes } from './wasm/logout_lens_extension_ui.js';
 import { isUiMessage, uiDrained, uiStarted } from './ui-worker.js';
 
 // Events wait here until the core is ready, and then a little longer: work
@@ -35,7 +37,32 @@ function drain() {
       console.warn('logout-lens:', name, e);
     }
   }
-  uiDrained();
+  settleHeld().then(uiDrained);
+}
+
+// A logout leaves the core without its cause: the diagnosis is in the pages'
+// module, which the worker would otherwise compile at every wake. It is
+// instantiated on the first logout; if it fails, the logouts go on without
+// a cause rather than not at all. One settling at a time.
+let pages = null;
+let settling = Promise.resolve();
+function settleHeld() {
+  settling = settling.then(async () => {
+    const ids = held_ids();
+    if (!ids) return;
+    const timeline = held_timeline();
+    let answer;
+    try {
+      pages ||= initPages({ module_or_path: new URL('./wasm/logout_lens_extension_ui_bg.wasm', import.meta.url) });
+      await pages;
+      answer = page_causes(ids, timeline);
+    } catch (e) {
+      pages = null;
+      console.warn('logout-lens: diagnosis unavailable', e);
+    }
+    settle(answer);
+  }).catch((e) => console.warn('logout-lens: settling', e));
+  return settling;
 }
 
 function forward(name, details) {

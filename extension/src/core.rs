@@ -1,6 +1,8 @@
 //! The extension's brain: inputs from the glue in, redacted schema-v1 events
-//! out. Tracks which origins are signed in, notices logouts, and classifies
-//! each with the model's diagnosis before it is queued.
+//! out. Tracks which origins are signed in and notices logouts. A logout
+//! leaves without its cause: the model's diagnosis is not in the worker's
+//! wasm, so the glue has it diagnosed (see [`crate::held`]) and then
+//! [`Core::settle`]s it.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -9,8 +11,8 @@ use logout_lens_model::event::{
     LogoutTrigger, Navigation, PageLifecycle, Source, StorageArea, StorageOp, TimeSample,
 };
 use logout_lens_model::http::{self, SiteHints};
-use logout_lens_model::logout::{DiagnoseOptions, Signal, Target, classify, diagnose};
-use logout_lens_model::{Event, EventKind, RedactionOptions, Redactor};
+use logout_lens_model::logout::{Cause, Signal, classify};
+use logout_lens_model::{Event, EventId, EventKind, RedactionOptions, Redactor};
 
 use crate::cookies::{self, Attributor};
 use crate::error::ExtError;
@@ -46,7 +48,7 @@ pub fn is_logout_label(label: &str) -> bool {
     let l: String = label
         .chars()
         .take(limits::LABEL)
-        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .filter(|c| c.is_ascii_alphanumeric() || c.is_whitespace())
         .collect::<String>()
         // ASCII is enough: the words are ASCII, and no other character
         // lowercases to one of their letters (and it spares the wasm the
@@ -282,6 +284,20 @@ impl Core {
         e
     }
 
+    /// Gives a logout event its cause (and the cause's coarse type), in the
+    /// timeline too; returns the settled event. `None` when it has left the
+    /// timeline. A cause already set stays.
+    pub fn settle(&mut self, id: &EventId, cause: Cause) -> Option<Event> {
+        let e = self.timeline.iter_mut().rev().find(|e| &e.id == id)?;
+        if let EventKind::LogoutObserved(o) = &mut e.kind {
+            if o.cause.is_none() {
+                o.cause = Some(cause);
+                o.coarse = Some(cause.coarse());
+            }
+        }
+        Some(e.clone())
+    }
+
     /// The in-memory timeline (redacted), oldest first: what the popup shows.
     pub fn timeline(&self) -> &VecDeque<Event> {
         &self.timeline
@@ -382,20 +398,7 @@ impl Core {
             cause: None,
         };
         let e = self.event(ts, EventKind::LogoutObserved(observed));
-        let mut e = self.on_page(e, tab, Some(url));
-        self.timeline.push_back(e.clone());
-        let events: Vec<Event> = self.timeline.iter().cloned().collect();
-        if let Ok(d) = diagnose(
-            &events,
-            &Target::Id(e.id.clone()),
-            &DiagnoseOptions::default(),
-        ) {
-            if let EventKind::LogoutObserved(o) = &mut e.kind {
-                o.cause = Some(d.cause);
-                o.coarse = Some(d.coarse);
-            }
-        }
-        self.timeline.pop_back();
+        let e = self.on_page(e, tab, Some(url));
         self.push(e, out);
     }
 

@@ -3,7 +3,8 @@
 //! Every rule lives here and is tested natively: recognising credentials
 //! ([`storage`]), request roles and exchanges ([`network`], fed by webRequest
 //! or by the page hook through [`hooked`]), cookie-change
-//! attribution ([`cookies`]), idle time and logout detection ([`core`]),
+//! attribution ([`cookies`]), idle time and logout detection ([`core`]), the
+//! logouts waiting for their cause ([`held`]),
 //! redaction (the model's `Redactor`, applied before anything is queued) and
 //! the relay to the native collector ([`relay`]). Only [`wasm`] and
 //! [`bindings`] touch the browser (the service worker's module, feature
@@ -14,6 +15,7 @@ pub mod cookies;
 pub mod core;
 pub mod encode;
 pub mod error;
+pub mod held;
 pub mod hooked;
 pub mod ids;
 pub mod input;

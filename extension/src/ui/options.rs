@@ -18,7 +18,7 @@ thread_local! {
 
 /// Sets the configured token storage keys (compared case-insensitively).
 pub fn set_token_keys(keys: Vec<String>) {
-    TOKEN_KEYS.with(|k| *k.borrow_mut() = keys.into_iter().map(|s| s.to_lowercase()).collect());
+    TOKEN_KEYS.with(|k| *k.borrow_mut() = keys.into_iter().map(|s| s.to_ascii_lowercase()).collect());
 }
 
 /// Is `key` one the user named as holding a token?

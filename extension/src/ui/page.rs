@@ -3,7 +3,9 @@
 //! service worker's wasm stays small because the views, the Diagnose view,
 //! Copy full state, Export trace and the options check live here; the
 //! worker only hands over its (already redacted) timeline and the tab's
-//! context (`ui("popup")`, `ui("events")` in `super::wasm`).
+//! context (`ui("popup")`, `ui("events")` in `super::wasm`). The worker
+//! also instantiates this module itself, only to diagnose a logout
+//! ([`page_causes`]).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -63,6 +65,17 @@ pub fn page_popup(
 pub fn page_diagnose(id: &str) -> String {
     let events: Vec<Event> = EVENTS.with(|e| e.borrow().iter().cloned().collect());
     json(&view::diagnosis(&events, id))
+}
+
+/// The causes of the service worker's held logouts (`crate::held`): `ids`
+/// one per line, `timeline` the worker's events (JSON array). The worker
+/// instantiates this module only for this, when a logout happened.
+#[wasm_bindgen]
+pub fn page_causes(ids: &str, timeline: &str) -> String {
+    // An unreadable timeline still answers every id (without a cause), so
+    // the worker releases them.
+    let events = wire::parse_timeline(timeline.as_bytes()).unwrap_or_default();
+    crate::held::answer(&events, ids)
 }
 
 /// "Copy full state": the popup (`page_popup`'s answer), and the site's

@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 
 use logout_lens_model::event::{CookieCause, EventKind, LogoutObserved, LogoutTrigger, StorageOp};
+use logout_lens_model::logout::headline;
 use logout_lens_model::time::{badge_ms, human_ms};
 use logout_lens_model::{
     Cause, DiagnoseOptions, Diagnosis, Event, EventId, LogoutType, Target, diagnose,
@@ -413,7 +414,7 @@ pub struct Banner {
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     c.next()
-        .map(|f| f.to_lowercase().chain(c).collect())
+        .map(|f| f.to_ascii_lowercase().to_string() + c.as_str())
         .unwrap_or_default()
 }
 
@@ -423,7 +424,7 @@ pub fn alert(e: &Event, d: Option<&Diagnosis>) -> Option<Alert> {
     let cause = d.map(|d| d.cause).or(o.cause).unwrap_or(Cause::Unknown);
     let coarse = d.map(|d| d.coarse).or(o.coarse).unwrap_or(cause.coarse());
     let idle = o.idle_ms.or(d.and_then(|d| d.idle_ms));
-    let headline = d.map_or_else(|| cause.title().to_owned(), |d| d.headline.clone());
+    let headline = d.map_or_else(|| headline(cause, idle), |d| d.headline.clone());
     let user = coarse == LogoutType::UserAction;
     let site = e.origin.as_deref().unwrap_or("a site");
     let idle_line = idle_text(idle);

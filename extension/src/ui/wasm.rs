@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 
 use logout_lens_model::http::{self, SiteHints};
-use logout_lens_model::{DiagnoseOptions, Event, RedactionOptions, Target, diagnose};
+use logout_lens_model::{Event, RedactionOptions};
 use wasm_bindgen::prelude::*;
 
 use super::options::{Capture, Filter};
@@ -33,10 +33,6 @@ fn now_ms() -> i64 {
 
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
-}
-
-fn events() -> Vec<Event> {
-    with_state(|st| st.core.timeline().iter().cloned().collect()).unwrap_or_default()
 }
 
 /// One entry point for the worker's questions (one export costs less wasm
@@ -101,8 +97,8 @@ fn ui_badge(url: Option<String>) -> String {
 }
 
 /// New logouts since the last call, each with what to show. Called after
-/// every batch, so it looks only at the newest events and copies the
-/// timeline only when there is something to diagnose.
+/// every batch, so it looks only at the newest events. A logout still
+/// waiting for its cause (`crate::held`) is left for a later call.
 fn ui_poll() -> String {
     let fresh: Vec<Event> = with_state(|st| {
         UI.with(|u| {
@@ -114,7 +110,7 @@ fn ui_poll() -> String {
                 .iter()
                 .rev()
                 .take(500)
-                .filter(|e| e.is_logout())
+                .filter(|e| e.is_logout() && !st.held.is_held(&e.id))
             {
                 if !u.alerted.contains(&e.id.0) {
                     u.alerted.push(e.id.0.clone());
@@ -130,19 +126,10 @@ fn ui_poll() -> String {
     if fresh.is_empty() {
         return "[]".into();
     }
-    let events = events();
     let alerts: Vec<view::Alert> = fresh
         .iter()
         .rev()
-        .filter_map(|e| {
-            let d = diagnose(
-                &events,
-                &Target::Id(e.id.clone()),
-                &DiagnoseOptions::default(),
-            )
-            .ok();
-            view::alert(e, d.as_ref())
-        })
+        .filter_map(|e| view::alert(e, None))
         .collect();
     json(&alerts)
 }

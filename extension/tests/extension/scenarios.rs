@@ -359,3 +359,86 @@ fn a_hooked_redirect_is_two_hops() {
     );
     assert!(!h.all_json().contains("SECRET-IN-URL"));
 }
+
+/// The worker's part of a logout (`held`): the logout waits for the pages'
+/// module's answer, is diagnosed from the timeline as it was when it
+/// happened, and an answer that is wrong or never comes loses nothing.
+#[test]
+fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
+    use logout_lens_extension::held::{self, HELD_MAX, Held};
+    use logout_lens_model::{EventId, wire};
+
+    type Answer = fn(&str, &str) -> Option<String>;
+    let diagnosed: Answer = |ids, timeline| {
+        Some(held::answer(
+            &wire::parse_timeline(timeline.as_bytes()).unwrap(),
+            ids,
+        ))
+    };
+    let failed: Answer = |_, _| None;
+    let unreadable: Answer = |ids, _| Some(held::answer(&[], ids));
+    let elsewhere: Answer = |_, _| Some("ext:nothing-held\tuser_logout\n".into());
+    // (case, answer, released, its cause)
+    let cases: [(&str, Answer, bool, Option<Cause>); 4] = [
+        ("diagnosed", diagnosed, true, Some(Cause::UserLogout)),
+        ("the diagnoser failed", failed, true, None),
+        ("the timeline was unreadable", unreadable, true, None),
+        ("an answer about another logout", elsewhere, false, None),
+    ];
+    for (case, answer, released, cause) in cases {
+        let mut h = Harness::new();
+        let (a, r) = (
+            jwt("access", T0 / 1000 + 3600, "h1"),
+            "opaque-refresh-token-held-0123456789".to_owned(),
+        );
+        signed_in(&mut h, &a, &r);
+        let url = format!("{BASE}/dashboard");
+        let raw = |h: &mut Harness, msg: serde_json::Value| {
+            let input = json!({"msg": msg, "tab": 1, "frame": 0, "url": url});
+            h.core.handle("page", &input.to_string(), h.now).unwrap()
+        };
+        let mut held = Held::default();
+        for e in raw(&mut h, json!({"t":"click","label":"Log out"})) {
+            if held::needs_cause(&e) {
+                assert!(held.hold(e).is_none(), "{case}");
+            }
+        }
+        let id = held.ids();
+        assert!(!id.is_empty() && !id.contains('\n'), "{case}: one held");
+        // What happens after the logout is not its evidence.
+        h.at(5_000);
+        raw(&mut h, json!({"t":"activity","last_input_ms": T0 + 5_000}));
+        let timeline = held.timeline(&h.core);
+        let last = wire::parse_timeline(timeline.as_bytes()).unwrap().pop();
+        assert_eq!(last.map(|e| e.id.0), Some(id.clone()), "{case}");
+
+        let out = held.settle(&mut h.core, answer(&id, &timeline).as_deref());
+        assert_eq!(out.len(), usize::from(released), "{case}");
+        assert_eq!(held.is_empty(), released, "{case}");
+        let cause_of = |e: &logout_lens_model::Event| match &e.kind {
+            EventKind::LogoutObserved(o) => (o.cause, o.coarse),
+            _ => panic!("{case}: not a logout"),
+        };
+        if let Some(e) = out.first() {
+            assert_eq!(cause_of(e), (cause, cause.map(Cause::coarse)), "{case}");
+        }
+        // The popup and the alerts read the core's copy.
+        let kept = h.core.timeline().iter().find(|e| e.id.0 == id).unwrap();
+        assert_eq!(cause_of(kept).0, cause, "{case}");
+    }
+
+    // A diagnoser that never answers holds at most HELD_MAX logouts.
+    let mut held = Held::default();
+    let mut h = Harness::new();
+    signed_in(&mut h, &jwt("access", T0 / 1000 + 3600, "h2"), "opaque-refresh-token-held-2");
+    let input = json!({"msg": {"t":"click","label":"Log out"}, "tab": 1, "frame": 0, "url": format!("{BASE}/x")});
+    let e = h.core.handle("page", &input.to_string(), h.now).unwrap();
+    let logout = e.into_iter().find(held::needs_cause).unwrap();
+    for i in 0..HELD_MAX {
+        let mut e = logout.clone();
+        e.id = EventId(format!("held-{i}"));
+        assert!(held.hold(e).is_none());
+    }
+    let pushed_out = held.hold(logout).expect("the oldest goes on");
+    assert_eq!(pushed_out.id.0, "held-0");
+}

@@ -215,8 +215,8 @@ fn reported_idle(f: &Facts<'_>) -> Option<i64> {
     })
 }
 
-/// The seed banner's sentence.
-fn headline(cause: Cause, idle_ms: Option<i64>) -> String {
+/// The seed banner's sentence ("Session expired after 23 min idle").
+pub fn headline(cause: Cause, idle_ms: Option<i64>) -> String {
     let idle = idle_ms.filter(|&ms| ms >= 60_000).map(human_ms);
     match (cause.coarse(), idle) {
         (LogoutType::UserAction, _) => "You logged out".to_owned(),

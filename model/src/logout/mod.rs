@@ -7,4 +7,4 @@ mod facts;
 
 pub use cause::{Cause, LogoutType};
 pub use classify::{Signal, classify};
-pub use diagnose::{DiagnoseOptions, Diagnosis, Finding, Target, diagnose, logouts};
+pub use diagnose::{DiagnoseOptions, Diagnosis, Finding, Target, diagnose, headline, logouts};

@@ -1,0 +1,117 @@
+//! Logouts waiting for their cause.
+//!
+//! The model's diagnosis is a large part of the wasm, and the service worker
+//! compiles its module every time the browser wakes it, which is often; a
+//! logout is rare. So the worker's module has no diagnosis: a logout event
+//! the core emits is held here, the glue hands its id and the timeline to
+//! the pages' module (instantiated in the worker only then), and the answer
+//! settles it (`Core::settle`) before it is queued for the collector. An
+//! answer that never comes loses nothing: the glue then releases the held
+//! events without a cause, as they were.
+//!
+//! The answer is plain text, one `id<TAB>cause` line per logout asked
+//! about, so reading it costs the worker no JSON parser.
+
+use logout_lens_model::logout::{Cause, DiagnoseOptions, Target, diagnose};
+use logout_lens_model::{Event, EventId, EventKind};
+
+use crate::core::Core;
+use crate::encode;
+
+/// Held at most; an older one is released without a cause (a diagnoser that
+/// keeps failing must not hold events forever).
+pub const HELD_MAX: usize = 64;
+
+/// Does this event wait for its cause? A logout the core saw, not yet diagnosed.
+pub fn needs_cause(e: &Event) -> bool {
+    matches!(&e.kind, EventKind::LogoutObserved(o) if o.cause.is_none())
+}
+
+/// The held events, oldest first.
+#[derive(Debug, Default)]
+pub struct Held {
+    events: Vec<Event>,
+}
+
+impl Held {
+    /// Holds `e`; returns what must go on at once: an older event pushed out
+    /// by [`HELD_MAX`].
+    pub fn hold(&mut self, e: Event) -> Option<Event> {
+        self.events.push(e);
+        (self.events.len() > HELD_MAX).then(|| self.events.remove(0))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub fn is_held(&self, id: &EventId) -> bool {
+        self.events.iter().any(|e| &e.id == id)
+    }
+
+    /// The held ids, one per line (`""` when none).
+    pub fn ids(&self) -> String {
+        self.events
+            .iter()
+            .map(|e| e.id.0.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// What the diagnosis reads: the core's timeline up to the newest held
+    /// event (later events are not evidence for it), as a JSON array.
+    pub fn timeline(&self, core: &Core) -> String {
+        let timeline = core.timeline();
+        let end = self
+            .events
+            .last()
+            .and_then(|h| timeline.iter().rposition(|e| e.id == h.id))
+            .map_or(timeline.len(), |i| i + 1);
+        encode::events(timeline.range(..end))
+    }
+
+    /// Applies a diagnoser's answer: each held event it names gets its cause
+    /// (in the core's timeline too) and is returned, to be queued. With no
+    /// answer (the diagnoser failed) every held event is returned as it is.
+    /// Lines naming nothing held, or no known cause, are ignored.
+    pub fn settle(&mut self, core: &mut Core, answer: Option<&str>) -> Vec<Event> {
+        let Some(answer) = answer else {
+            return std::mem::take(&mut self.events);
+        };
+        let mut out = Vec::new();
+        for (id, cause) in answer.lines().filter_map(|l| l.split_once('\t')) {
+            let Some(i) = self.events.iter().position(|e| e.id.0 == id) else {
+                continue;
+            };
+            let mut e = self.events.remove(i);
+            if let Some(cause) = Cause::ALL.into_iter().find(|c| c.code() == cause) {
+                core.settle(&e.id, cause);
+                if let EventKind::LogoutObserved(o) = &mut e.kind {
+                    o.cause = Some(cause);
+                    o.coarse = Some(cause.coarse());
+                }
+            }
+            out.push(e);
+        }
+        out
+    }
+}
+
+/// The diagnoser's side (the pages' module): the answer for `ids` (one per
+/// line) in `timeline`, a line per id. A logout the diagnosis cannot place
+/// (no longer in the timeline) is answered with an empty cause, so it is
+/// released all the same, without one.
+pub fn answer(timeline: &[Event], ids: &str) -> String {
+    ids.lines()
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            let cause = diagnose(
+                timeline,
+                &Target::Id(EventId(id.to_owned())),
+                &DiagnoseOptions::default(),
+            )
+            .map_or("", |d| d.cause.code());
+            format!("{id}\t{cause}\n")
+        })
+        .collect()
+}
