@@ -103,6 +103,8 @@ async function scenario({ demoArgs, act, cause, coarse, minIdleMs = 0, trigger, 
     const page = await b.ctx.newPage();
     const lastInput = await h.signIn(page, demo.base);
     await rememberSecrets(page, b.ctx, secrets);
+    // Signing in costs the worker no diagnosis: its module comes with the logout.
+    assert.equal(await b.sw.evaluate(() => globalThis.logoutLensDiagnoser()), false);
     await act({ page, b, demo });
     const logout = await logoutInDb(b.db);
     const idle = logout.idle_ms;

@@ -168,5 +168,7 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   return false;
 });
 
-// For the popup's console and the end-to-end tests: the relay's counters.
+// For the popup's console and the end-to-end tests: the relay's counters,
+// and whether the pages' module (the diagnosis) was instantiated here.
 globalThis.logoutLensStatus = () => (ready ? status() : null);
+globalThis.logoutLensDiagnoser = () => pages !== null;

@@ -189,7 +189,9 @@ impl Relay {
                     "versions": PROTOCOL_VERSIONS,
                     "client": concat!("logout-lens-extension/", env!("CARGO_PKG_VERSION")),
                 });
-                vec![Action::Connect, Action::Send(hello.to_string())]
+                // Not `hello.to_string()`: `Display` carries the pretty printer too.
+                let hello = serde_json::to_string(&hello).unwrap_or_default();
+                vec![Action::Connect, Action::Send(hello)]
             }
             Conn::Ready => {
                 let mut out = Vec::new();

@@ -223,7 +223,8 @@ impl Redactor {
         if ct.contains("json") || (ct.is_empty() && body.trim_start().starts_with(['{', '['])) {
             if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(body) {
                 self.json_in_place(&mut v);
-                return v.to_string();
+                // Not `v.to_string()`: `Display` carries the pretty printer too.
+                return serde_json::to_string(&v).unwrap_or_default();
             }
         }
         if ct.contains("x-www-form-urlencoded") {

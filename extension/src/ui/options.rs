@@ -16,9 +16,11 @@ thread_local! {
     static TOKEN_KEYS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Sets the configured token storage keys (compared case-insensitively).
+/// Sets the configured token storage keys (compared ignoring ASCII case:
+/// storage keys are identifiers, and Unicode case tables would cost the
+/// worker's wasm more than all of this file).
 pub fn set_token_keys(keys: Vec<String>) {
-    TOKEN_KEYS.with(|k| *k.borrow_mut() = keys.into_iter().map(|s| s.to_ascii_lowercase()).collect());
+    TOKEN_KEYS.with(|k| *k.borrow_mut() = keys);
 }
 
 /// Is `key` one the user named as holding a token?

@@ -430,7 +430,11 @@ fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
     // A diagnoser that never answers holds at most HELD_MAX logouts.
     let mut held = Held::default();
     let mut h = Harness::new();
-    signed_in(&mut h, &jwt("access", T0 / 1000 + 3600, "h2"), "opaque-refresh-token-held-2");
+    signed_in(
+        &mut h,
+        &jwt("access", T0 / 1000 + 3600, "h2"),
+        "opaque-refresh-token-held-2",
+    );
     let input = json!({"msg": {"t":"click","label":"Log out"}, "tab": 1, "frame": 0, "url": format!("{BASE}/x")});
     let e = h.core.handle("page", &input.to_string(), h.now).unwrap();
     let logout = e.into_iter().find(held::needs_cause).unwrap();
