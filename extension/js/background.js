@@ -6,8 +6,8 @@
 // Rust. Never `await` at the top level: it kills the service worker.
 import init, { start, handle, status, held_ids, held_timeline, settle } from './wasm/logout_lens_extension.js';
 // The pages' module, instantiated here only when a logout needs its cause.
-import initPages, { page_causes } from './wasm/logout_lens_extension_ui.js';
-import { isUiMessage, uiDrained, uiStarted } from './ui-worker.js';
+import initPages, { page_causes, page_alerts } from './wasm/logout_lens_extension_ui.js';
+import { isUiMessage, showAlerts, uiDrained, uiStarted } from './ui-worker.js';
 
 // Events wait here until the core is ready, and then a little longer: work
 // is done in batches just after a burst (a page load) instead of competing
@@ -40,10 +40,11 @@ function drain() {
   settleHeld().then(uiDrained);
 }
 
-// A logout leaves the core without its cause: the diagnosis is in the pages'
-// module, which the worker would otherwise compile at every wake. It is
-// instantiated on the first logout; if it fails, the logouts go on without
-// a cause rather than not at all. One settling at a time.
+// A logout leaves the core without its cause: the diagnosis and the alerts
+// are in the pages' module, which the worker would otherwise compile at
+// every wake. It is instantiated on the first logout; if it fails, the
+// logouts go on without a cause (and unalerted) rather than not at all. One
+// settling at a time.
 let pages = null;
 let settling = Promise.resolve();
 function settleHeld() {
@@ -60,7 +61,8 @@ function settleHeld() {
       pages = null;
       console.warn('logout-lens: diagnosis unavailable', e);
     }
-    settle(answer);
+    const settled = settle(answer);
+    if (answer !== undefined) await showAlerts(page_alerts(settled));
   }).catch((e) => console.warn('logout-lens: settling', e));
   return settling;
 }

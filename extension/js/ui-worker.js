@@ -1,8 +1,9 @@
 // Logout Lens UI, worker side: the badge, the logout alert (notification,
 // in-page overlay, sign-in banner), the popup's requests and the options.
-// Every decision and every sentence comes from the Rust core (`ui(…)`; the
-// popup's views from the pages' own wasm); this file only moves them to the
-// right place. Listeners are registered at the
+// Every decision and every sentence comes from Rust: the worker's core
+// (`ui(…)`), and the pages' wasm for the popup's views and for the alerts
+// (`page_alerts`, given to `showAlerts` by background.js once a logout is
+// settled); this file only moves them to the right place. Listeners are registered at the
 // top level, like the rest of the worker's.
 import { ui, ui_configure } from './wasm/logout_lens_extension.js';
 
@@ -33,10 +34,9 @@ export async function uiStarted() {
   badges();
 }
 
-/** Called after each batch of events: alerts for new logouts, fresh badges. */
+/** Called after each batch of events: fresh badges. */
 export function uiDrained() {
   if (!started) return;
-  alerts();
   badges();
 }
 
@@ -107,8 +107,9 @@ async function showBanner(tabId) {
   await inject(tabId, { t: 'ui:banner', banner: p.banner });
 }
 
-async function alerts() {
-  for (const a of JSON.parse(ui('poll'))) {
+/** The alerts the pages' module made for the logouts just settled (JSON). */
+export async function showAlerts(json) {
+  for (const a of JSON.parse(json)) {
     if (a.notification) {
       chrome.notifications
         .create(`logout-lens-${a.id}`, {

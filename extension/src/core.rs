@@ -16,6 +16,7 @@ use logout_lens_model::{Event, EventId, EventKind, RedactionOptions, Redactor};
 
 use crate::cookies::{self, Attributor};
 use crate::error::ExtError;
+use crate::held::{self, Held};
 use crate::hooked;
 use crate::ids::IdGen;
 use crate::input::{
@@ -42,6 +43,13 @@ const SLEEP_GAP_MS: i64 = 60_000;
 /// How long the page hook's messages may have waited in the page for the
 /// forwarder (injected once the frame has loaded); an older `at` is not believed.
 const BACKLOG_MS: i64 = 5 * 60 * 1000;
+
+fn set_cause(e: &mut Event, cause: Cause) {
+    if let EventKind::LogoutObserved(o) = &mut e.kind {
+        o.cause = Some(cause);
+        o.coarse = Some(cause.coarse());
+    }
+}
 
 /// Does a click label name a logout control?
 pub fn is_logout_label(label: &str) -> bool {
@@ -123,6 +131,8 @@ pub struct Core {
     last_skew_ms: Option<i64>,
     last_clock: Option<(i64, f64)>,
     timeline: VecDeque<Event>,
+    /// Logouts waiting for their cause.
+    held: Held,
     /// Which sites are watched and what is sent on (the options page).
     filter: crate::ui::options::Filter,
     /// Kept to rebuild the redactor when the redaction opt-ins change.
@@ -171,6 +181,7 @@ impl Core {
             last_skew_ms: None,
             last_clock: None,
             timeline: VecDeque::new(),
+            held: Held::default(),
             filter: Default::default(),
             secret: secret.to_vec(),
             web_request: false,
@@ -284,18 +295,41 @@ impl Core {
         e
     }
 
-    /// Gives a logout event its cause (and the cause's coarse type), in the
-    /// timeline too; returns the settled event. `None` when it has left the
-    /// timeline. A cause already set stays.
-    pub fn settle(&mut self, id: &EventId, cause: Cause) -> Option<Event> {
-        let e = self.timeline.iter_mut().rev().find(|e| &e.id == id)?;
-        if let EventKind::LogoutObserved(o) = &mut e.kind {
-            if o.cause.is_none() {
-                o.cause = Some(cause);
-                o.coarse = Some(cause.coarse());
+    /// The logouts waiting for their cause, one id per line (`""` when none).
+    pub fn held_ids(&self) -> String {
+        self.held.ids()
+    }
+
+    /// The timeline their diagnosis reads (JSON array): up to the newest.
+    pub fn held_timeline(&self) -> String {
+        self.held.timeline(&self.timeline)
+    }
+
+    pub fn is_held(&self, id: &EventId) -> bool {
+        self.held.is_held(id)
+    }
+
+    /// Settles held logouts with a diagnoser's answer (`held::answer`), or
+    /// all of them without a cause when there is none; each gets its cause
+    /// and coarse type, in the timeline too. Returns the settled logouts, to
+    /// alert and, those the options send ([`Core::sends`]), to queue.
+    pub fn settle(&mut self, answer: Option<&str>) -> Vec<Event> {
+        let mut out = Vec::new();
+        for (mut e, cause) in self.held.release(answer) {
+            if let Some(cause) = cause {
+                set_cause(&mut e, cause);
+                if let Some(kept) = self.timeline.iter_mut().rev().find(|k| k.id == e.id) {
+                    set_cause(kept, cause);
+                }
             }
+            out.push(e);
         }
-        Some(e.clone())
+        out
+    }
+
+    /// Is this event queued for the collector (the options)?
+    pub fn sends(&self, e: &Event) -> bool {
+        self.filter.sends(e)
     }
 
     /// The in-memory timeline (redacted), oldest first: what the popup shows.
@@ -330,6 +364,16 @@ impl Core {
             self.timeline.pop_front();
         }
         self.timeline.push_back(e.clone());
+        // A logout waits for its cause whether or not it is sent: the alert
+        // and the popup show it too.
+        let e = if held::needs_cause(&e) {
+            match self.held.hold(e) {
+                Some(old) => old,
+                None => return,
+            }
+        } else {
+            e
+        };
         if self.filter.sends(&e) {
             out.push(e);
         }

@@ -12,10 +12,11 @@
 //! The answer is plain text, one `id<TAB>cause` line per logout asked
 //! about, so reading it costs the worker no JSON parser.
 
+use std::collections::VecDeque;
+
 use logout_lens_model::logout::{Cause, DiagnoseOptions, Target, diagnose};
 use logout_lens_model::{Event, EventId, EventKind};
 
-use crate::core::Core;
 use crate::encode;
 
 /// Held at most; an older one is released without a cause (a diagnoser that
@@ -34,8 +35,8 @@ pub struct Held {
 }
 
 impl Held {
-    /// Holds `e`; returns what must go on at once: an older event pushed out
-    /// by [`HELD_MAX`].
+    /// Holds `e`; returns an older event pushed out by [`HELD_MAX`], which
+    /// goes on without a cause.
     pub fn hold(&mut self, e: Event) -> Option<Event> {
         self.events.push(e);
         (self.events.len() > HELD_MAX).then(|| self.events.remove(0))
@@ -58,10 +59,9 @@ impl Held {
             .join("\n")
     }
 
-    /// What the diagnosis reads: the core's timeline up to the newest held
-    /// event (later events are not evidence for it), as a JSON array.
-    pub fn timeline(&self, core: &Core) -> String {
-        let timeline = core.timeline();
+    /// What the diagnosis reads: `timeline` up to the newest held event
+    /// (later events are not evidence for it), as a JSON array.
+    pub fn timeline(&self, timeline: &VecDeque<Event>) -> String {
         let end = self
             .events
             .last()
@@ -70,28 +70,20 @@ impl Held {
         encode::events(timeline.range(..end))
     }
 
-    /// Applies a diagnoser's answer: each held event it names gets its cause
-    /// (in the core's timeline too) and is returned, to be queued. With no
-    /// answer (the diagnoser failed) every held event is returned as it is.
-    /// Lines naming nothing held, or no known cause, are ignored.
-    pub fn settle(&mut self, core: &mut Core, answer: Option<&str>) -> Vec<Event> {
+    /// Takes out what a diagnoser's answer names, each with its cause (none
+    /// for an empty or unknown one); with no answer (the diagnoser failed),
+    /// every held event, without a cause. Lines naming nothing held are
+    /// ignored.
+    pub fn release(&mut self, answer: Option<&str>) -> Vec<(Event, Option<Cause>)> {
         let Some(answer) = answer else {
-            return std::mem::take(&mut self.events);
+            return self.events.drain(..).map(|e| (e, None)).collect();
         };
         let mut out = Vec::new();
         for (id, cause) in answer.lines().filter_map(|l| l.split_once('\t')) {
-            let Some(i) = self.events.iter().position(|e| e.id.0 == id) else {
-                continue;
-            };
-            let mut e = self.events.remove(i);
-            if let Some(cause) = Cause::ALL.into_iter().find(|c| c.code() == cause) {
-                core.settle(&e.id, cause);
-                if let EventKind::LogoutObserved(o) = &mut e.kind {
-                    o.cause = Some(cause);
-                    o.coarse = Some(cause.coarse());
-                }
+            if let Some(i) = self.events.iter().position(|e| e.id.0 == id) {
+                let cause = Cause::ALL.into_iter().find(|c| c.code() == cause);
+                out.push((self.events.remove(i), cause));
             }
-            out.push(e);
         }
         out
     }

@@ -12,7 +12,6 @@ use web_extensions_sys::Port;
 
 use crate::bindings;
 use crate::core::Core;
-use crate::held::{self, Held};
 use crate::relay::{Action, DEFAULT_CAPACITY, HOST_NAME, Relay};
 
 const SECRET_KEY: &str = "secret";
@@ -25,8 +24,6 @@ const FLUSH_DELAY_MS: i32 = 200;
 pub(crate) struct State {
     pub(crate) core: Core,
     pub(crate) relay: Relay,
-    /// Logouts waiting for their cause (see [`held`]).
-    pub(crate) held: Held,
     port: Option<Port>,
     /// The current port's listeners; dropped with the port.
     listeners: Vec<Closure<dyn FnMut(JsValue)>>,
@@ -126,7 +123,6 @@ fn begin(secret: &[u8], ring: Option<String>) -> Result<JsValue, JsValue> {
         *s.borrow_mut() = Some(State {
             core,
             relay,
-            held: Held::default(),
             port: None,
             listeners: Vec::new(),
             save_scheduled: false,
@@ -156,13 +152,7 @@ pub fn handle(input: &str, details: JsValue, at_ms: f64) {
     let result = with_state(|st| {
         let events = st.core.handle(input, &json, now)?;
         for e in events {
-            if held::needs_cause(&e) {
-                if let Some(old) = st.held.hold(e) {
-                    queue(st, old);
-                }
-            } else {
-                queue(st, e);
-            }
+            queue(st, e);
         }
         Ok::<_, crate::ExtError>(())
     });
@@ -185,25 +175,32 @@ fn queue(st: &mut State, e: logout_lens_model::Event) {
 /// asks the pages' module for their causes (`page_causes`).
 #[wasm_bindgen]
 pub fn held_ids() -> String {
-    with_state(|st| st.held.ids()).unwrap_or_default()
+    with_state(|st| st.core.held_ids()).unwrap_or_default()
 }
 
 /// The timeline the held logouts are diagnosed from (JSON array).
 #[wasm_bindgen]
 pub fn held_timeline() -> String {
-    with_state(|st| st.held.timeline(&st.core)).unwrap_or_else(|| "[]".into())
+    with_state(|st| st.core.held_timeline()).unwrap_or_else(|| "[]".into())
 }
 
 /// Settles the held logouts with the pages' module's answer, or releases
-/// them all without a cause when there is none (it failed), and queues them.
+/// them all without a cause when there is none (it failed), and queues
+/// those the options send. Returns the settled logouts (JSON array): the
+/// pages' module makes their alerts (`page_alerts`).
 #[wasm_bindgen]
-pub fn settle(answer: Option<String>) {
-    with_state(|st| {
-        for e in st.held.settle(&mut st.core, answer.as_deref()) {
-            queue(st, e);
+pub fn settle(answer: Option<String>) -> String {
+    let settled = with_state(|st| {
+        let settled = st.core.settle(answer.as_deref());
+        for e in &settled {
+            if st.core.sends(e) {
+                queue(st, e.clone());
+            }
         }
+        crate::encode::events(&settled)
     });
     schedule_flush();
+    settled.unwrap_or_else(|| "[]".into())
 }
 
 /// Sends what queued up after a short pause, so a page load's dozens of

@@ -78,6 +78,15 @@ pub fn page_causes(ids: &str, timeline: &str) -> String {
     crate::held::answer(&events, ids)
 }
 
+/// The alerts (notification, overlay, banner, the report forwarded to the
+/// site) for the logouts the worker just settled (`settle`'s JSON array).
+#[wasm_bindgen]
+pub fn page_alerts(settled: &str) -> String {
+    let events = wire::parse_timeline(settled.as_bytes()).unwrap_or_default();
+    let alerts: Vec<view::Alert> = events.iter().filter_map(|e| view::alert(e, None)).collect();
+    json(&alerts)
+}
+
 /// "Copy full state": the popup (`page_popup`'s answer), and the site's
 /// (redacted) events.
 #[wasm_bindgen]

@@ -1,12 +1,13 @@
 //! The UI's entry points in the service worker's wasm (`js/ui-worker.js`):
-//! the badge, the alerts, the options applied, and the data the popup's own
-//! wasm (`super::page`) makes its views from. Simple arguments in, JSON text
+//! the badge, the options applied, and the data the popup's own wasm
+//! (`super::page`) makes its views from. The alerts come from that wasm too
+//! (`page_alerts`), made from the logouts the worker settled. Simple arguments in, JSON text
 //! out.
 
 use std::cell::RefCell;
 
+use logout_lens_model::RedactionOptions;
 use logout_lens_model::http::{self, SiteHints};
-use logout_lens_model::{Event, RedactionOptions};
 use wasm_bindgen::prelude::*;
 
 use super::options::{Capture, Filter};
@@ -14,13 +15,9 @@ use super::{options, view};
 use crate::url::origin_of;
 use crate::wasm::with_state;
 
-/// Logouts already alerted (ids); the newest few are enough.
-const ALERTED_MAX: usize = 64;
-
 #[derive(Default)]
 struct Ui {
     filter: Filter,
-    alerted: Vec<String>,
 }
 
 thread_local! {
@@ -45,7 +42,6 @@ pub fn ui(what: &str, arg: Option<String>) -> String {
         "popup" => ui_popup(arg),
         "events" => ui_events(),
         "badge" => ui_badge(arg),
-        "poll" => ui_poll(),
         "is_login" => ui_is_login(arg.as_deref().unwrap_or("")).to_string(),
         _ => "null".into(),
     }
@@ -94,44 +90,6 @@ fn ui_badge(url: Option<String>) -> String {
         ))
     })
     .unwrap_or_else(|| "null".into())
-}
-
-/// New logouts since the last call, each with what to show. Called after
-/// every batch, so it looks only at the newest events. A logout still
-/// waiting for its cause (`crate::held`) is left for a later call.
-fn ui_poll() -> String {
-    let fresh: Vec<Event> = with_state(|st| {
-        UI.with(|u| {
-            let mut u = u.borrow_mut();
-            let mut fresh = Vec::new();
-            for e in st
-                .core
-                .timeline()
-                .iter()
-                .rev()
-                .take(500)
-                .filter(|e| e.is_logout() && !st.held.is_held(&e.id))
-            {
-                if !u.alerted.contains(&e.id.0) {
-                    u.alerted.push(e.id.0.clone());
-                    fresh.push(e.clone());
-                }
-            }
-            let excess = u.alerted.len().saturating_sub(ALERTED_MAX);
-            u.alerted.drain(..excess);
-            fresh
-        })
-    })
-    .unwrap_or_default();
-    if fresh.is_empty() {
-        return "[]".into();
-    }
-    let alerts: Vec<view::Alert> = fresh
-        .iter()
-        .rev()
-        .filter_map(|e| view::alert(e, None))
-        .collect();
-    json(&alerts)
 }
 
 /// Is `url` a login page (built-in rules plus the configured patterns)?

@@ -366,6 +366,7 @@ fn a_hooked_redirect_is_two_hops() {
 #[test]
 fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
     use logout_lens_extension::held::{self, HELD_MAX, Held};
+    use logout_lens_extension::ui::options::Filter;
     use logout_lens_model::{EventId, wire};
 
     type Answer = fn(&str, &str) -> Option<String>;
@@ -378,15 +379,40 @@ fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
     let failed: Answer = |_, _| None;
     let unreadable: Answer = |ids, _| Some(held::answer(&[], ids));
     let elsewhere: Answer = |_, _| Some("ext:nothing-held\tuser_logout\n".into());
-    // (case, answer, released, its cause)
-    let cases: [(&str, Answer, bool, Option<Cause>); 4] = [
-        ("diagnosed", diagnosed, true, Some(Cause::UserLogout)),
-        ("the diagnoser failed", failed, true, None),
-        ("the timeline was unreadable", unreadable, true, None),
-        ("an answer about another logout", elsewhere, false, None),
+    struct Case {
+        case: &'static str,
+        answer: Answer,
+        collector: bool,
+        /// Out of the held set.
+        released: bool,
+        /// Queued for the collector.
+        queued: bool,
+        cause: Option<Cause>,
+    }
+    let user = Some(Cause::UserLogout);
+    #[rustfmt::skip]
+    let cases = [
+        Case { case: "diagnosed", answer: diagnosed, collector: true, released: true, queued: true, cause: user },
+        Case { case: "diagnosed, collector off", answer: diagnosed, collector: false, released: true, queued: false, cause: user },
+        Case { case: "the diagnoser failed", answer: failed, collector: true, released: true, queued: true, cause: None },
+        Case { case: "the timeline was unreadable", answer: unreadable, collector: true, released: true, queued: true, cause: None },
+        Case { case: "an answer about another logout", answer: elsewhere, collector: true, released: false, queued: false, cause: None },
     ];
-    for (case, answer, released, cause) in cases {
+    for Case {
+        case,
+        answer,
+        collector,
+        released,
+        queued,
+        cause,
+    } in cases
+    {
         let mut h = Harness::new();
+        let filter = Filter {
+            collector_off: !collector,
+            ..Filter::default()
+        };
+        h.core.configure(Default::default(), filter);
         let (a, r) = (
             jwt("access", T0 / 1000 + 3600, "h1"),
             "opaque-refresh-token-held-0123456789".to_owned(),
@@ -397,24 +423,25 @@ fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
             let input = json!({"msg": msg, "tab": 1, "frame": 0, "url": url});
             h.core.handle("page", &input.to_string(), h.now).unwrap()
         };
-        let mut held = Held::default();
-        for e in raw(&mut h, json!({"t":"click","label":"Log out"})) {
-            if held::needs_cause(&e) {
-                assert!(held.hold(e).is_none(), "{case}");
-            }
-        }
-        let id = held.ids();
+        let out = raw(&mut h, json!({"t":"click","label":"Log out"}));
+        assert!(
+            out.iter().all(|e| !held::needs_cause(e)),
+            "{case}: held, not queued"
+        );
+        let id = h.core.held_ids();
         assert!(!id.is_empty() && !id.contains('\n'), "{case}: one held");
         // What happens after the logout is not its evidence.
         h.at(5_000);
         raw(&mut h, json!({"t":"activity","last_input_ms": T0 + 5_000}));
-        let timeline = held.timeline(&h.core);
+        let timeline = h.core.held_timeline();
         let last = wire::parse_timeline(timeline.as_bytes()).unwrap().pop();
         assert_eq!(last.map(|e| e.id.0), Some(id.clone()), "{case}");
 
-        let out = held.settle(&mut h.core, answer(&id, &timeline).as_deref());
+        let out = h.core.settle(answer(&id, &timeline).as_deref());
         assert_eq!(out.len(), usize::from(released), "{case}");
-        assert_eq!(held.is_empty(), released, "{case}");
+        let sent = out.iter().filter(|e| h.core.sends(e)).count();
+        assert_eq!(sent, usize::from(queued), "{case}");
+        assert_eq!(h.core.held_ids().is_empty(), released, "{case}");
         let cause_of = |e: &logout_lens_model::Event| match &e.kind {
             EventKind::LogoutObserved(o) => (o.cause, o.coarse),
             _ => panic!("{case}: not a logout"),
@@ -425,10 +452,10 @@ fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
         // The popup and the alerts read the core's copy.
         let kept = h.core.timeline().iter().find(|e| e.id.0 == id).unwrap();
         assert_eq!(cause_of(kept).0, cause, "{case}");
+        assert_eq!(h.core.is_held(&kept.id), !released, "{case}");
     }
 
     // A diagnoser that never answers holds at most HELD_MAX logouts.
-    let mut held = Held::default();
     let mut h = Harness::new();
     signed_in(
         &mut h,
@@ -436,8 +463,10 @@ fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
         "opaque-refresh-token-held-2",
     );
     let input = json!({"msg": {"t":"click","label":"Log out"}, "tab": 1, "frame": 0, "url": format!("{BASE}/x")});
-    let e = h.core.handle("page", &input.to_string(), h.now).unwrap();
-    let logout = e.into_iter().find(held::needs_cause).unwrap();
+    h.core.handle("page", &input.to_string(), h.now).unwrap();
+    let logout = h.core.timeline().back().unwrap().clone();
+    assert!(held::needs_cause(&logout));
+    let mut held = Held::default();
     for i in 0..HELD_MAX {
         let mut e = logout.clone();
         e.id = EventId(format!("held-{i}"));

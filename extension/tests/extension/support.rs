@@ -1,7 +1,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use logout_lens_extension::Core;
-use logout_lens_extension::held::{self, Held};
+use logout_lens_extension::held;
 use logout_lens_model::event::LogoutObserved;
 use logout_lens_model::{Event, EventKind, wire};
 use serde_json::{Value, json};
@@ -94,23 +94,15 @@ impl Harness {
     /// One input, and then what the worker's glue does: held logouts are
     /// diagnosed from the timeline (as the pages' module would) and settled.
     pub(super) fn send(&mut self, input: &str, details: Value) -> Vec<Event> {
-        let emitted = self
+        let mut out = self
             .core
             .handle(input, &details.to_string(), self.now)
             .unwrap();
-        let mut held = Held::default();
-        let mut out = Vec::new();
-        for e in emitted {
-            if held::needs_cause(&e) {
-                assert!(held.hold(e).is_none());
-            } else {
-                out.push(e);
-            }
-        }
-        if !held.is_empty() {
-            let timeline = wire::parse_timeline(held.timeline(&self.core).as_bytes()).unwrap();
-            let answer = held::answer(&timeline, &held.ids());
-            out.extend(held.settle(&mut self.core, Some(&answer)));
+        let ids = self.core.held_ids();
+        if !ids.is_empty() {
+            let timeline = wire::parse_timeline(self.core.held_timeline().as_bytes()).unwrap();
+            let settled = self.core.settle(Some(&held::answer(&timeline, &ids)));
+            out.extend(settled.into_iter().filter(|e| self.core.sends(e)));
         }
         self.events.extend(out.clone());
         out
