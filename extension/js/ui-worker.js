@@ -3,8 +3,8 @@
 // Every decision and every sentence comes from Rust: the worker's core
 // (`ui(…)`), and the pages' wasm for the popup's views and for the alerts
 // (`page_alerts`, given to `showAlerts` by background.js once a logout is
-// settled); this file only moves them to the right place. Listeners are registered at the
-// top level, like the rest of the worker's.
+// settled); this file only moves them to the right place. Listeners are
+// registered at the top level, like the rest of the worker's.
 import { ui, ui_configure } from './wasm/logout_lens_extension.js';
 
 const isLogin = (url) => ui('is_login', url) === 'true';

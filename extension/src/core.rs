@@ -56,11 +56,11 @@ pub fn is_logout_label(label: &str) -> bool {
     let l: String = label
         .chars()
         .take(limits::LABEL)
+        // ASCII letters and digits only: the words are ASCII, no other
+        // character lowercases to one of their letters, and it spares the
+        // wasm the Unicode alphabetic and case tables.
         .filter(|c| c.is_ascii_alphanumeric() || c.is_whitespace())
         .collect::<String>()
-        // ASCII is enough: the words are ASCII, and no other character
-        // lowercases to one of their letters (and it spares the wasm the
-        // Unicode case tables).
         .to_ascii_lowercase();
     let l = l.split_whitespace().collect::<Vec<_>>().join(" ");
     [

@@ -133,6 +133,8 @@ fn logout_labels() {
         ("Sign out of all devices", true),
         ("Log off", true),
         ("Logout →", true),
+        ("Log\u{a0}out", true),
+        ("🚪 Sign out", true),
         ("Blogout", false),
         ("Login", false),
         ("Sign in", false),
