@@ -5,9 +5,9 @@
 //! logout is rare. So the worker's module has no diagnosis: a logout event
 //! the core emits is held here, the glue hands its id and the timeline to
 //! the pages' module (instantiated in the worker only then), and the answer
-//! settles it (`Core::settle`) before it is queued for the collector. An
-//! answer that never comes loses nothing: the glue then releases the held
-//! events without a cause, as they were.
+//! settles it (`Core::settle`); then it is alerted and, if the options send
+//! it, queued for the collector. An answer that never comes loses nothing:
+//! the glue then releases the held events without a cause, as they were.
 //!
 //! The answer is plain text, one `id<TAB>cause` line per logout asked
 //! about, so reading it costs the worker no JSON parser.
@@ -40,10 +40,6 @@ impl Held {
     pub fn hold(&mut self, e: Event) -> Option<Event> {
         self.events.push(e);
         (self.events.len() > HELD_MAX).then(|| self.events.remove(0))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
     }
 
     pub fn is_held(&self, id: &EventId) -> bool {
