@@ -12,7 +12,7 @@ use logout_lens_model::event::{
 };
 use logout_lens_model::http::{self, SiteHints};
 use logout_lens_model::logout::{Cause, Signal, classify};
-use logout_lens_model::{Event, EventId, EventKind, RedactionOptions, Redactor};
+use logout_lens_model::{Event, EventKind, RedactionOptions, Redactor};
 
 use crate::cookies::{self, Attributor};
 use crate::error::ExtError;
@@ -303,10 +303,6 @@ impl Core {
     /// The timeline their diagnosis reads (JSON array): up to the newest.
     pub fn held_timeline(&self) -> String {
         self.held.timeline(&self.timeline)
-    }
-
-    pub fn is_held(&self, id: &EventId) -> bool {
-        self.held.is_held(id)
     }
 
     /// Settles held logouts with a diagnoser's answer (`held::answer`), or

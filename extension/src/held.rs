@@ -42,10 +42,6 @@ impl Held {
         (self.events.len() > HELD_MAX).then(|| self.events.remove(0))
     }
 
-    pub fn is_held(&self, id: &EventId) -> bool {
-        self.events.iter().any(|e| &e.id == id)
-    }
-
     /// The held ids, one per line (`""` when none).
     pub fn ids(&self) -> String {
         self.events

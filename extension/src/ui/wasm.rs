@@ -1,8 +1,8 @@
 //! The UI's entry points in the service worker's wasm (`js/ui-worker.js`):
 //! the badge, the options applied, and the data the popup's own wasm
 //! (`super::page`) makes its views from. The alerts come from that wasm too
-//! (`page_alerts`), made from the logouts the worker settled. Simple arguments in, JSON text
-//! out.
+//! (`page_alerts`), made from the logouts the worker settled. Simple
+//! arguments in, JSON text out.
 
 use std::cell::RefCell;
 
