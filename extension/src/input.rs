@@ -222,9 +222,10 @@ pub fn from_str<T: FromJson>(json: &str) -> Result<T, String> {
     T::from_json(&parse(json)?)
 }
 
-/// Not generic, so the wasm holds one copy of the parser call.
+/// Not generic, so the wasm holds one copy of the parser call. From bytes,
+/// like the model's JWT and body readers, so the wasm holds one reader.
 fn parse(json: &str) -> Result<Value, String> {
-    serde_json::from_str(json).map_err(|e| e.to_string())
+    serde_json::from_slice(json.as_bytes()).map_err(|e| e.to_string())
 }
 
 /// The fields of one JSON object.

@@ -76,7 +76,7 @@ impl FromJson for Stored {
 impl Saved {
     /// Read by hand, like the glue's inputs (see [`crate::input`]).
     fn read(text: &str) -> Result<Self, String> {
-        let v: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let v: Value = serde_json::from_slice(text.as_bytes()).map_err(|e| e.to_string())?;
         let f = Fields::of(&v)?;
         Ok(Saved {
             next_seq: f.u64("next_seq")?,
@@ -247,8 +247,8 @@ impl Relay {
 
     /// One message from the host.
     pub fn on_message(&mut self, text: &str, now_ms: i64) -> Result<Vec<Action>, ExtError> {
-        let v: Value =
-            serde_json::from_str(text).map_err(|e| ExtError::BadHostMessage(e.to_string()))?;
+        let v: Value = serde_json::from_slice(text.as_bytes())
+            .map_err(|e| ExtError::BadHostMessage(e.to_string()))?;
         let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
         match ty {
             "hello" => {

@@ -1,7 +1,7 @@
 //! Web-storage credentials per origin: what the MAIN-world hook and the
 //! periodic scan report, turned into `storage_change` events.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use logout_lens_model::event::{StorageActor, StorageArea, StorageChange, StorageOp};
 use logout_lens_model::{Fingerprint, RedactedToken, Redactor, http, jwt};
@@ -36,10 +36,40 @@ fn area_key(a: StorageArea) -> u8 {
     }
 }
 
+/// Credentials by (area, key), kept sorted. A handful per origin, so a
+/// sorted `Vec` does a map's job without a B-tree's code in the wasm.
+#[derive(Debug, Default)]
+struct Creds(Vec<((u8, String), Fingerprint)>);
+
+impl Creds {
+    fn find(&self, k: &(u8, String)) -> Result<usize, usize> {
+        self.0.binary_search_by(|(e, _)| e.cmp(k))
+    }
+
+    fn contains_key(&self, k: &(u8, String)) -> bool {
+        self.find(k).is_ok()
+    }
+
+    fn insert(&mut self, k: (u8, String), fp: Fingerprint) {
+        match self.find(&k) {
+            Ok(i) => self.0[i].1 = fp,
+            Err(i) => self.0.insert(i, (k, fp)),
+        }
+    }
+
+    fn remove(&mut self, k: &(u8, String)) -> bool {
+        self.find(k).map(|i| self.0.remove(i)).is_ok()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 #[derive(Debug, Default)]
 struct OriginState {
     scanned: bool,
-    creds: BTreeMap<(u8, String), Fingerprint>,
+    creds: Creds,
 }
 
 /// One storage operation as reported by the hook.
@@ -89,8 +119,8 @@ impl Tracker {
                 let token = now_cred.then(|| Self::redact(r, key, value));
                 match &token {
                     Some(t) => state.creds.insert((ak, key.to_owned()), t.fp.clone()),
-                    None => state.creds.remove(&(ak, key.to_owned())),
-                };
+                    None => _ = state.creds.remove(&(ak, key.to_owned())),
+                }
                 Some(StorageChange {
                     area: op.area,
                     key: key.to_owned(),
@@ -106,7 +136,7 @@ impl Tracker {
                 })
             }
             StorageOp::Remove => {
-                let tracked = state.creds.remove(&(ak, key.to_owned())).is_some();
+                let tracked = state.creds.remove(&(ak, key.to_owned()));
                 let old_cred = op.old.is_some_and(|o| is_credential(key, o));
                 if !tracked && !old_cred {
                     return None;
@@ -125,7 +155,7 @@ impl Tracker {
                 })
             }
             StorageOp::Clear => {
-                state.creds.retain(|(a, _), _| *a != ak);
+                state.creds.0.retain(|((a, _), _)| *a != ak);
                 let first_jwt = op.entries.iter().take(limits::ENTRIES).find(|(k, v)| {
                     is_credential(k, v) && jwt::looks_like_jwt(jwt::strip_wrapping(v))
                 });
@@ -158,7 +188,7 @@ impl Tracker {
         // Keyed like `creds` (the last entry for a key wins), so the wasm
         // carries one map type, not two; `values` holds the raw values for
         // the events, looked up from the back for the same last-wins rule.
-        let mut now: BTreeMap<(u8, String), Fingerprint> = BTreeMap::new();
+        let mut now = Creds::default();
         let mut values: Vec<(String, &str)> = Vec::new();
         for (k, v) in entries.iter().take(limits::ENTRIES) {
             if is_credential(k, v) {
@@ -172,6 +202,7 @@ impl Tracker {
         let mut out = Vec::new();
         let before: Vec<(String, Fingerprint)> = state
             .creds
+            .0
             .iter()
             .filter(|((a, _), _)| *a == ak)
             .map(|((_, k), fp)| (k.clone(), fp.clone()))
@@ -193,7 +224,7 @@ impl Tracker {
                 }
             }
         }
-        for ((_, k), fp) in &now {
+        for ((_, k), fp) in &now.0 {
             let v = values
                 .iter()
                 .rev()
