@@ -4,7 +4,9 @@
 //! wasm, so the glue has it diagnosed (see [`crate::held`]) and then
 //! [`Core::settle`]s it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use litemap::LiteMap;
 
 use logout_lens_model::event::{
     Activity, IdleState, IdleStateChange, LifecycleState, LogoutAction, LogoutObserved,
@@ -120,11 +122,11 @@ pub struct Core {
     net: network::Tracker,
     cookies: Attributor,
     storage: storage::Tracker,
-    tabs: HashMap<i64, Tab>,
-    sessions: HashMap<String, Session>,
+    tabs: LiteMap<i64, Tab>,
+    sessions: LiteMap<String, Session>,
     /// Auth cookies present, by cookie domain (a few names each: a `Vec`
     /// used as a set costs the wasm less than a `BTreeSet`).
-    auth_cookies: HashMap<String, Vec<String>>,
+    auth_cookies: LiteMap<String, Vec<String>>,
     started_ms: i64,
     last_input_ms: Option<i64>,
     last_activity_event_ms: Option<i64>,
@@ -172,9 +174,9 @@ impl Core {
             net: network::Tracker::default(),
             cookies: Attributor::default(),
             storage: storage::Tracker::default(),
-            tabs: HashMap::new(),
-            sessions: HashMap::new(),
-            auth_cookies: HashMap::new(),
+            tabs: LiteMap::new(),
+            sessions: LiteMap::new(),
+            auth_cookies: LiteMap::new(),
             started_ms: now_ms,
             last_input_ms: None,
             last_activity_event_ms: None,

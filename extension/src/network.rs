@@ -1,7 +1,7 @@
 //! webRequest → one `http_exchange` per hop, plus what the cookie attribution
 //! and the time layer need (Set-Cookie seen, server `Date`).
 
-use std::collections::HashMap;
+use litemap::LiteMap;
 
 use logout_lens_model::event::{HttpExchange, RequestRole};
 use logout_lens_model::http::{self, AUTH_CODE_HEADER, SiteHints};
@@ -62,7 +62,7 @@ pub struct Exchange {
 
 #[derive(Debug, Default)]
 pub struct Tracker {
-    pending: HashMap<String, Pending>,
+    pending: LiteMap<String, Pending>,
     seq: u64,
 }
 

@@ -6,7 +6,7 @@
 //! Events are replayed with their original ids after any disconnect; the
 //! collector stores by id, so every event lands exactly once.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -302,13 +302,14 @@ impl Relay {
         };
         // Acks arrive in order; anything older than this one was lost with
         // its reply and is covered by this ack's successors or a replay.
-        let (_, ids) = self.in_flight.remove(pos).unwrap_or_default();
-        let ids: HashSet<String> = ids.into_iter().collect();
+        let (_, mut ids) = self.in_flight.remove(pos).unwrap_or_default();
+        // Sorted and searched rather than hashed: no hash table in the wasm.
+        ids.sort_unstable();
         let mut removed = 0;
         let front = self.sent;
         let mut kept = VecDeque::with_capacity(self.queue.len());
         for (i, e) in self.queue.drain(..).enumerate() {
-            if i < front && ids.contains(&e.id) {
+            if i < front && ids.binary_search(&e.id).is_ok() {
                 removed += 1;
             } else {
                 kept.push_back(e);

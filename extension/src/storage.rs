@@ -1,8 +1,7 @@
 //! Web-storage credentials per origin: what the MAIN-world hook and the
 //! periodic scan report, turned into `storage_change` events.
 
-use std::collections::HashMap;
-
+use litemap::LiteMap;
 use logout_lens_model::event::{StorageActor, StorageArea, StorageChange, StorageOp};
 use logout_lens_model::{Fingerprint, RedactedToken, Redactor, http, jwt};
 
@@ -36,40 +35,10 @@ fn area_key(a: StorageArea) -> u8 {
     }
 }
 
-/// Credentials by (area, key), kept sorted. A handful per origin, so a
-/// sorted `Vec` does a map's job without a B-tree's code in the wasm.
-#[derive(Debug, Default)]
-struct Creds(Vec<((u8, String), Fingerprint)>);
-
-impl Creds {
-    fn find(&self, k: &(u8, String)) -> Result<usize, usize> {
-        self.0.binary_search_by(|(e, _)| e.cmp(k))
-    }
-
-    fn contains_key(&self, k: &(u8, String)) -> bool {
-        self.find(k).is_ok()
-    }
-
-    fn insert(&mut self, k: (u8, String), fp: Fingerprint) {
-        match self.find(&k) {
-            Ok(i) => self.0[i].1 = fp,
-            Err(i) => self.0.insert(i, (k, fp)),
-        }
-    }
-
-    fn remove(&mut self, k: &(u8, String)) -> bool {
-        self.find(k).map(|i| self.0.remove(i)).is_ok()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
 #[derive(Debug, Default)]
 struct OriginState {
     scanned: bool,
-    creds: Creds,
+    creds: LiteMap<(u8, String), Fingerprint>,
 }
 
 /// One storage operation as reported by the hook.
@@ -86,7 +55,7 @@ pub struct Op<'a> {
 
 #[derive(Debug, Default)]
 pub struct Tracker {
-    origins: HashMap<String, OriginState>,
+    origins: LiteMap<String, OriginState>,
 }
 
 impl Tracker {
@@ -119,8 +88,8 @@ impl Tracker {
                 let token = now_cred.then(|| Self::redact(r, key, value));
                 match &token {
                     Some(t) => state.creds.insert((ak, key.to_owned()), t.fp.clone()),
-                    None => _ = state.creds.remove(&(ak, key.to_owned())),
-                }
+                    None => state.creds.remove(&(ak, key.to_owned())),
+                };
                 Some(StorageChange {
                     area: op.area,
                     key: key.to_owned(),
@@ -136,7 +105,7 @@ impl Tracker {
                 })
             }
             StorageOp::Remove => {
-                let tracked = state.creds.remove(&(ak, key.to_owned()));
+                let tracked = state.creds.remove(&(ak, key.to_owned())).is_some();
                 let old_cred = op.old.is_some_and(|o| is_credential(key, o));
                 if !tracked && !old_cred {
                     return None;
@@ -155,7 +124,7 @@ impl Tracker {
                 })
             }
             StorageOp::Clear => {
-                state.creds.0.retain(|((a, _), _)| *a != ak);
+                state.creds.retain(|(a, _), _| *a != ak);
                 let first_jwt = op.entries.iter().take(limits::ENTRIES).find(|(k, v)| {
                     is_credential(k, v) && jwt::looks_like_jwt(jwt::strip_wrapping(v))
                 });
@@ -188,7 +157,7 @@ impl Tracker {
         // Keyed like `creds` (the last entry for a key wins), so the wasm
         // carries one map type, not two; `values` holds the raw values for
         // the events, looked up from the back for the same last-wins rule.
-        let mut now = Creds::default();
+        let mut now: LiteMap<(u8, String), Fingerprint> = LiteMap::new();
         let mut values: Vec<(String, &str)> = Vec::new();
         for (k, v) in entries.iter().take(limits::ENTRIES) {
             if is_credential(k, v) {
@@ -202,7 +171,6 @@ impl Tracker {
         let mut out = Vec::new();
         let before: Vec<(String, Fingerprint)> = state
             .creds
-            .0
             .iter()
             .filter(|((a, _), _)| *a == ak)
             .map(|((_, k), fp)| (k.clone(), fp.clone()))
@@ -224,7 +192,7 @@ impl Tracker {
                 }
             }
         }
-        for ((_, k), fp) in &now.0 {
+        for ((_, k), fp) in now.iter() {
             let v = values
                 .iter()
                 .rev()
