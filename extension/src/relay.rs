@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::ExtError;
 use crate::input::{Fields, FromJson};
@@ -18,6 +18,25 @@ use crate::input::{Fields, FromJson};
 pub const HOST_NAME: &str = "dev.logout_lens.collector";
 /// Protocol versions this build speaks.
 pub const PROTOCOL_VERSIONS: &[u32] = &[1];
+
+/// The first frame on a connection. A struct rather than `json!`: building a
+/// `Value` would carry serde_json's value serializer into the wasm.
+#[derive(Serialize)]
+struct Hello {
+    r#type: &'static str,
+    versions: &'static [u32],
+    client: &'static str,
+}
+
+impl Default for Hello {
+    fn default() -> Self {
+        Self {
+            r#type: "hello",
+            versions: PROTOCOL_VERSIONS,
+            client: concat!("logout-lens-extension/", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
 /// Unacked events kept by default; the oldest are dropped beyond this.
 pub const DEFAULT_CAPACITY: usize = 5_000;
 /// Events per batch (well under the host's limit and the 64 MiB frame cap).
@@ -184,13 +203,7 @@ impl Relay {
         match self.conn {
             Conn::Down { retry_at } if now_ms >= retry_at && !self.queue.is_empty() => {
                 self.conn = Conn::Greeting;
-                let hello = json!({
-                    "type": "hello",
-                    "versions": PROTOCOL_VERSIONS,
-                    "client": concat!("logout-lens-extension/", env!("CARGO_PKG_VERSION")),
-                });
-                // Not `hello.to_string()`: `Display` carries the pretty printer too.
-                let hello = serde_json::to_string(&hello).unwrap_or_default();
+                let hello = serde_json::to_string(&Hello::default()).unwrap_or_default();
                 vec![Action::Connect, Action::Send(hello)]
             }
             Conn::Ready => {
@@ -331,6 +344,7 @@ impl Relay {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use std::collections::HashMap;
 
     /// A stand-in for the host's replies, to drive the state machine; the
