@@ -359,14 +359,30 @@ mod tests {
         fn receive(&mut self, text: &str) {
             let v: Value = serde_json::from_str(text).unwrap();
             match v["type"].as_str().unwrap() {
-                "hello" => self
-                    .outbox
-                    .push(json!({"type":"hello","version":1,"host":"t","schema":1,"max_batch_events":5000,"max_frame_bytes":1}).to_string()),
+                "hello" => {
+                    // What the collector reads from the client's hello.
+                    assert_eq!(v["versions"], json!(PROTOCOL_VERSIONS), "{text}");
+                    assert!(
+                        v["client"]
+                            .as_str()
+                            .unwrap()
+                            .starts_with("logout-lens-extension/"),
+                        "{text}"
+                    );
+                    self.outbox.push(json!({"type":"hello","version":1,"host":"t","schema":1,"max_batch_events":5000,"max_frame_bytes":1}).to_string())
+                }
                 "batch" => {
                     let (mut stored, mut dup) = (0, 0);
                     for e in v["events"].as_array().unwrap() {
-                        let n = self.stored.entry(e["id"].as_str().unwrap().to_owned()).or_default();
-                        if *n == 0 { stored += 1 } else { dup += 1 }
+                        let n = self
+                            .stored
+                            .entry(e["id"].as_str().unwrap().to_owned())
+                            .or_default();
+                        if *n == 0 {
+                            stored += 1
+                        } else {
+                            dup += 1
+                        }
                         *n += 1;
                     }
                     self.outbox.push(json!({"type":"ack","seq":v["seq"],"stored":stored,"duplicates":dup,"rejected":[]}).to_string());
