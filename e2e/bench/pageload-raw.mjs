@@ -30,6 +30,13 @@ const MODE = process.env.BENCH_MODE || 'both'; // new_tab | same_tab | both
 const SESSIONS = Number(process.env.BENCH_SESSIONS || 4);
 const CONTROL_DIST = process.env.BENCH_CONTROL_DIST || null;
 
+// The six orders of the three sides, chained so each round starts with the
+// side the last one ended with: over a cycle every side comes first, second
+// and third twice, and follows each side (itself included) twice. A plain
+// rotation keeps who follows whom, and a load right after an extension
+// side's (its worker and collector still busy on 2 cores) is slower.
+const CYCLE = [[0, 1, 2], [2, 1, 0], [0, 2, 1], [1, 0, 2], [2, 0, 1], [1, 2, 0]];
+
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -142,14 +149,14 @@ try {
   for (const [mode, load] of [['new_tab', loadNewTab], ['same_tab', loadSameTab]]) {
     if (MODE !== 'both' && MODE !== mode) continue;
     const times = Object.fromEntries(names.map((n) => [n, []]));
+    let round = 0;
     // Each session relaunches the three browsers: one instance can be a few per cent
     // faster or slower than another for its whole life, and only relaunching averages that out.
     for (let s = 0; s < SESSIONS; s++) {
       for (const n of names) sides[n] = await raw(profiles[n].udd, profiles[n].ext, profiles[n].db);
       const per = Math.ceil(RUNS / SESSIONS);
       for (let i = 0; i < WARMUP + per; i++) {
-        // Rotate the order so no side always goes first.
-        const order = names.map((_, k) => names[(k + i + s) % names.length]);
+        const order = CYCLE[round++ % CYCLE.length].map((k) => names[k]);
         for (const side of order) {
           const ms = await load(sides[side], url);
           if (i >= WARMUP) times[side].push(ms);
