@@ -28,15 +28,12 @@ struct Hello {
     client: &'static str,
 }
 
-impl Default for Hello {
-    fn default() -> Self {
-        Self {
-            r#type: "hello",
-            versions: PROTOCOL_VERSIONS,
-            client: concat!("logout-lens-extension/", env!("CARGO_PKG_VERSION")),
-        }
-    }
-}
+const HELLO: Hello = Hello {
+    r#type: "hello",
+    versions: PROTOCOL_VERSIONS,
+    client: concat!("logout-lens-extension/", env!("CARGO_PKG_VERSION")),
+};
+
 /// Unacked events kept by default; the oldest are dropped beyond this.
 pub const DEFAULT_CAPACITY: usize = 5_000;
 /// Events per batch (well under the host's limit and the 64 MiB frame cap).
@@ -203,7 +200,7 @@ impl Relay {
         match self.conn {
             Conn::Down { retry_at } if now_ms >= retry_at && !self.queue.is_empty() => {
                 self.conn = Conn::Greeting;
-                let hello = serde_json::to_string(&Hello::default()).unwrap_or_default();
+                let hello = serde_json::to_string(&HELLO).unwrap_or_default();
                 vec![Action::Connect, Action::Send(hello)]
             }
             Conn::Ready => {
