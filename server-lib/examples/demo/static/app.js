@@ -131,12 +131,13 @@
   function refreshFailureType(code) {
     return ['expired', 'idle_timeout', 'missing_token'].includes(code) ? 'TOKEN_EXPIRED' : 'REFRESH_FAILED';
   }
+  function refreshedElsewhere(started, stale) {
+    if (COOKIE_MODE) return Number(localStorage.getItem(K.lastRefresh) || 0) >= started;
+    return localStorage.getItem(K.refresh) !== stale;
+  }
   async function doRefresh(started, stale) {
-    if (!CONFIG.uncoordinated_refresh) {
-      // Another tab may have refreshed while this one waited for the lock.
-      if (!COOKIE_MODE && localStorage.getItem(K.refresh) !== stale) return true;
-      if (COOKIE_MODE && Number(localStorage.getItem(K.lastRefresh) || 0) >= started) return true;
-    }
+    // Another tab may have refreshed while this one waited for the lock.
+    if (!CONFIG.uncoordinated_refresh && refreshedElsewhere(started, stale)) return true;
     let res;
     try {
       res = await fetch('/v1/auth/refresh/', {
@@ -167,10 +168,38 @@
     const stale = tokens().refresh;
     const run = () => doRefresh(started, stale);
     inflight = (!CONFIG.uncoordinated_refresh && navigator.locks
-      ? navigator.locks.request('logout-lens-demo-refresh', run)
+      ? coordinated(run, () => refreshedElsewhere(started, stale))
       : run()
     ).finally(() => { inflight = null; });
     return inflight;
+  }
+  // One tab refreshes at a time. A tab that had to wait for the lock gives the
+  // holder's new tokens a moment to reach its own localStorage: storage is
+  // synced between tabs asynchronously, so right after the lock is handed
+  // over this tab may still read the old refresh token, and sending that one
+  // again is a reuse that strict rotation punishes.
+  const LOCK = 'logout-lens-demo-refresh';
+  const CONTENDED = {};
+  async function coordinated(run, done) {
+    const first = await navigator.locks.request(LOCK, { ifAvailable: true }, (lock) => (lock ? run() : CONTENDED));
+    if (first !== CONTENDED) return first;
+    return navigator.locks.request(LOCK, async () => {
+      await storageSettled(done, 500);
+      return run();
+    });
+  }
+  function storageSettled(done, ms) {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(wait);
+        removeEventListener('storage', onStorage);
+        resolve();
+      };
+      const onStorage = () => { if (done()) finish(); };
+      const wait = setTimeout(finish, ms);
+      addEventListener('storage', onStorage);
+    });
   }
 
   function authedFetch(path) {
