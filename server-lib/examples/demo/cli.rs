@@ -110,6 +110,10 @@ pub(crate) struct Cli {
     /// Cause: a short session cookie; token cookies get this Max-Age (implies --tokens cookie).
     #[arg(long)]
     pub(crate) cookie_max_age: Option<Span>,
+    /// Condition: an image holds the dashboard's `load` event this long, so the app runs (and
+    /// can log out) while its page is still loading, as behind a slow asset.
+    #[arg(long)]
+    pub(crate) slow_load: Option<Span>,
     /// Allow cross-origin pages (repeatable).
     #[arg(long)]
     pub(crate) cors_origin: Vec<String>,

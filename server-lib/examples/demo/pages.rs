@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cli::{Cli, TokenStorage};
 
@@ -33,6 +33,9 @@ pub(crate) struct Settings {
     leeway: String,
     poll_ms: u64,
     reports_every: u32,
+    slow_load: Option<String>,
+    #[serde(skip)]
+    slow_load_ms: u64,
 }
 
 impl Settings {
@@ -56,6 +59,10 @@ impl Settings {
                 .unwrap_or(3000)
                 .max(100),
             reports_every: cli.reports_every,
+            slow_load: cli.slow_load.map(|s| s.human()),
+            slow_load_ms: cli
+                .slow_load
+                .map_or(0, |s| u64::try_from(s.0.as_millis()).unwrap_or(u64::MAX)),
         }
     }
 
@@ -98,8 +105,38 @@ impl Settings {
             ),
             ("grace", self.grace.clone(), self.grace == "0s"),
             ("leeway", self.leeway.clone(), false),
+            ("slow-load", opt(&self.slow_load), self.slow_load.is_some()),
         ]
     }
+}
+
+/// The smallest GIF: one transparent pixel.
+const PIXEL_GIF: &[u8] = &[
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
+];
+/// The longest a slow image is held, whatever the page asks.
+const SLOW_MAX_MS: u64 = 120_000;
+
+#[derive(Debug, Deserialize)]
+struct Slow {
+    #[serde(default)]
+    ms: u64,
+}
+
+/// `--slow-load`'s image: answered after `ms` (capped). A page left
+/// meanwhile drops the connection, and with it this wait.
+async fn slow_gif(Query(q): Query<Slow>) -> Response {
+    tokio::time::sleep(std::time::Duration::from_millis(q.ms.min(SLOW_MAX_MS))).await;
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/gif")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        PIXEL_GIF,
+    )
+        .into_response()
 }
 
 fn on_off(b: bool) -> String {
@@ -134,7 +171,16 @@ fn render(template: &str, settings: &Settings) -> Response {
     let json = serde_json::to_string(settings)
         .unwrap_or_else(|_| "{}".to_owned())
         .replace('<', "\\u003c");
+    let slow = if settings.slow_load_ms > 0 {
+        format!(
+            "<img src=\"/demo/slow.gif?ms={}\" alt=\"\" width=\"1\" height=\"1\">",
+            settings.slow_load_ms
+        )
+    } else {
+        String::new()
+    };
     let html = template
+        .replace("{{SLOW_LOAD}}", &slow)
         .replace("{{SWITCHES}}", &items)
         .replace("{{SWITCH_ATTRS}}", &attrs)
         .replace("{{CONFIG_JSON}}", &json);
@@ -180,6 +226,7 @@ pub(crate) fn routes(settings: Arc<Settings>) -> Router {
                 )
             }),
         )
+        .route("/demo/slow.gif", get(slow_gif))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(settings)
 }
