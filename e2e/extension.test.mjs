@@ -95,13 +95,13 @@ async function logoutInDb(db, timeout = 25000) {
  * One scenario: demo with `demoArgs`, sign in with real input, let `act`
  * provoke the logout, and check the stored verdict.
  */
-async function scenario({ demoArgs, act, cause, coarse, minIdleMs = 0, trigger, net = NETWORKS[0], bearer = true }) {
+async function scenario({ demoArgs, act, cause, coarse, minIdleMs = 0, trigger, net = NETWORKS[0], bearer = true, signInUntil }) {
   const demo = await h.startDemo(demoArgs);
   const b = await h.launch({ dist: net.dist() });
   try {
     const secrets = captureSecrets(b.ctx);
     const page = await b.ctx.newPage();
-    const lastInput = await h.signIn(page, demo.base);
+    const lastInput = await h.signIn(page, demo.base, { waitUntil: signInUntil });
     await rememberSecrets(page, b.ctx, secrets);
     // Signing in costs the worker no diagnosis: its module comes with the logout.
     assert.equal(await b.sw.evaluate(() => globalThis.logoutLensDiagnoser()), false);
@@ -147,6 +147,20 @@ for (const net of NETWORKS) {
       },
       cause: 'refresh_token_reused',
       coarse: 'REFRESH_FAILED',
+    });
+  });
+
+  // The dashboard never finishes loading (a slow image holds its `load`
+  // event): everything the page saw is handed over only as it is left.
+  test(`the app logs out while its page is still loading (${net.name})`, async () => {
+    await scenario({
+      net,
+      demoArgs: ['--access-ttl', '2s', '--leeway', '0s', '--poll', '1s', '--refresh-ttl-no-remember', '4s', '--slow-load', '60s', '--reports-every', '0'],
+      signInUntil: 'commit',
+      act: ({ page }) => page.waitForURL(/\/signin/, { timeout: 20000 }),
+      cause: 'refresh_token_expired',
+      coarse: 'TOKEN_EXPIRED',
+      minIdleMs: 3000,
     });
   });
 

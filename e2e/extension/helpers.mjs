@@ -157,15 +157,16 @@ export async function signInAndLogOut(b, base) {
 /**
  * Signs in through the demo's own form, with real (trusted) input. Returns
  * the time of the last input (the click), which on a busy machine can be
- * seconds before the dashboard has loaded.
+ * seconds before the dashboard has loaded. `waitUntil` is how far the
+ * dashboard's load is awaited (`commit` when it never ends: `--slow-load`).
  */
-export async function signIn(page, base) {
+export async function signIn(page, base, { waitUntil = 'load' } = {}) {
   await page.goto(`${base}/signin`);
   await page.fill('#email', 'demo@example.com');
   await page.fill('#password', 'demo-password');
   await page.click('#signin');
   const lastInput = Date.now();
-  await page.waitForURL(`${base}/dashboard`);
+  await page.waitForURL(`${base}/dashboard`, { waitUntil });
   return lastInput;
 }
 

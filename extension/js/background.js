@@ -37,7 +37,18 @@ function drain() {
       console.warn('logout-lens:', name, e);
     }
   }
-  settleHeld().then(uiDrained);
+  uiDrained();
+  if (!settleTimer && held_ids()) settleTimer = setTimeout(settleLater, SETTLE_MS);
+}
+
+// A logout waits a moment for its cause: a page left before it had loaded
+// hands over what it saw as it goes, and that can reach the worker just
+// after the navigation that showed the logout, so in the next batch.
+const SETTLE_MS = 500;
+let settleTimer = 0;
+function settleLater() {
+  settleTimer = 0;
+  settleHeld();
 }
 
 // A logout leaves the core without its cause: the diagnosis and the alerts
@@ -131,26 +142,18 @@ chrome.tabs.onRemoved.addListener((tabId) => forward('tab_removed', { tabId }));
 chrome.alarms.create('logout-lens-tick', { periodInMinutes: 0.5 });
 chrome.alarms.onAlarm.addListener(() => forward('tick', { mono_ms: performance.now() }));
 
-// --- The isolated-world forwarder (content/isolated.js) goes into each frame
-// after it has loaded, not at document start, so neither it nor its
-// messages (each one a channel through the browser) compete with the load.
-// The MAIN-world hook keeps what it sees until then. Pages the extension may
-// not touch (chrome://, the web store) refuse, which is fine.
-const FORWARDER = ['content/isolated.js'];
-const inject = (target) => {
-  try {
-    const p = chrome.scripting.executeScript({ target, files: FORWARDER, injectImmediately: true });
-    if (p && p.catch) p.catch(() => {});
-  } catch (_) {
-    // An invalid target (the tab closed meanwhile).
-  }
-};
-chrome.webNavigation.onCompleted.addListener((d) => inject({ tabId: d.tabId, frameIds: [d.frameId] }));
-// Tabs already open when the extension arrives (install, update, reload)
-// were loaded without it.
+// --- The isolated-world forwarder (content/isolated.js) is declared, so it
+// is in every frame from document start; tabs already open when the
+// extension arrives (install, update, reload) were loaded without it. Pages
+// the extension may not touch (chrome://, the web store) refuse, which is fine.
 chrome.runtime.onInstalled.addListener(() => {
   chrome.tabs.query({ url: ['http://*/*', 'https://*/*'] }).then((tabs) => {
-    for (const t of tabs) if (t.id !== undefined) inject({ tabId: t.id, allFrames: true });
+    for (const t of tabs) {
+      if (t.id === undefined) continue;
+      chrome.scripting
+        .executeScript({ target: { tabId: t.id, allFrames: true }, files: ['content/isolated.js'], injectImmediately: true })
+        .catch(() => {});
+    }
   });
 });
 

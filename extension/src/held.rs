@@ -12,12 +12,8 @@
 //! The answer is plain text, one `id<TAB>cause` line per logout asked
 //! about, so reading it costs the worker no JSON parser.
 
-use std::collections::VecDeque;
-
 use logout_lens_model::logout::{Cause, DiagnoseOptions, Target, diagnose};
 use logout_lens_model::{Event, EventId, EventKind};
-
-use crate::encode;
 
 /// Held at most; an older one is released without a cause (a diagnoser that
 /// keeps failing must not hold events forever).
@@ -49,17 +45,6 @@ impl Held {
             .map(|e| e.id.0.as_str())
             .collect::<Vec<_>>()
             .join("\n")
-    }
-
-    /// What the diagnosis reads: `timeline` up to the newest held event
-    /// (later events are not evidence for it), as a JSON array.
-    pub fn timeline(&self, timeline: &VecDeque<Event>) -> String {
-        let end = self
-            .events
-            .last()
-            .and_then(|h| timeline.iter().rposition(|e| e.id == h.id))
-            .map_or(timeline.len(), |i| i + 1);
-        encode::events(timeline.range(..end))
     }
 
     /// Takes out what a diagnoser's answer names, each with its cause (none

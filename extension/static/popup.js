@@ -50,7 +50,8 @@ function render(r) {
     ['Clock skew', v.skew],
   ]);
   const ol = q('#logouts');
-  const ids = v.logouts.map((l) => l.id).join();
+  // Redrawn when a logout comes, gets its cause, or ages.
+  const ids = v.logouts.map((l) => `${l.id} ${l.cause}`).join();
   if (ol.dataset.ids !== ids || ol.dataset.ago !== v.logouts.map((l) => l.ago).join()) {
     const focused = document.activeElement && document.activeElement.dataset.id;
     ol.textContent = '';
@@ -154,7 +155,7 @@ async function refresh() {
   }
   if (typeof r.events === 'string' && page_events(r.events)) rev = r.rev;
   cx = r;
-  const text = page_popup(r.origin, r.watched, r.signed_in, r.idle_ms, Date.now(), JSON.stringify(r.collector));
+  const text = page_popup(r.origin, r.watched, r.signed_in, r.idle_ms, Date.now(), JSON.stringify(r.collector), r.held || '');
   render({ url: r.url, ...JSON.parse(text) });
   return text;
 }

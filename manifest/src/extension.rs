@@ -114,7 +114,6 @@ pub const DEFAULT_PERMISSIONS: &[&str] = &[
     "notifications",
     "alarms",
     "scripting",
-    "webNavigation",
 ];
 
 impl Default for ExtensionDescription {
@@ -148,13 +147,13 @@ impl Default for ExtensionDescription {
             optional_on_chromium: vec!["webRequest".into()],
             host_permissions: vec!["<all_urls>".into()],
             background: "background.js".into(),
-            // Only the MAIN-world hook is declared: the worker injects the
-            // isolated-world forwarder after each frame has loaded, so no
-            // second JavaScript world is built while a page loads.
-            content_scripts: vec![ContentScript::everywhere(
-                "content/main-world.js",
-                World::Main,
-            )],
+            // The MAIN-world hook, and the isolated-world forwarder that
+            // takes its messages to the worker once the page has loaded (or
+            // as the page is left before that).
+            content_scripts: vec![
+                ContentScript::everywhere("content/main-world.js", World::Main),
+                ContentScript::everywhere("content/isolated.js", World::Isolated),
+            ],
             popup: "popup.html".into(),
             action_title: "Logout Lens".into(),
             options_page: Some("options.html".into()),
@@ -371,16 +370,15 @@ mod tests {
     }
 
     #[test]
-    fn main_world_script_runs_early_in_all_frames() {
+    fn both_content_scripts_run_early_in_all_frames() {
         let m = ExtensionDescription::default().manifest(Family::Chromium);
-        let main = m["content_scripts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|cs| cs["world"] == "MAIN")
-            .unwrap();
-        assert_eq!(main["run_at"], "document_start");
-        assert_eq!(main["all_frames"], true);
+        let scripts = m["content_scripts"].as_array().unwrap();
+        for world in ["MAIN", "ISOLATED"] {
+            let cs = scripts.iter().find(|cs| cs["world"] == world).unwrap();
+            assert_eq!(cs["run_at"], "document_start", "{world}");
+            assert_eq!(cs["all_frames"], true, "{world}");
+            assert_eq!(cs["match_about_blank"], true, "{world}");
+        }
     }
 
     #[test]

@@ -3,11 +3,14 @@
 // lifecycle, clicks on buttons and links, and a periodic look at web
 // storage. Observes only; every decision is made in the extension's Rust core.
 //
-// Not declared in the manifest: the worker injects it into each frame once
-// the frame has loaded (`webNavigation.onCompleted`), and into open tabs when
-// the extension is installed or reloaded, so neither this world nor its
-// messages compete with a page load. It may arrive more than once in one document (a reload
-// of the extension reuses the world): the newest copy takes over and the
+// Declared at document_start in every frame, but quiet while the page loads:
+// nothing leaves before the `load` event (each `runtime.sendMessage` opens a
+// channel through the browser, and those compete with a page load), and the
+// MAIN-world hook keeps its messages until then. A document left before it
+// has loaded (an app that logs out at start) hands everything over as it
+// goes, so that logout keeps its evidence. The worker also injects it into
+// open tabs when the extension is installed or reloaded; a second copy in one
+// document (a reload of the extension reuses the world) takes over and the
 // older copies' listeners go quiet.
 (() => {
   const me = {};
@@ -17,21 +20,27 @@
   const MAX_ENTRIES = 500;
   const INPUT_STEP_MS = 2000;
   const SCAN_EVERY_MS = 15000;
+  const LOAD_WAIT_MS = 10000;
 
   // Messages go in batches: every `runtime.sendMessage` opens a channel
   // through the browser, and a page's bursts (the hook's backlog, a scan,
-  // a page's API calls) would otherwise each pay for one. A batch leaves
-  // BATCH_MS after its first message, when it is full, or as the document is
-  // left (a click on "Log out" must not be lost with the page).
+  // a page's API calls) would otherwise each pay for one. Until the page has
+  // loaded (`open`) they only gather. Then a batch leaves BATCH_MS after its
+  // first message, when it is full, or as the document is left (a click on
+  // "Log out" must not be lost with the page). The first batch of a
+  // document that was left before it loaded can be larger: the hook keeps
+  // at most 500 messages, and the worker reads 100 of a batch.
   const BATCH_MS = 100;
   const BATCH_MAX = 100;
   let batch = [];
   let timer = 0;
+  let open = false;
   const flush = () => {
     clearTimeout(timer);
     timer = 0;
-    const msgs = batch;
-    batch = [];
+    if (!open) return;
+    const msgs = batch.splice(0, BATCH_MAX);
+    if (batch.length) timer = setTimeout(flush, 0);
     if (!msgs.length || !current()) return;
     try {
       const p = chrome.runtime.sendMessage(msgs.length === 1 ? msgs[0] : { t: 'batch', msgs });
@@ -43,10 +52,27 @@
   const send = (msg) => {
     if (!current()) return;
     batch.push(msg);
+    if (!open) return;
     if (batch.length >= BATCH_MAX) flush();
     else if (!timer) timer = setTimeout(flush, BATCH_MS);
   };
-  addEventListener('pagehide', flush, true);
+  // The hook hands over its backlog when told `logout-lens:ready`
+  // (synchronously: its messages are in `batch` when this returns).
+  const takeOver = () => {
+    if (open) return;
+    open = true;
+    document.dispatchEvent(new CustomEvent('logout-lens:ready'));
+    if (batch.length && !timer) timer = setTimeout(flush, BATCH_MS);
+  };
+  addEventListener(
+    'pagehide',
+    () => {
+      takeOver();
+      // Everything, now: the document is going.
+      while (batch.length && current()) flush();
+    },
+    true,
+  );
 
   document.addEventListener('logout-lens:main', (e) => {
     if (typeof e.detail !== 'string' || e.detail.length > 1048576) return;
@@ -145,6 +171,12 @@
     else if (document.visibilityState === 'visible') scan();
   }, SCAN_EVERY_MS);
 
-  // Last: the MAIN-world hook hands over what it kept since document start.
-  document.dispatchEvent(new CustomEvent('logout-lens:ready'));
+  // Once the page has loaded, the hook hands over what it kept since
+  // document start (at once when injected into a loaded page). A page whose
+  // load never ends (a resource that hangs) is not kept waiting for ever.
+  if (document.readyState === 'complete') takeOver();
+  else {
+    addEventListener('load', takeOver, { once: true });
+    setTimeout(takeOver, LOAD_WAIT_MS);
+  }
 })();

@@ -39,7 +39,8 @@ pub fn page_events(events: &str) -> bool {
 
 /// The popup for the tab whose context the worker gave (`ui("popup")`), as
 /// `{"view":…,"collector":…}`; `collector` is the worker's counters as
-/// JSON text, passed through.
+/// JSON text, passed through; `held` the logouts the worker still holds for
+/// their cause, one id per line.
 #[wasm_bindgen]
 pub fn page_popup(
     origin: Option<String>,
@@ -48,6 +49,7 @@ pub fn page_popup(
     idle_ms: f64,
     now_ms: f64,
     collector: &str,
+    held: &str,
 ) -> String {
     let cx = view::Context {
         origin: origin.as_deref(),
@@ -55,6 +57,7 @@ pub fn page_popup(
         signed_in,
         idle_ms: idle_ms as i64,
         now_ms: now_ms as i64,
+        held,
     };
     let popup = EVENTS.with(|e| view::popup(&e.borrow(), cx));
     format!(r#"{{"view":{},"collector":{collector}}}"#, json(&popup))

@@ -161,8 +161,22 @@ fn observed(e: &Event) -> Option<&LogoutObserved> {
     }
 }
 
-fn logout_row(e: &Event, now_ms: i64) -> Option<LogoutRow> {
+fn logout_row(e: &Event, cx: &Context<'_>) -> Option<LogoutRow> {
     let o = observed(e)?;
+    let now_ms = cx.now_ms;
+    if o.cause.is_none() && cx.held.lines().any(|id| id == e.id.0) {
+        // Held for its cause (the worker diagnoses it in a moment): not an
+        // unknown cause yet.
+        return Some(LogoutRow {
+            id: e.id.0.clone(),
+            icon: "⏳",
+            coarse: "PENDING",
+            cause: "pending",
+            title: "Finding the cause…",
+            idle: idle_text(o.idle_ms),
+            ago: ago(e.ts_ms, now_ms),
+        });
+    }
     let cause = o.cause.unwrap_or(Cause::Unknown);
     let coarse = o.coarse.unwrap_or(cause.coarse());
     Some(LogoutRow {
@@ -184,6 +198,8 @@ pub struct Context<'a> {
     pub signed_in: bool,
     pub idle_ms: i64,
     pub now_ms: i64,
+    /// The logouts the worker still holds for their cause, one id per line.
+    pub held: &'a str,
 }
 
 pub fn popup(timeline: &VecDeque<Event>, cx: Context<'_>) -> Popup {
@@ -232,7 +248,7 @@ pub fn popup(timeline: &VecDeque<Event>, cx: Context<'_>) -> Popup {
         idle: human_ms(cx.idle_ms),
         skew: skew_text(site::skew_ms(timeline)),
         logouts: site::logouts(timeline, origin)
-            .filter_map(|e| logout_row(e, now))
+            .filter_map(|e| logout_row(e, &cx))
             .take(RECENT)
             .collect(),
     }
@@ -563,6 +579,7 @@ mod tests {
             signed_in: true,
             idle_ms: 90_000,
             now_ms: NOW,
+            held: "",
         };
         let p = popup(&tl, cx);
         assert_eq!(p.status, "Signed in — 2 credentials found");
@@ -584,6 +601,32 @@ mod tests {
             (first.idle.as_str(), first.ago.as_str()),
             ("idle 23 min", "59 s ago")
         );
+
+        // A logout still held for its cause is pending, not unknown; one
+        // released without a cause (the diagnoser failed) is unknown.
+        let mut undiagnosed = tl.clone();
+        undiagnosed.push_back(logout("l7", NOW - 10, None, LogoutTrigger::LoginPage));
+        undiagnosed.push_back(logout("l8", NOW - 5, None, LogoutTrigger::LoginPage));
+        let rows = popup(
+            &undiagnosed,
+            Context {
+                held: "l1\nl8",
+                ..cx
+            },
+        )
+        .logouts;
+        #[rustfmt::skip]
+        let expected = [
+            ("l8", "⏳", "PENDING", "pending", "Finding the cause…"),
+            ("l7", "❔", "UNKNOWN", "unknown", "Unknown cause"),
+            ("l6", "🚨", "REFRESH_FAILED", "refresh_token_reused", "Refresh token already used by another tab"),
+        ];
+        for (row, (id, icon, coarse, cause, title)) in rows.iter().zip(expected) {
+            assert_eq!(
+                (row.id.as_str(), row.icon, row.coarse, row.cause, row.title),
+                (id, icon, coarse, cause, title)
+            );
+        }
 
         let excluded = popup(
             &tl,

@@ -430,12 +430,14 @@ fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
         );
         let id = h.core.held_ids();
         assert!(!id.is_empty() && !id.contains('\n'), "{case}: one held");
-        // What happens after the logout is not its evidence.
+        // The diagnosis reads the whole timeline, what came after the
+        // logout too (it places events by time itself).
         h.at(5_000);
         raw(&mut h, json!({"t":"activity","last_input_ms": T0 + 5_000}));
         let timeline = h.core.held_timeline();
-        let last = wire::parse_timeline(timeline.as_bytes()).unwrap().pop();
-        assert_eq!(last.map(|e| e.id.0), Some(id.clone()), "{case}");
+        let read = wire::parse_timeline(timeline.as_bytes()).unwrap();
+        assert_eq!(read.len(), h.core.timeline().len(), "{case}");
+        assert!(read.iter().any(|e| e.id.0 == id), "{case}");
 
         let out = h.core.settle(answer(&id, &timeline).as_deref());
         assert_eq!(out.len(), usize::from(released), "{case}");
@@ -475,4 +477,85 @@ fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
     }
     let pushed_out = held.hold(logout).expect("the oldest goes on");
     assert_eq!(pushed_out.id.0, "held-0");
+}
+
+/// A page that logs out before it has loaded: its forwarder hands over the
+/// hook's messages only as the page is left, so the refresh that failed
+/// reaches the core after the navigation to the sign-in page that showed the
+/// logout. Dated when it happened, it is still that logout's evidence, as
+/// long as the logout is diagnosed after it arrived (the glue waits).
+#[test]
+fn evidence_handed_over_as_the_page_is_left_still_counts() {
+    use logout_lens_extension::held;
+    use logout_lens_model::wire;
+
+    #[rustfmt::skip]
+    let cases = [
+        ("the backlog arrives, then the diagnosis", true, Some(Cause::RefreshTokenReused)),
+        // Without the refresh, the expired access token is all it sees: a wrong guess.
+        ("diagnosed before the backlog arrived", false, Some(Cause::AccessExpiredNotRefreshed)),
+    ];
+    for (case, backlog_first, cause) in cases {
+        let mut h = Harness::with(Net::PageHook);
+        let (a, r) = (
+            jwt("access", T0 / 1000 + 2, "late"),
+            "opaque-refresh-token-late-0123456789".to_owned(),
+        );
+        signed_in(&mut h, &a, &r);
+        // The refresh failed at 3.02 s; the page went to /signin at once.
+        h.at(3_100);
+        let nav = json!({"tabId":1,"url":format!("{BASE}/signin?reason=REFRESH_FAILED")});
+        h.core
+            .handle("tab_updated", &nav.to_string(), h.now)
+            .unwrap();
+        let id = h.core.held_ids();
+        assert!(
+            !id.is_empty() && !id.contains('\n'),
+            "{case}: one logout held"
+        );
+        let url = format!("{BASE}/refresh-page");
+        let backlog = json!({"msg": {"t":"net","id":7,"url":format!("{BASE}/v1/auth/refresh/"),
+            "method":"POST","auth":null,"body":format!(r#"{{"refresh":"{r}"}}"#),
+            "start":T0 + 3_000,"end":T0 + 3_020,"status":401,"redirected":false,
+            "final_url":format!("{BASE}/v1/auth/refresh/"),
+            "headers":[["x-auth-error-code","reused"]],"at":T0 + 3_020},
+            "tab":1,"frame":0,"url":url});
+        let deliver = |h: &mut Harness| {
+            h.at(3_150);
+            h.core.handle("page", &backlog.to_string(), h.now).unwrap();
+        };
+        if backlog_first {
+            deliver(&mut h);
+        }
+        let timeline = wire::parse_timeline(h.core.held_timeline().as_bytes()).unwrap();
+        let settled = h.core.settle(Some(&held::answer(&timeline, &id)));
+        if !backlog_first {
+            deliver(&mut h);
+        }
+        assert_eq!(settled.len(), 1, "{case}");
+        let EventKind::LogoutObserved(o) = &settled[0].kind else {
+            panic!("{case}: not a logout");
+        };
+        assert_eq!(o.trigger, LogoutTrigger::LoginPage, "{case}");
+        assert_eq!(o.cause, cause, "{case}");
+        // The late exchange is dated when it happened, before the logout.
+        let x = h
+            .core
+            .timeline()
+            .iter()
+            .find(|e| matches!(e.kind, EventKind::HttpExchange(_)) && e.ts_ms > T0 + 2_000)
+            .unwrap();
+        assert!(
+            x.ts_ms < settled[0].ts_ms,
+            "{case}: {} < {}",
+            x.ts_ms,
+            settled[0].ts_ms
+        );
+        assert!(
+            !serde_json::to_string(h.core.timeline())
+                .unwrap()
+                .contains(&r),
+            "{case}"
+        );
+    }
 }

@@ -25,6 +25,7 @@ fn cx(h: &Harness) -> view::Context<'static> {
         signed_in: h.core.is_signed_in(BASE),
         idle_ms: h.core.idle_ms(h.now),
         now_ms: h.now,
+        held: "",
     }
 }
 
