@@ -31,7 +31,13 @@ function captureSecrets(ctx) {
     } catch (_) {
       // Error bodies carry no tokens.
     }
-    for (const c of (await res.headersArray()).filter((x) => x.name.toLowerCase() === 'set-cookie')) {
+    let headers = [];
+    try {
+      headers = await res.headersArray();
+    } catch (_) {
+      // The scenario ended (and scanned) while this response was still being read.
+    }
+    for (const c of headers.filter((x) => x.name.toLowerCase() === 'set-cookie')) {
       const v = c.value.split(';')[0].split('=').slice(1).join('=');
       if (v.length >= 16) secrets.add(v);
     }

@@ -15,13 +15,9 @@
 // and only talks to the *browser* target. `new_tab` opens each load with
 // `Target.createTarget`; `same_tab` navigates one long-lived tab per side.
 // Navigation Timing is read once the page has loaded.
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import * as h from '../extension/helpers.mjs';
+import { raw, loadNewTab, loadSameTab } from './raw-browser.mjs';
 
-const WebSocket = createRequire(import.meta.url)('playwright-core/lib/utilsBundle').ws;
 const RUNS = Number(process.argv[2] || 40);
 const WARMUP = 5;
 const PAUSE_MS = 700;
@@ -41,78 +37,6 @@ function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Plain Chromium on a profile; resolves with a minimal browser-level CDP client. */
-async function raw(udd, dist, db) {
-  const port = path.join(udd, 'DevToolsActivePort');
-  fs.rmSync(port, { force: true });
-  const args = [
-    '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    `--user-data-dir=${udd}`, '--remote-debugging-port=0', 'about:blank',
-  ];
-  if (dist) args.push(`--disable-extensions-except=${dist}`, `--load-extension=${dist}`);
-  const child = spawn(h.CHROMIUM, args, {
-    stdio: 'ignore',
-    env: { ...process.env, LOGOUT_LENS_DB: db, LOGOUT_LENS_LOG: 'warn' },
-  });
-  const text = await h.waitFor(() => fs.existsSync(port) && fs.readFileSync(port, 'utf8'), { what: 'DevToolsActivePort' });
-  const [p, wsPath] = text.trim().split('\n');
-  const ws = new WebSocket(`ws://127.0.0.1:${p}${wsPath}`);
-  await new Promise((r, j) => (ws.on('open', r), ws.on('error', j)));
-  let id = 0;
-  const waiting = new Map();
-  ws.on('message', (d) => {
-    const m = JSON.parse(d);
-    const w = m.id && waiting.get(m.id);
-    if (w) {
-      waiting.delete(m.id);
-      m.error ? w.j(new Error(JSON.stringify(m.error))) : w.r(m.result);
-    }
-  });
-  const send = (method, params = {}, sessionId) =>
-    new Promise((r, j) => {
-      const n = ++id;
-      waiting.set(n, { r, j });
-      ws.send(JSON.stringify({ id: n, method, params, sessionId }));
-    });
-  const close = () => {
-    ws.close();
-    child.kill('SIGTERM');
-    return new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
-  };
-  return { send, close };
-}
-
-const LOADED = (prev) =>
-  `(() => { const n = performance.getEntriesByType('navigation')[0]; return performance.timeOrigin !== ${prev} && n && n.loadEventEnd > 0 && location.pathname === '/dashboard' ? n.loadEventEnd - n.startTime : 0 })()`;
-
-async function evaluate(b, expression, sessionId) {
-  return (await b.send('Runtime.evaluate', { expression, returnByValue: true }, sessionId)).result.value;
-}
-
-/** One load of `url` in a new, unattached tab; navigation start → load end, ms. */
-async function loadNewTab(b, url) {
-  const { targetId } = await b.send('Target.createTarget', { url });
-  const { sessionId } = await b.send('Target.attachToTarget', { targetId, flatten: true }).catch(() => ({}));
-  // Attaching does not enable any domain, so nothing is instrumented; poll until loaded.
-  const ms = await h.waitFor(() => evaluate(b, LOADED(-1), sessionId), { interval: 100, what: 'the page to load' });
-  await b.send('Target.closeTarget', { targetId });
-  return ms;
-}
-
-/** One navigation of the side's own, long-lived tab to `url` (what a user does most). */
-async function loadSameTab(b, url) {
-  if (!b.tab) {
-    const { targetId } = await b.send('Target.createTarget', { url: 'about:blank' });
-    const { sessionId } = await b.send('Target.attachToTarget', { targetId, flatten: true });
-    b.tab = { targetId, sessionId };
-  }
-  const { sessionId } = b.tab;
-  const before = await evaluate(b, 'performance.timeOrigin', sessionId);
-  await evaluate(b, `location.assign(${JSON.stringify(url)})`, sessionId);
-  return h.waitFor(() => evaluate(b, LOADED(before), sessionId), { interval: 50, what: 'the page to load' });
 }
 
 function summary(times, a, b) {

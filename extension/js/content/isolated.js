@@ -158,11 +158,6 @@
     }
     send({ t: 'scan', local, session });
   };
-  // The first look waits until the page has loaded and the renderer is idle:
-  // reading storage at document_start would compete with the page's own start.
-  const later = (f) => (self.requestIdleCallback ? requestIdleCallback(f, { timeout: 2000 }) : setTimeout(f, 200));
-  if (document.readyState === 'complete') later(scan);
-  else addEventListener('load', () => later(scan), { once: true });
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') scan();
   });
@@ -171,12 +166,23 @@
     else if (document.visibilityState === 'visible') scan();
   }, SCAN_EVERY_MS);
 
-  // Once the page has loaded, the hook hands over what it kept since
-  // document start (at once when injected into a loaded page). A page whose
-  // load never ends (a resource that hangs) is not kept waiting for ever.
-  if (document.readyState === 'complete') takeOver();
+  // Start: the hook hands over what it kept since document start, and the
+  // first look at storage joins it, so a page load costs one message. Not
+  // in the `load` event (its listeners count in the page's load time) but
+  // once the renderer is idle after it; at once when injected into a loaded
+  // page. A page whose load never ends (a resource that hangs) is not kept
+  // waiting for ever.
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    takeOver();
+    scan();
+  };
+  const later = (f) => (self.requestIdleCallback ? requestIdleCallback(f, { timeout: 2000 }) : setTimeout(f, 200));
+  if (document.readyState === 'complete') start();
   else {
-    addEventListener('load', takeOver, { once: true });
-    setTimeout(takeOver, LOAD_WAIT_MS);
+    addEventListener('load', () => later(start), { once: true });
+    setTimeout(start, LOAD_WAIT_MS);
   }
 })();
