@@ -17,7 +17,7 @@
 // Printed: CPU ms per load for each role and side, medians over sessions.
 import fs from 'node:fs';
 import * as h from '../extension/helpers.mjs';
-import { raw, loadSameTab } from './raw-browser.mjs';
+import { raw, loadSameTab, signedInProfiles } from './raw-browser.mjs';
 
 const LOADS = Number(process.argv[2] || 60);
 const SESSIONS = Number(process.env.BENCH_SESSIONS || 4);
@@ -95,15 +95,7 @@ const perLoad = Object.fromEntries(names.map((n) => [n, {}]));
 const loadMs = Object.fromEntries(names.map((n) => [n, []]));
 const open = {};
 try {
-  const profiles = {};
-  for (const [name, ext] of SIDES) {
-    const b = await h.launch({ host: !!ext, extension: !!ext, dist: ext || undefined });
-    const page = await b.ctx.newPage();
-    await h.signIn(page, demo.base);
-    await page.close();
-    await b.close();
-    profiles[name] = { ...b, ext };
-  }
+  const profiles = await signedInProfiles(SIDES, demo.base);
   const url = `${demo.base}/dashboard`;
   const per = Math.ceil(LOADS / SESSIONS);
   for (let s = 0; s < SESSIONS; s++) {

@@ -16,7 +16,7 @@
 // `Target.createTarget`; `same_tab` navigates one long-lived tab per side.
 // Navigation Timing is read once the page has loaded.
 import * as h from '../extension/helpers.mjs';
-import { raw, loadNewTab, loadSameTab } from './raw-browser.mjs';
+import { raw, loadNewTab, loadSameTab, signedInProfiles } from './raw-browser.mjs';
 
 const RUNS = Number(process.argv[2] || 40);
 const WARMUP = 5;
@@ -58,16 +58,7 @@ const demo = await h.startDemo(['--poll', '10s', '--reports-every', '0']);
 const SIDES = [['with', AA ? null : h.DIST], ['without', null], ['control', CONTROL_DIST]];
 const sides = {};
 try {
-  // Sign each profile in with Playwright (and let the extension start once), then let go of them.
-  const profiles = {};
-  for (const [name, ext] of SIDES) {
-    const b = await h.launch({ host: !!ext, extension: !!ext, dist: ext || undefined });
-    const page = await b.ctx.newPage();
-    await h.signIn(page, demo.base);
-    await page.close();
-    await b.close();
-    profiles[name] = { ...b, ext };
-  }
+  const profiles = await signedInProfiles(SIDES, demo.base);
   const url = `${demo.base}/dashboard`;
   const names = SIDES.map(([n]) => n);
   for (const [mode, load] of [['new_tab', loadNewTab], ['same_tab', loadSameTab]]) {

@@ -8,6 +8,24 @@ import * as h from '../extension/helpers.mjs';
 
 const WebSocket = createRequire(import.meta.url)('playwright-core/lib/utilsBundle').ws;
 
+/**
+ * One profile per side (`[name, dist or null]`), signed in to the demo at
+ * `base` with Playwright (the extension, if any, started once), then let go
+ * of: name → { udd, db, ext }, for `raw`.
+ */
+export async function signedInProfiles(sides, base) {
+  const profiles = {};
+  for (const [name, ext] of sides) {
+    const b = await h.launch({ host: !!ext, extension: !!ext, dist: ext || undefined });
+    const page = await b.ctx.newPage();
+    await h.signIn(page, base);
+    await page.close();
+    await b.close();
+    profiles[name] = { ...b, ext };
+  }
+  return profiles;
+}
+
 /** Plain Chromium on a profile; resolves with a minimal browser-level CDP client. */
 export async function raw(udd, dist, db) {
   const port = path.join(udd, 'DevToolsActivePort');
