@@ -4,9 +4,10 @@
 // storage. Observes only; every decision is made in the extension's Rust core.
 //
 // Declared at document_start in every frame, but quiet while the page loads:
-// nothing leaves before the `load` event (each `runtime.sendMessage` opens a
-// channel through the browser, and those compete with a page load), and the
-// MAIN-world hook keeps its messages until then. A document left before it
+// nothing leaves before the renderer is idle after the `load` event (each
+// `runtime.sendMessage` opens a channel through the browser, and those
+// compete with a page load), and the MAIN-world hook keeps its messages
+// until then. A document left before it
 // has loaded (an app that logs out at start) hands everything over as it
 // goes, so that logout keeps its evidence. The worker also injects it into
 // open tabs when the extension is installed or reloaded; a second copy in one
@@ -24,8 +25,8 @@
 
   // Messages go in batches: every `runtime.sendMessage` opens a channel
   // through the browser, and a page's bursts (the hook's backlog, a scan,
-  // a page's API calls) would otherwise each pay for one. Until the page has
-  // loaded (`open`) they only gather. Then a batch leaves BATCH_MS after its
+  // a page's API calls) would otherwise each pay for one. Until the start
+  // below (`open`) they only gather. Then a batch leaves BATCH_MS after its
   // first message, when it is full, or as the document is left (a click on
   // "Log out" must not be lost with the page). The first batch of a
   // document that was left before it loaded can be larger: the hook keeps
