@@ -135,8 +135,6 @@ pub struct Core {
     timeline: VecDeque<Event>,
     /// Logouts waiting for their cause.
     held: Held,
-    /// Logouts settled so far (the popup's `rev` follows it).
-    settled: u64,
     /// Which sites are watched and what is sent on (the options page).
     filter: crate::ui::options::Filter,
     /// Kept to rebuild the redactor when the redaction opt-ins change.
@@ -186,7 +184,6 @@ impl Core {
             last_clock: None,
             timeline: VecDeque::new(),
             held: Held::default(),
-            settled: 0,
             filter: Default::default(),
             secret: secret.to_vec(),
             web_request: false,
@@ -320,7 +317,6 @@ impl Core {
     pub fn settle(&mut self, answer: Option<&str>) -> Vec<Event> {
         let mut out = Vec::new();
         for (mut e, cause) in self.held.release(answer) {
-            self.settled += 1;
             if let Some(cause) = cause {
                 set_cause(&mut e, cause);
                 if let Some(kept) = self.timeline.iter_mut().rev().find(|k| k.id == e.id) {
@@ -330,11 +326,6 @@ impl Core {
             out.push(e);
         }
         out
-    }
-
-    /// How many logouts have been settled (with a cause or without).
-    pub fn settled(&self) -> u64 {
-        self.settled
     }
 
     /// Is this event queued for the collector (the options)?

@@ -163,30 +163,24 @@ fn observed(e: &Event) -> Option<&LogoutObserved> {
 
 fn logout_row(e: &Event, cx: &Context<'_>) -> Option<LogoutRow> {
     let o = observed(e)?;
-    let now_ms = cx.now_ms;
-    if o.cause.is_none() && cx.held.lines().any(|id| id == e.id.0) {
-        // Held for its cause (the worker diagnoses it in a moment): not an
-        // unknown cause yet.
-        return Some(LogoutRow {
-            id: e.id.0.clone(),
-            icon: "⏳",
-            coarse: "PENDING",
-            cause: "pending",
-            title: "Finding the cause…",
-            idle: idle_text(o.idle_ms),
-            ago: ago(e.ts_ms, now_ms),
-        });
-    }
-    let cause = o.cause.unwrap_or(Cause::Unknown);
-    let coarse = o.coarse.unwrap_or(cause.coarse());
+    let (icon, coarse, cause, title) =
+        if o.cause.is_none() && cx.held.lines().any(|id| id == e.id.0) {
+            // Held for its cause (the worker diagnoses it in a moment): not an
+            // unknown cause yet.
+            ("⏳", "PENDING", "pending", "Finding the cause…")
+        } else {
+            let cause = o.cause.unwrap_or(Cause::Unknown);
+            let coarse = o.coarse.unwrap_or(cause.coarse());
+            (coarse.icon(), coarse.code(), cause.code(), cause.title())
+        };
     Some(LogoutRow {
         id: e.id.0.clone(),
-        icon: coarse.icon(),
-        coarse: coarse.code(),
-        cause: cause.code(),
-        title: cause.title(),
+        icon,
+        coarse,
+        cause,
+        title,
         idle: idle_text(o.idle_ms),
-        ago: ago(e.ts_ms, now_ms),
+        ago: ago(e.ts_ms, cx.now_ms),
     })
 }
 

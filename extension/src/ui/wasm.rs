@@ -50,19 +50,20 @@ pub fn ui(what: &str, arg: Option<String>) -> String {
 /// What the popup's views need besides the timeline, for a tab showing
 /// `url`: its origin, whether it is watched and signed in, the idle time,
 /// the collector's counters, the logouts still held for their cause, and
-/// `rev`, which changes whenever the timeline does, a logout's cause
-/// settled included (so the popup fetches `events` only then).
+/// `rev`, which changes whenever the timeline does (so the popup fetches
+/// `events` only then): a logout gets its cause only as it leaves the held
+/// set, so the held ids are part of it.
 fn ui_popup(url: Option<String>) -> String {
     let origin = url.as_deref().and_then(origin_of);
     let watched = UI.with(|u| u.borrow().filter.watches(origin.as_deref()));
     let now = now_ms();
     with_state(|st| {
         let timeline = st.core.timeline();
+        let held = st.core.held_ids();
         let rev = format!(
-            "{}:{}:{}",
+            "{}:{}:{held}",
             timeline.len(),
             timeline.back().map_or("", |e| e.id.0.as_str()),
-            st.core.settled()
         );
         format!(
             r#"{{"origin":{},"watched":{watched},"signed_in":{},"idle_ms":{},"rev":{},"held":{},"collector":{}}}"#,
@@ -70,7 +71,7 @@ fn ui_popup(url: Option<String>) -> String {
             origin.as_deref().is_some_and(|o| st.core.is_signed_in(o)),
             st.core.idle_ms(now),
             json(&rev),
-            json(&st.core.held_ids()),
+            json(&held),
             json(&st.relay.stats())
         )
     })

@@ -2,13 +2,14 @@
 //! `data-switch-*` attributes, and embeds the settings as JSON for the script.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::cli::{Cli, TokenStorage};
 
@@ -34,8 +35,9 @@ pub(crate) struct Settings {
     poll_ms: u64,
     reports_every: u32,
     slow_load: Option<String>,
+    /// How long `/demo/slow.gif` waits (`--slow-load`).
     #[serde(skip)]
-    slow_load_ms: u64,
+    slow_load_wait: Option<Duration>,
 }
 
 impl Settings {
@@ -60,9 +62,7 @@ impl Settings {
                 .max(100),
             reports_every: cli.reports_every,
             slow_load: cli.slow_load.map(|s| s.human()),
-            slow_load_ms: cli
-                .slow_load
-                .map_or(0, |s| u64::try_from(s.0.as_millis()).unwrap_or(u64::MAX)),
+            slow_load_wait: cli.slow_load.map(|s| s.0),
         }
     }
 
@@ -116,19 +116,14 @@ const PIXEL_GIF: &[u8] = &[
     0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
     0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
 ];
-/// The longest a slow image is held, whatever the page asks.
-const SLOW_MAX_MS: u64 = 120_000;
 
-#[derive(Debug, Deserialize)]
-struct Slow {
-    #[serde(default)]
-    ms: u64,
-}
-
-/// `--slow-load`'s image: answered after `ms` (capped). A page left
-/// meanwhile drops the connection, and with it this wait.
-async fn slow_gif(Query(q): Query<Slow>) -> Response {
-    tokio::time::sleep(std::time::Duration::from_millis(q.ms.min(SLOW_MAX_MS))).await;
+/// `--slow-load`'s image: answered after the configured wait (at once when
+/// the switch is off). A page left meanwhile drops the connection, and with
+/// it this wait.
+async fn slow_gif(State(s): State<Arc<Settings>>) -> Response {
+    if let Some(wait) = s.slow_load_wait {
+        tokio::time::sleep(wait).await;
+    }
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("image/gif")),
@@ -171,16 +166,13 @@ fn render(template: &str, settings: &Settings) -> Response {
     let json = serde_json::to_string(settings)
         .unwrap_or_else(|_| "{}".to_owned())
         .replace('<', "\\u003c");
-    let slow = if settings.slow_load_ms > 0 {
-        format!(
-            "<img src=\"/demo/slow.gif?ms={}\" alt=\"\" width=\"1\" height=\"1\">",
-            settings.slow_load_ms
-        )
+    let slow = if settings.slow_load_wait.is_some() {
+        r#"<img src="/demo/slow.gif" alt="" width="1" height="1">"#
     } else {
-        String::new()
+        ""
     };
     let html = template
-        .replace("{{SLOW_LOAD}}", &slow)
+        .replace("{{SLOW_LOAD}}", slow)
         .replace("{{SWITCHES}}", &items)
         .replace("{{SWITCH_ATTRS}}", &attrs)
         .replace("{{CONFIG_JSON}}", &json);
