@@ -305,8 +305,9 @@ function fakeJwt(salt) {
 }
 
 test('what a frame does before it has loaded waits in the page hook and arrives dated', async () => {
-  // The forwarder is injected only once a frame has loaded: the top frame's
-  // inline script and a frame added later both write before theirs arrives.
+  // The forwarder sends nothing until a frame has loaded: the top frame's
+  // inline script and a frame added later both write before theirs starts,
+  // and their stacks are written out only then.
   const demo = await h.startDemo(['--reports-every', '0']);
   const b = await h.launch();
   try {

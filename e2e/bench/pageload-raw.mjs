@@ -3,6 +3,8 @@
 //   node bench/pageload-raw.mjs [runs=40]      BENCH_MODE=new_tab|same_tab|both (default both)
 //   BENCH_CONTROL_DIST=DIR: the `control` side loads that build of the
 //   extension instead of none, so two builds are compared in one run.
+//   With BENCH_SESSIONS > 1 each comparison also gets its per-session
+//   figures and their mean with a 95 % confidence interval.
 //
 // bench/pageload.mjs measures through Playwright, which auto-attaches to every
 // new page and enables CDP's Runtime domain there, so every extra JavaScript
@@ -39,7 +41,33 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function summary(times, a, b) {
+// Two-sided 95 % quantiles of Student's t, by degrees of freedom (1..30).
+const T95 = [12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.2, 2.18, 2.16, 2.14, 2.13, 2.12, 2.11, 2.1, 2.09, 2.09, 2.08, 2.07, 2.07, 2.06, 2.06, 2.06, 2.05, 2.05, 2.05, 2.04];
+
+// One overhead figure per session (its paired median against `a`), then
+// their mean with a 95 % confidence interval. A browser instance is faster
+// or slower than another for its whole life, so the sessions, not the
+// loads, are the independent samples: the interval is what says whether a
+// run shows the goal met, missed, or cannot tell.
+function perSession(times, sessionOf, a, b) {
+  const n = Math.max(...sessionOf) + 1;
+  const pcts = [];
+  for (let s = 0; s < n; s++) {
+    const idx = sessionOf.flatMap((k, i) => (k === s ? [i] : []));
+    const base = median(idx.map((i) => times[a][i]));
+    pcts.push((median(idx.map((i) => times[b][i] - times[a][i])) / base) * 100);
+  }
+  const mean = pcts.reduce((x, y) => x + y, 0) / n;
+  const sd = n > 1 ? Math.sqrt(pcts.reduce((x, y) => x + (y - mean) ** 2, 0) / (n - 1)) : NaN;
+  const half = (T95[Math.min(n - 1, T95.length) - 1] ?? 1.96) * (sd / Math.sqrt(n));
+  return {
+    session_pcts: pcts.map((x) => +x.toFixed(1)),
+    mean_of_sessions_pct: +mean.toFixed(2),
+    ci95_pct: [+(mean - half).toFixed(2), +(mean + half).toFixed(2)],
+  };
+}
+
+function summary(times, sessionOf, a, b) {
   const ma = median(times[a]);
   const paired = median(times[b].map((w, i) => w - times[a][i]));
   return {
@@ -47,6 +75,7 @@ function summary(times, a, b) {
     paired_median_diff_ms: +paired.toFixed(2),
     paired_overhead_pct: +((paired / ma) * 100).toFixed(2),
     overhead_of_medians_pct: +(((median(times[b]) - ma) / ma) * 100).toFixed(2),
+    ...(SESSIONS > 1 && perSession(times, sessionOf, a, b)),
   };
 }
 
@@ -64,6 +93,7 @@ try {
   for (const [mode, load] of [['new_tab', loadNewTab], ['same_tab', loadSameTab]]) {
     if (MODE !== 'both' && MODE !== mode) continue;
     const times = Object.fromEntries(names.map((n) => [n, []]));
+    const sessionOf = [];
     let round = 0;
     // Each session relaunches the three browsers: one instance can be a few per cent
     // faster or slower than another for its whole life, and only relaunching averages that out.
@@ -77,6 +107,7 @@ try {
           if (i >= WARMUP) times[side].push(ms);
           await new Promise((r) => setTimeout(r, PAUSE_MS));
         }
+        if (i >= WARMUP) sessionOf.push(s);
       }
       for (const n of names) await sides[n].close();
       for (const n of names) delete sides[n];
@@ -89,9 +120,11 @@ try {
         sessions: SESSIONS,
         runs: times.without.length,
         median_ms_without: +median(times.without).toFixed(2),
-        with: summary(times, 'without', 'with'),
-        [CONTROL_DIST ? 'control_dist' : 'control_aa']: summary(times, 'without', 'control'),
+        with: summary(times, sessionOf, 'without', 'with'),
+        [CONTROL_DIST ? 'control_dist' : 'control_aa']: summary(times, sessionOf, 'without', 'control'),
         ...(CONTROL_DIST && { control_dist_path: CONTROL_DIST }),
+        // Two builds in one run: the direct comparison, `with` over `control`.
+        ...(CONTROL_DIST && SESSIONS > 1 && { with_over_control: perSession(times, sessionOf, 'control', 'with') }),
         goal_pct: 3,
       }),
     );

@@ -26,8 +26,11 @@ export async function signedInProfiles(sides, base) {
   return profiles;
 }
 
-/** Plain Chromium on a profile; resolves with a minimal browser-level CDP client. */
-export async function raw(udd, dist, db) {
+/**
+ * Plain Chromium on a profile; resolves with a minimal browser-level CDP
+ * client. `onEvent` receives the protocol's events (only tracing asks).
+ */
+export async function raw(udd, dist, db, { onEvent } = {}) {
   const port = path.join(udd, 'DevToolsActivePort');
   fs.rmSync(port, { force: true });
   const args = [
@@ -48,7 +51,8 @@ export async function raw(udd, dist, db) {
   const waiting = new Map();
   ws.on('message', (d) => {
     const m = JSON.parse(d);
-    const w = m.id && waiting.get(m.id);
+    if (!m.id) return onEvent && onEvent(m);
+    const w = waiting.get(m.id);
     if (w) {
       waiting.delete(m.id);
       m.error ? w.j(new Error(JSON.stringify(m.error))) : w.r(m.result);

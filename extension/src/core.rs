@@ -43,7 +43,7 @@ const SKEW_STEP_MS: i64 = 30_000;
 /// A wall-clock gap over the monotonic clock above this is sleep.
 const SLEEP_GAP_MS: i64 = 60_000;
 /// How long the page hook's messages may have waited in the page for the
-/// forwarder (injected once the frame has loaded); an older `at` is not believed.
+/// forwarder (which starts once the page has loaded); an older `at` is not believed.
 const BACKLOG_MS: i64 = 5 * 60 * 1000;
 
 fn set_cause(e: &mut Event, cause: Cause) {

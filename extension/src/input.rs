@@ -142,7 +142,7 @@ pub struct PageInput {
     /// though the message body is not.
     pub url: Option<String>,
     /// When the page hook saw it (`at`, `Date.now()` in the page): its
-    /// messages wait in the page until the forwarder is injected after load.
+    /// messages wait in the page until the forwarder starts, after load.
     /// Page-controlled; the core bounds it.
     pub at_ms: Option<i64>,
 }

@@ -5,11 +5,11 @@
 // Observes and forwards only; the page can forge these messages, so the
 // extension treats them as untrusted.
 //
-// The isolated-world forwarder (content/isolated.js) is not declared: the
-// worker injects it once the frame has loaded, so that while a page loads
-// nothing of the extension's but this hook runs in it and no message leaves
-// it. Until the forwarder announces itself (`logout-lens:ready`), messages
-// wait here, each with the time it happened.
+// The isolated-world forwarder (content/isolated.js) is declared at
+// document start too, but stays quiet until the renderer is idle after the
+// page's `load` (or the document is left first), so no message leaves a
+// page while it loads. Until the forwarder announces itself
+// (`logout-lens:ready`), messages wait here, each with the time it happened.
 (() => {
   const EVT = 'logout-lens:main';
   const READY = 'logout-lens:ready';
@@ -25,14 +25,26 @@
   const { setItem, removeItem, clear, getItem, key } = S;
   const lengthOf = Object.getOwnPropertyDescriptor(S, 'length').get;
 
+  // A message's stack is captured when it happens but written out only as
+  // the message leaves: formatting a stack makes V8 work out the source
+  // positions of every function on it (recompiling them), which during a
+  // page load would be the page's own start-up code, on the load's path.
+  const Err = Error;
+  const trace = (e) => {
+    const s = e.stack || '';
+    return s.split('\n').slice(3, 8).map((l) => l.trim()).join('\n').slice(0, 1000);
+  };
+  const encode = (m) => {
+    if (m.stack instanceof Err) m.stack = trace(m.stack);
+    return stringify(m);
+  };
   let waiting = [];
-  const emit = (detail) => dispatch.call(doc, new CE(EVT, { detail }));
+  const emit = (m) => dispatch.call(doc, new CE(EVT, { detail: encode(m) }));
   const post = (m) => {
     try {
       m.at = now();
-      const detail = stringify(m);
-      if (!waiting) emit(detail);
-      else if (waiting.length < MAX_WAITING) waiting.push(detail);
+      if (!waiting) emit(m);
+      else if (waiting.length < MAX_WAITING) waiting.push(m);
     } catch (_) {
       // Never break the page.
     }
@@ -41,18 +53,17 @@
   doc.addEventListener(READY, () => {
     const backlog = waiting || [];
     waiting = null;
-    for (const detail of backlog) {
+    for (const m of backlog) {
       try {
-        emit(detail);
+        emit(m);
       } catch (_) {
         // Never break the page.
       }
     }
   });
-  const stack = () => {
-    const s = new Error().stack || '';
-    return s.split('\n').slice(3, 8).map((l) => l.trim()).join('\n').slice(0, 1000);
-  };
+  // The caller's frames: this function's, the hook's and V8's header line are
+  // cut when written out (`trace`).
+  const stack = () => new Err();
   const cap = (v) => (v === null || v === undefined ? null : String(v).length <= MAX_VALUE ? String(v) : null);
   const area = (s) => {
     try {

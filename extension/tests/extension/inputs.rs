@@ -84,7 +84,7 @@ fn page_input_is_capped_and_clamped() {
 
 #[test]
 fn page_hook_backlog_is_dated_when_it_happened() {
-    // The hook keeps its messages until the forwarder is injected after load;
+    // The hook keeps its messages until the forwarder starts, after load;
     // each carries `at`. Believed when earlier than arrival and within 5 min.
     let token = jwt("access", (T0 / 1000) + 900, "backlog");
     let write = |at: Value| json!({"t":"storage","area":"local","op":"set","key":"access_token","value":token,"at": at});
