@@ -17,7 +17,7 @@
 // Printed: CPU ms per load for each role and side, medians over sessions.
 import fs from 'node:fs';
 import * as h from '../extension/helpers.mjs';
-import { raw, loadSameTab, signedInProfiles } from './raw-browser.mjs';
+import { raw, loadSameTab, median, signedInProfiles } from './raw-browser.mjs';
 
 const LOADS = Number(process.argv[2] || 60);
 const SESSIONS = Number(process.env.BENCH_SESSIONS || 4);
@@ -25,12 +25,6 @@ const CONTROL_DIST = process.env.BENCH_CONTROL_DIST || null;
 const WARMUP = 5;
 const PAUSE_MS = 700;
 const TICK_MS = 1000 / 100; // USER_HZ: /proc's CPU times are in 1/100 s on Linux
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** pid → { ppid, cpuMs } for every process now. */
 function processes() {

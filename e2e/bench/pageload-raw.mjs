@@ -18,7 +18,7 @@
 // `Target.createTarget`; `same_tab` navigates one long-lived tab per side.
 // Navigation Timing is read once the page has loaded.
 import * as h from '../extension/helpers.mjs';
-import { raw, loadNewTab, loadSameTab, signedInProfiles } from './raw-browser.mjs';
+import { raw, loadNewTab, loadSameTab, median, signedInProfiles } from './raw-browser.mjs';
 
 const RUNS = Number(process.argv[2] || 40);
 const WARMUP = 5;
@@ -34,12 +34,6 @@ const CONTROL_DIST = process.env.BENCH_CONTROL_DIST || null;
 // rotation keeps who follows whom, and a load right after an extension
 // side's (its worker and collector still busy on 2 cores) is slower.
 const CYCLE = [[0, 1, 2], [2, 1, 0], [0, 2, 1], [1, 0, 2], [2, 0, 1], [1, 2, 0]];
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 // Two-sided 95 % quantiles of Student's t, by degrees of freedom (1..30).
 const T95 = [12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.2, 2.18, 2.16, 2.14, 2.13, 2.12, 2.11, 2.1, 2.09, 2.09, 2.08, 2.07, 2.07, 2.06, 2.06, 2.06, 2.05, 2.05, 2.05, 2.04];

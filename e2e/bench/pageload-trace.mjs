@@ -11,7 +11,7 @@
 // the median of the per-load sums, and the largest.
 import fs from 'node:fs';
 import * as h from '../extension/helpers.mjs';
-import { raw, loadNewTab, loadSameTab, signedInProfiles } from './raw-browser.mjs';
+import { raw, loadNewTab, loadSameTab, median, signedInProfiles } from './raw-browser.mjs';
 
 const LOADS = Number(process.argv[2] || 10);
 const WARMUP = 3;
@@ -33,9 +33,8 @@ try {
   const loads = [];
   for (let i = 0; i < LOADS; i++) {
     const start = Date.now();
-    loads.push(await load(b, url));
+    loads.push({ ms: await load(b, url), start });
     await pause();
-    loads[i] = { ms: loads[i], start };
   }
   await b.send('Tracing.end');
   const done = await h.waitFor(() => events.find((e) => e.method === 'Tracing.tracingComplete'), { what: 'the trace' });
@@ -73,10 +72,6 @@ try {
     if (!sums.has(key)) sums.set(key, new Array(LOADS).fill(0));
     sums.get(key)[loadOf(e)] += e.dur / 1000;
   }
-  const median = (xs) => {
-    const v = [...xs].sort((x, y) => x - y);
-    return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-  };
   const rows = [...sums].map(([key, per]) => ({
     what: key,
     median_ms_per_load: +median(per).toFixed(2),

@@ -8,6 +8,13 @@ import * as h from '../extension/helpers.mjs';
 
 const WebSocket = createRequire(import.meta.url)('playwright-core/lib/utilsBundle').ws;
 
+/** The median (the mean of the middle two for an even count). */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 /**
  * One profile per side (`[name, dist or null]`), signed in to the demo at
  * `base` with Playwright (the extension, if any, started once), then let go

@@ -35,7 +35,7 @@
     return s.split('\n').slice(3, 8).map((l) => l.trim()).join('\n').slice(0, 1000);
   };
   const encode = (m) => {
-    if (m.stack instanceof Err) m.stack = trace(m.stack);
+    if (m.stack) m.stack = trace(m.stack);
     return stringify(m);
   };
   let waiting = [];
