@@ -4,6 +4,8 @@
 //
 //   node bench/pageload-trace.mjs [loads=10]   BENCH_MODE=new_tab|same_tab (default new_tab)
 //   BENCH_TRACE_OUT=trace.json also keeps the whole trace (Perfetto, chrome://tracing).
+//   The trace is Chromium's own record and names the pages' URLs: it is
+//   for the demo app's throwaway sign-in, never a real account's session.
 //
 // `EvaluateScript` of a content script runs at document start, on the
 // page's path to `load`; `FunctionCall` is its listeners and timers (the
