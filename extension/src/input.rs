@@ -223,9 +223,12 @@ pub fn from_str<T: FromJson>(json: &str) -> Result<T, String> {
 }
 
 /// Not generic, so the wasm holds one copy of the parser call. From bytes,
-/// like the model's JWT and body readers, so the wasm holds one reader.
-fn parse(json: &str) -> Result<Value, String> {
-    serde_json::from_slice(json.as_bytes()).map_err(|e| e.to_string())
+/// like the model's JWT and body readers, so the wasm holds one reader. The
+/// error names where, not what: serde_json's own messages would bring their
+/// texts and their formatting into the worker's wasm.
+pub(crate) fn parse(json: &str) -> Result<Value, String> {
+    serde_json::from_slice(json.as_bytes())
+        .map_err(|e| format!("not valid JSON (line {}, column {})", e.line(), e.column()))
 }
 
 /// The fields of one JSON object.

@@ -92,7 +92,7 @@ impl FromJson for Stored {
 impl Saved {
     /// Read by hand, like the glue's inputs (see [`crate::input`]).
     fn read(text: &str) -> Result<Self, String> {
-        let v: Value = serde_json::from_slice(text.as_bytes()).map_err(|e| e.to_string())?;
+        let v = crate::input::parse(text)?;
         let f = Fields::of(&v)?;
         Ok(Saved {
             next_seq: f.u64("next_seq")?,
@@ -257,8 +257,7 @@ impl Relay {
 
     /// One message from the host.
     pub fn on_message(&mut self, text: &str, now_ms: i64) -> Result<Vec<Action>, ExtError> {
-        let v: Value = serde_json::from_slice(text.as_bytes())
-            .map_err(|e| ExtError::BadHostMessage(e.to_string()))?;
+        let v = crate::input::parse(text).map_err(ExtError::BadHostMessage)?;
         let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
         match ty {
             "hello" => {
@@ -312,14 +311,15 @@ impl Relay {
         };
         // Acks arrive in order; anything older than this one was lost with
         // its reply and is covered by this ack's successors or a replay.
-        let (_, mut ids) = self.in_flight.remove(pos).unwrap_or_default();
-        // Sorted and searched rather than hashed: no hash table in the wasm.
-        ids.sort_unstable();
+        let (_, ids) = self.in_flight.remove(pos).unwrap_or_default();
+        // Searched in place: at most BATCH_MAX ids against the events in
+        // flight (MAX_IN_FLIGHT batches), once per batch; neither a hash
+        // table nor a sort in the wasm.
         let mut removed = 0;
         let front = self.sent;
         let mut kept = VecDeque::with_capacity(self.queue.len());
         for (i, e) in self.queue.drain(..).enumerate() {
-            if i < front && ids.binary_search(&e.id).is_ok() {
+            if i < front && ids.contains(&e.id) {
                 removed += 1;
             } else {
                 kept.push_back(e);
