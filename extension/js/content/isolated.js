@@ -7,9 +7,10 @@
 // nothing leaves before the renderer is idle after the `load` event (each
 // `runtime.sendMessage` opens a channel through the browser, and those
 // compete with a page load), and the MAIN-world hook keeps its messages
-// until then. A document left before it
-// has loaded (an app that logs out at start) hands everything over as it
-// goes, so that logout keeps its evidence. The worker also injects it into
+// until then; input, visibility and the periodic look at storage are
+// watched from then on too. A document left before it has loaded (an app
+// that logs out at start) hands everything over as it goes, so that logout
+// keeps its evidence. The worker also injects it into
 // open tabs when the extension is installed or reloaded; a second copy in one
 // document (a reload of the extension reuses the world) takes over and the
 // older copies' listeners go quiet.
@@ -104,21 +105,13 @@
     if (lastInput - lastSent >= INPUT_STEP_MS) report();
     else if (!trailing) trailing = setTimeout(report, INPUT_STEP_MS);
   };
-  for (const t of ['mousedown', 'mousemove', 'keydown', 'wheel', 'touchstart', 'pointerdown']) {
-    addEventListener(t, onInput, { capture: true, passive: true });
-  }
 
   // Lifecycle. A document being left turns hidden as it unloads; that is a
   // navigation (the worker sees it from the tab), and a message sent then
   // lands on the browser just as it starts loading the next page.
   let leaving = false;
   addEventListener('pagehide', () => (leaving = true), true);
-  addEventListener('pageshow', () => (leaving = false), true);
   const life = (state) => leaving || send({ t: 'lifecycle', state });
-  document.addEventListener('visibilitychange', () => life(document.visibilityState === 'hidden' ? 'hidden' : 'visible'));
-  document.addEventListener('freeze', () => life('frozen'));
-  document.addEventListener('resume', () => life('resumed'));
-  if (document.wasDiscarded) life('discarded');
 
   // Clicks on controls, with their visible label (the core decides what a logout control is).
   addEventListener(
@@ -159,13 +152,6 @@
     }
     send({ t: 'scan', local, session });
   };
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') scan();
-  });
-  const every = setInterval(() => {
-    if (!current()) clearInterval(every);
-    else if (document.visibilityState === 'visible') scan();
-  }, SCAN_EVERY_MS);
 
   // Start: the hook hands over what it kept since document start, and the
   // first look at storage joins it, so a page load costs one message. Not
@@ -179,6 +165,28 @@
     started = true;
     takeOver();
     scan();
+    watch();
+  };
+  // Input, visibility and the periodic look start with the forwarder, not
+  // at document start: each listener added then is time on the page's path
+  // to `load`, and before it the page can hardly be used.
+  const watch = () => {
+    for (const t of ['mousedown', 'mousemove', 'keydown', 'wheel', 'touchstart', 'pointerdown']) {
+      addEventListener(t, onInput, { capture: true, passive: true });
+    }
+    addEventListener('pageshow', () => (leaving = false), true);
+    document.addEventListener('visibilitychange', () => {
+      const visible = document.visibilityState === 'visible';
+      life(visible ? 'visible' : 'hidden');
+      if (visible) scan();
+    });
+    document.addEventListener('freeze', () => life('frozen'));
+    document.addEventListener('resume', () => life('resumed'));
+    if (document.wasDiscarded) life('discarded');
+    const every = setInterval(() => {
+      if (!current()) clearInterval(every);
+      else if (document.visibilityState === 'visible') scan();
+    }, SCAN_EVERY_MS);
   };
   const later = (f) => (self.requestIdleCallback ? requestIdleCallback(f, { timeout: 2000 }) : setTimeout(f, 200));
   if (document.readyState === 'complete') start();
