@@ -144,11 +144,12 @@ export function drained(sw, timeout) {
   }, { timeout, what: 'the queue to drain into the collector' });
 }
 
-/** Signs in on a new page, lets the dashboard call the API twice, clicks "Log out"; the page. */
-export async function signInAndLogOut(b, base) {
+/** Signs in on a new page, lets the dashboard call the API twice, runs `beforeLogout(page)`, clicks "Log out"; the page. */
+export async function signInAndLogOut(b, base, beforeLogout = async () => {}) {
   const page = await b.ctx.newPage();
   await signIn(page, base);
   await page.waitForFunction(() => Number(document.getElementById('api-ok').textContent) >= 2);
+  await beforeLogout(page);
   await page.click('#logout');
   await page.waitForURL(/\/signin/);
   return page;

@@ -127,6 +127,10 @@ pub struct Relay {
     backoff_ms: i64,
     stats: Stats,
     dirty: bool,
+    /// What the last saved ring (snapshot or restore) held: whether it had
+    /// no events, and the dropped count. An absent ring is empty.
+    saved_empty: bool,
+    saved_dropped: u64,
 }
 
 impl Relay {
@@ -141,15 +145,21 @@ impl Relay {
             backoff_ms: FIRST_BACKOFF_MS,
             stats: Stats::default(),
             dirty: false,
+            saved_empty: true,
+            saved_dropped: 0,
         }
     }
 
     /// Restores the ring saved by [`Relay::snapshot`]; a corrupt snapshot is
     /// an error (the caller starts empty and says so).
     pub fn restore(&mut self, saved: &str) -> Result<(), ExtError> {
+        // A corrupt ring is replaced by the next save.
+        self.saved_empty = false;
         let s = Saved::read(saved).map_err(ExtError::BadState)?;
         self.next_seq = s.next_seq.max(1);
         self.stats.dropped = s.dropped;
+        self.saved_empty = s.events.is_empty();
+        self.saved_dropped = s.dropped;
         for e in s.events {
             self.push(e.id, e.json);
         }
@@ -160,6 +170,8 @@ impl Relay {
     /// The ring as JSON, to persist; clears the dirty flag.
     pub fn snapshot(&mut self) -> String {
         self.dirty = false;
+        self.saved_empty = self.queue.is_empty();
+        self.saved_dropped = self.stats.dropped;
         let saved = Saved {
             next_seq: self.next_seq,
             dropped: self.stats.dropped,
@@ -168,9 +180,16 @@ impl Relay {
         serde_json::to_string(&saved).unwrap_or_default()
     }
 
-    /// Whether the ring changed since the last snapshot.
+    /// Whether the ring changed since the last snapshot in a way a restart
+    /// would see. Events pushed and acked between two saves leave an empty
+    /// ring saved as empty clean: with the collector connected, most pages'
+    /// events are acked within the save delay, and no write is needed (the
+    /// batch numbers start over with each connection anyway).
     pub fn dirty(&self) -> bool {
         self.dirty
+            && !(self.queue.is_empty()
+                && self.saved_empty
+                && self.stats.dropped == self.saved_dropped)
     }
 
     pub fn stats(&self) -> Stats {
@@ -510,6 +529,50 @@ mod tests {
         again.restore(&saved).unwrap();
         assert_eq!(again.stats().queued, 10);
         assert!(matches!(again.restore("{nope"), Err(ExtError::BadState(_))));
+    }
+
+    #[test]
+    fn events_acked_before_the_save_leave_nothing_to_write() {
+        let mut relay = Relay::new(DEFAULT_CAPACITY);
+        let mut host = Host::default();
+        for i in 0..3 {
+            let (id, j) = ev(i);
+            relay.push(id, j);
+        }
+        assert!(relay.dirty(), "unacked events must be saved");
+        pump(&mut relay, &mut host, 0);
+        pump(&mut relay, &mut host, 0);
+        assert_eq!(relay.stats().queued, 0, "all acked");
+        assert!(!relay.dirty(), "empty, and saved (absent) as empty");
+
+        // A restored ring with events must be rewritten once they are acked.
+        let mut saved = Relay::new(DEFAULT_CAPACITY);
+        let (id, j) = ev(9);
+        saved.push(id, j);
+        let mut again = Relay::new(DEFAULT_CAPACITY);
+        again.restore(&saved.snapshot()).unwrap();
+        assert!(!again.dirty());
+        pump(&mut again, &mut host, 0);
+        pump(&mut again, &mut host, 0);
+        assert_eq!(again.stats().queued, 0);
+        assert!(again.dirty(), "the saved ring still holds the event");
+        let empty = again.snapshot();
+        assert!(!again.dirty());
+        let (id, j) = ev(10);
+        again.push(id, j);
+        pump(&mut again, &mut host, 0);
+        assert_eq!(again.stats().queued, 0);
+        assert!(!again.dirty(), "{empty}");
+
+        // A corrupt ring is replaced by the next save, even an empty one.
+        let mut broken = Relay::new(DEFAULT_CAPACITY);
+        assert!(broken.restore("{nope").is_err());
+        let (id, j) = ev(11);
+        broken.push(id, j);
+        pump(&mut broken, &mut host, 0);
+        pump(&mut broken, &mut host, 0);
+        assert_eq!(broken.stats().queued, 0);
+        assert!(broken.dirty());
     }
 
     #[test]

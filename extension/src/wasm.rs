@@ -326,10 +326,12 @@ fn schedule() {
 }
 
 fn save_now() {
+    // Clean by now when the collector acked everything in the meantime.
     let snapshot = with_state(|st| {
         st.save_scheduled = false;
-        st.relay.snapshot()
-    });
+        st.relay.dirty().then(|| st.relay.snapshot())
+    })
+    .flatten();
     if let Some(snapshot) = snapshot {
         let failed = Closure::once_into_js(|e: JsValue| {
             bindings::warn("logout-lens: saving the queue failed");
