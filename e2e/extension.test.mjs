@@ -472,11 +472,12 @@ test('with the collector connected, page loads leave the saved ring alone', asyn
     }
     const after = await h.drained(b.sw);
     assert.ok(after.acked >= before.acked + LOADS, `events to save on every load: ${before.acked} -> ${after.acked} acked`);
-    // Every load's events were acked within the save delay: nothing for a
-    // restart to see, so no write (one per load before). One slow ack may
-    // still cost one.
+    // Every load's events were acked while the save waited for them (it
+    // waits while the collector holds every queued event, up to 2 s):
+    // nothing for a restart to see, so no write (one per load before). An
+    // ack slower than that costs two (the events, then the empty ring).
     const writes = await b.sw.evaluate(() => globalThis.ringWrites);
-    assert.ok(writes <= 1, `${writes} ring writes for ${LOADS} loads`);
+    assert.ok(writes <= 2, `${writes} ring writes for ${LOADS} loads`);
   } finally {
     await b.close();
     demo.stop();

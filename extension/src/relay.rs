@@ -40,6 +40,9 @@ pub const DEFAULT_CAPACITY: usize = 5_000;
 pub const BATCH_MAX: usize = 250;
 /// Batches sent but not yet acked.
 pub const MAX_IN_FLIGHT: usize = 4;
+/// How many times a due save waits once more for the collector's ack of
+/// events it already holds (see [`Relay::save_due`]).
+pub const SAVE_WAITS_MAX: u32 = 3;
 const FIRST_BACKOFF_MS: i64 = 1_000;
 const MAX_BACKOFF_MS: i64 = 8_000;
 
@@ -100,6 +103,18 @@ impl Saved {
             events: f.required_list("events", Stored::from_json)?,
         })
     }
+}
+
+/// What a due save should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Save {
+    /// Nothing a restart would see changed: no write.
+    Clean,
+    /// Every queued event is with the collector, unacked yet: wait once
+    /// more, since the ack that empties the ring makes the write needless.
+    Wait,
+    /// Write the snapshot now.
+    Now,
 }
 
 /// Counters for the popup and the tests.
@@ -191,6 +206,26 @@ impl Relay {
             && !(self.queue.is_empty()
                 && self.saved_empty
                 && self.stats.dropped == self.saved_dropped)
+    }
+
+    /// What a save that came due should do, after it has already waited
+    /// `waits` times. Events sent on a ready connection are with the
+    /// collector (a worker restart no longer loses them) and are usually
+    /// acked within milliseconds; saving them just before that ack costs
+    /// two writes (the events, then the empty ring) instead of none. So the
+    /// save waits while everything queued is in flight, at most
+    /// [`SAVE_WAITS_MAX`] times; anything not yet sent is saved at once.
+    pub fn save_due(&self, waits: u32) -> Save {
+        if !self.dirty() {
+            Save::Clean
+        } else if self.conn == Conn::Ready
+            && self.sent == self.queue.len()
+            && waits < SAVE_WAITS_MAX
+        {
+            Save::Wait
+        } else {
+            Save::Now
+        }
     }
 
     pub fn stats(&self) -> Stats {
@@ -530,6 +565,76 @@ mod tests {
         again.restore(&saved).unwrap();
         assert_eq!(again.stats().queued, 10);
         assert!(matches!(again.restore("{nope"), Err(ExtError::BadState(_))));
+    }
+
+    #[test]
+    fn a_due_save_waits_only_for_events_the_collector_holds() {
+        /// A relay with one event, greeted and acked by the host when
+        /// `greet`; then `n` more events, sent (never acked) when `send`.
+        fn relay_with(greet: bool, n: usize, send: bool) -> Relay {
+            let mut relay = Relay::new(DEFAULT_CAPACITY);
+            let (id, j) = ev(0);
+            relay.push(id, j);
+            let mut host = Host::default();
+            if greet {
+                pump(&mut relay, &mut host, 0);
+                assert_eq!(relay.stats().queued, 0);
+            }
+            for i in 1..=n {
+                let (id, j) = ev(i);
+                relay.push(id, j);
+            }
+            if send {
+                let _ = relay.poll(0);
+            }
+            relay
+        }
+        // (case, connected, events, sent, waits so far, expected)
+        let cases = [
+            (
+                "all acked since an empty save",
+                true,
+                0,
+                false,
+                0,
+                Save::Clean,
+            ),
+            (
+                "all sent, unacked, first time due",
+                true,
+                2,
+                true,
+                0,
+                Save::Wait,
+            ),
+            (
+                "all sent, unacked, last wait",
+                true,
+                2,
+                true,
+                SAVE_WAITS_MAX - 1,
+                Save::Wait,
+            ),
+            (
+                "all sent, unacked, waited enough",
+                true,
+                2,
+                true,
+                SAVE_WAITS_MAX,
+                Save::Now,
+            ),
+            ("not sent yet", true, 2, false, 0, Save::Now),
+            ("no collector", false, 2, false, 0, Save::Now),
+        ];
+        for (case, connected, n, send, waits, want) in cases {
+            let relay = relay_with(connected, n, send);
+            assert_eq!(relay.save_due(waits), want, "{case}");
+        }
+        // One sent, one not: the unsent one is saved at once.
+        let mut relay = relay_with(true, 1, true);
+        let (id, j) = ev(7);
+        relay.push(id, j);
+        assert_eq!(relay.save_due(0), Save::Now);
     }
 
     #[test]

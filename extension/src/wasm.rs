@@ -12,7 +12,7 @@ use web_extensions_sys::Port;
 
 use crate::bindings;
 use crate::core::Core;
-use crate::relay::{Action, DEFAULT_CAPACITY, HOST_NAME, Relay};
+use crate::relay::{Action, DEFAULT_CAPACITY, HOST_NAME, Relay, Save};
 
 const SECRET_KEY: &str = "secret";
 const RELAY_KEY: &str = "relay";
@@ -313,8 +313,7 @@ fn schedule() {
     })
     .unwrap_or((false, None));
     if save {
-        let f = Closure::once_into_js(save_now);
-        bindings::set_timeout(f.unchecked_ref(), SAVE_DELAY_MS);
+        save_later(0);
     }
     if let Some(at) = retry {
         let f = Closure::once_into_js(|| {
@@ -325,11 +324,21 @@ fn schedule() {
     }
 }
 
-fn save_now() {
+fn save_later(waits: u32) {
+    let f = Closure::once_into_js(move || save_now(waits));
+    bindings::set_timeout(f.unchecked_ref(), SAVE_DELAY_MS);
+}
+
+fn save_now(waits: u32) {
+    let due = with_state(|st| st.relay.save_due(waits)).unwrap_or(Save::Clean);
+    if due == Save::Wait {
+        save_later(waits + 1);
+        return;
+    }
     // Clean by now when the collector acked everything in the meantime.
     let snapshot = with_state(|st| {
         st.save_scheduled = false;
-        st.relay.dirty().then(|| st.relay.snapshot())
+        (due == Save::Now).then(|| st.relay.snapshot())
     })
     .flatten();
     if let Some(snapshot) = snapshot {
