@@ -213,12 +213,13 @@ impl Relay {
     /// collector (a worker restart no longer loses them) and are usually
     /// acked within milliseconds; saving them just before that ack costs
     /// two writes (the events, then the empty ring) instead of none. So the
-    /// save waits while everything queued is in flight, at most
+    /// save waits while events are queued and all of them are in flight, at most
     /// [`SAVE_WAITS_MAX`] times; anything not yet sent is saved at once.
     pub fn save_due(&self, waits: u32) -> Save {
         if !self.dirty() {
             Save::Clean
         } else if self.conn == Conn::Ready
+            && !self.queue.is_empty()
             && self.sent == self.queue.len()
             && waits < SAVE_WAITS_MAX
         {
@@ -589,51 +590,34 @@ mod tests {
             }
             relay
         }
-        // (case, connected, events, sent, waits so far, expected)
+        // (case, greeted, more events, sent, waits so far, expected)
         let cases = [
-            (
-                "all acked since an empty save",
-                true,
-                0,
-                false,
-                0,
-                Save::Clean,
-            ),
-            (
-                "all sent, unacked, first time due",
-                true,
-                2,
-                true,
-                0,
-                Save::Wait,
-            ),
-            (
-                "all sent, unacked, last wait",
-                true,
-                2,
-                true,
-                SAVE_WAITS_MAX - 1,
-                Save::Wait,
-            ),
-            (
-                "all sent, unacked, waited enough",
-                true,
-                2,
-                true,
-                SAVE_WAITS_MAX,
-                Save::Now,
-            ),
+            ("all acked, saved empty", true, 0, false, 0, Save::Clean),
+            ("all sent, unacked", true, 2, true, 0, Save::Wait),
+            ("last wait", true, 2, true, SAVE_WAITS_MAX - 1, Save::Wait),
+            ("waited enough", true, 2, true, SAVE_WAITS_MAX, Save::Now),
             ("not sent yet", true, 2, false, 0, Save::Now),
             ("no collector", false, 2, false, 0, Save::Now),
         ];
-        for (case, connected, n, send, waits, want) in cases {
-            let relay = relay_with(connected, n, send);
+        for (case, greet, n, send, waits, want) in cases {
+            let relay = relay_with(greet, n, send);
             assert_eq!(relay.save_due(waits), want, "{case}");
         }
         // One sent, one not: the unsent one is saved at once.
         let mut relay = relay_with(true, 1, true);
         let (id, j) = ev(7);
         relay.push(id, j);
+        assert_eq!(relay.save_due(0), Save::Now);
+
+        // Nothing queued, but the saved ring still holds acked events:
+        // nothing to wait for, the empty ring is written at once.
+        let mut saved = Relay::new(DEFAULT_CAPACITY);
+        let (id, j) = ev(9);
+        saved.push(id, j);
+        let mut relay = Relay::new(DEFAULT_CAPACITY);
+        relay.restore(&saved.snapshot()).unwrap();
+        pump(&mut relay, &mut Host::default(), 0);
+        assert_eq!(relay.stats().queued, 0);
         assert_eq!(relay.save_due(0), Save::Now);
     }
 
