@@ -3,6 +3,10 @@
 //   node bench/pageload-raw.mjs [runs=40]      BENCH_MODE=new_tab|same_tab|both (default both)
 //   BENCH_CONTROL_DIST=DIR: the `control` side loads that build of the
 //   extension instead of none, so two builds are compared in one run.
+//   BENCH_CONTROL_BIN=FILE: the `control` side's native host is that binary
+//   (and its extension, unless BENCH_CONTROL_DIST says otherwise, the same
+//   build as `with`'s), so two collectors are compared in one run; `with`'s
+//   host is LOGOUT_LENS_BIN's (by default target/debug/logout-lens).
 //   With BENCH_SESSIONS > 1 each comparison also gets its per-session
 //   figures and their mean with a 95 % confidence interval.
 //
@@ -26,7 +30,8 @@ const PAUSE_MS = 700;
 const AA = !!process.env.BENCH_AA;
 const MODE = process.env.BENCH_MODE || 'both'; // new_tab | same_tab | both
 const SESSIONS = Number(process.env.BENCH_SESSIONS || 4);
-const CONTROL_DIST = process.env.BENCH_CONTROL_DIST || null;
+const CONTROL_BIN = process.env.BENCH_CONTROL_BIN || undefined;
+const CONTROL_DIST = process.env.BENCH_CONTROL_DIST || (CONTROL_BIN ? h.DIST : null);
 
 // The six orders of the three sides, chained so each round starts with the
 // side the last one ended with: over a cycle every side comes first, second
@@ -78,7 +83,7 @@ const demo = await h.startDemo(['--poll', '10s', '--reports-every', '0']);
 // Three profiles in one run: `with` the extension, `without`, and `control`
 // (also without): control vs without is the A/A noise floor of this very run.
 // Each side's extension build, or null.
-const SIDES = [['with', AA ? null : h.DIST], ['without', null], ['control', CONTROL_DIST]];
+const SIDES = [['with', AA ? null : h.DIST], ['without', null], ['control', CONTROL_DIST, CONTROL_BIN]];
 const sides = {};
 try {
   const profiles = await signedInProfiles(SIDES, demo.base);
@@ -117,6 +122,8 @@ try {
         with: summary(times, sessionOf, 'without', 'with'),
         [CONTROL_DIST ? 'control_dist' : 'control_aa']: summary(times, sessionOf, 'without', 'control'),
         ...(CONTROL_DIST && { control_dist_path: CONTROL_DIST }),
+        host_bin: h.HOST_BIN,
+        ...(CONTROL_BIN && { control_host_bin: CONTROL_BIN }),
         // Two builds in one run: the direct comparison, `with` over `control`.
         ...(CONTROL_DIST && SESSIONS > 1 && { with_over_control: perSession(times, sessionOf, 'control', 'with') }),
         goal_pct: 3,

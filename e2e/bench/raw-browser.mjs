@@ -16,14 +16,14 @@ export function median(xs) {
 }
 
 /**
- * One profile per side (`[name, dist or null]`), signed in to the demo at
- * `base` with Playwright (the extension, if any, started once), then let go
- * of: name → { udd, db, ext }, for `raw`.
+ * One profile per side (`[name, dist or null, host binary or undefined]`),
+ * signed in to the demo at `base` with Playwright (the extension, if any,
+ * started once), then let go of: name → { udd, db, ext }, for `raw`.
  */
 export async function signedInProfiles(sides, base) {
   const profiles = {};
-  for (const [name, ext] of sides) {
-    const b = await h.launch({ host: !!ext, extension: !!ext, dist: ext || undefined });
+  for (const [name, ext, hostBin] of sides) {
+    const b = await h.launch({ host: !!ext, hostBin, extension: !!ext, dist: ext || undefined });
     const page = await b.ctx.newPage();
     await h.signIn(page, base);
     await page.close();

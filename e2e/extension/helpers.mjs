@@ -89,8 +89,8 @@ export function webRequestDist(from = DIST) {
 }
 
 /** Registers the real collector as the native host of a Chromium profile, with its own installer. */
-export function installHost(userDataDir) {
-  return execFileSync(HOST_BIN, ['install', '--browser', 'chromium', '--user-data-dir', userDataDir], {
+export function installHost(userDataDir, hostBin = HOST_BIN) {
+  return execFileSync(hostBin, ['install', '--browser', 'chromium', '--user-data-dir', userDataDir], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
   }).trim();
@@ -98,12 +98,12 @@ export function installHost(userDataDir) {
 
 /**
  * Launches headless Chromium with the extension (from `dist`, by default
- * dist/chromium). `host: true` registers the collector first. Resolves with
- * `{ ctx, sw, udd, db, close }`.
+ * dist/chromium). `host: true` registers the collector first (`hostBin`, by
+ * default `HOST_BIN`). Resolves with `{ ctx, sw, udd, db, close }`.
  */
-export async function launch({ host = true, db, udd = tmpDir('profile'), extension = true, dist = DIST } = {}) {
+export async function launch({ host = true, hostBin, db, udd = tmpDir('profile'), extension = true, dist = DIST } = {}) {
   db = db || path.join(tmpDir('db'), 'events.db');
-  if (host) installHost(udd);
+  if (host) installHost(udd, hostBin);
   const args = [...CHROMIUM_ARGS];
   if (extension) args.push(`--disable-extensions-except=${dist}`, `--load-extension=${dist}`);
   const ctx = await chromium.launchPersistentContext(udd, {
