@@ -122,7 +122,7 @@ try {
         with: summary(times, sessionOf, 'without', 'with'),
         [CONTROL_DIST ? 'control_dist' : 'control_aa']: summary(times, sessionOf, 'without', 'control'),
         ...(CONTROL_DIST && { control_dist_path: CONTROL_DIST }),
-        host_bin: h.HOST_BIN,
+        ...(!AA && { host_bin: h.HOST_BIN }),
         ...(CONTROL_BIN && { control_host_bin: CONTROL_BIN }),
         // Two builds in one run: the direct comparison, `with` over `control`.
         ...(CONTROL_DIST && SESSIONS > 1 && { with_over_control: perSession(times, sessionOf, 'control', 'with') }),
