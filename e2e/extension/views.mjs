@@ -92,7 +92,7 @@ async function onUiRoot(ctx, page, fn) {
 
 /**
  * The overlay or banner on `page`, as text: `{ kind, mode, text, title,
- * details: [[dt, dd]…], focused }`, or null when none is shown.
+ * details: [[dt, dd]…], focused, open }`, or null when none is shown.
  */
 export async function pageUi(ctx, page) {
   const r = await onUiRoot(
@@ -109,6 +109,7 @@ export async function pageUi(ctx, page) {
         title: t ? t.textContent : '',
         details: dts.map((dt) => [dt.textContent, dt.nextElementSibling ? dt.nextElementSibling.textContent : '']),
         focused: !!this.activeElement,
+        open: !!(box.querySelector('details') && box.querySelector('details').open),
       };
     }`,
   );
@@ -132,8 +133,8 @@ export async function focusInPageUi(ctx, page, selector) {
   if (!r || !r.value) throw new Error(`no ${selector} in the in-page UI`);
 }
 
-/** The `[x, y, width, height]` of the in-page UI's box in CSS pixels (for screenshots). */
+/** The `{ x, y, width, height }` of the in-page UI's box in CSS pixels (for screenshots). */
 export async function pageUiBox(ctx, page) {
-  const r = await onUiRoot(ctx, page, `function () { const r = this.querySelector('.box').getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }`);
+  const r = await onUiRoot(ctx, page, `function () { const r = this.querySelector('.box').getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }`);
   return r && r.value;
 }

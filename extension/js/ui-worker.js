@@ -84,10 +84,20 @@ chrome.tabs.onActivated.addListener(({ tabId }) => {
   chrome.tabs.get(tabId).then((t) => setBadge(t.id, t.url), () => {});
 });
 
+/** `scheme://host[:port]` of a URL, or null. */
+function originOf(url) {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null;
+  } catch (_) {
+    return null;
+  }
+}
+
 async function inject(tabId, msg) {
   try {
-    await chrome.scripting.executeScript({ target: { tabId }, files: [UI_SCRIPT] });
-    await chrome.tabs.sendMessage(tabId, msg);
+    await chrome.scripting.executeScript({ target: { tabId, frameIds: [0] }, files: [UI_SCRIPT] });
+    await chrome.tabs.sendMessage(tabId, msg, { frameId: 0 });
     return true;
   } catch (_) {
     return false; // The tab went away or is not scriptable (a browser page).
@@ -102,15 +112,38 @@ async function showBanner(tabId) {
     return;
   }
   const tab = await chrome.tabs.get(tabId).catch(() => null);
-  if (!tab || tab.status !== 'complete' || !tab.url || !isLogin(tab.url)) return;
+  // Only on a sign-in page of the site that logged out: another site's
+  // page (the tab went elsewhere) is left alone, and the banner waits.
+  if (!tab || tab.status !== 'complete' || !tab.url || originOf(tab.url) !== p.origin || !isLogin(tab.url)) return;
   pendingBanners.delete(tabId);
-  await inject(tabId, { t: 'ui:banner', banner: p.banner });
+  await inject(tabId, { t: 'ui:banner', origin: p.origin, banner: p.banner });
+}
+
+// At most one notification per site a minute, however many logouts a page
+// fakes; remembered across worker restarts for the browser session.
+const NOTIFY_EVERY_MS = 60000;
+const notified = new Map();
+const notifiedLoaded = (chrome.storage.session ? chrome.storage.session.get('notified') : Promise.resolve({}))
+  .then((o) => {
+    for (const [origin, at] of Object.entries((o && o.notified) || {})) notified.set(origin, Math.max(notified.get(origin) || 0, at));
+  })
+  .catch(() => {});
+
+async function mayNotify(origin) {
+  await notifiedLoaded;
+  const t = Date.now();
+  const key = origin || '';
+  if (t - (notified.get(key) || 0) < NOTIFY_EVERY_MS) return false;
+  notified.set(key, t);
+  for (const [o, at] of notified) if (t - at >= NOTIFY_EVERY_MS) notified.delete(o);
+  if (chrome.storage.session) chrome.storage.session.set({ notified: Object.fromEntries(notified) }).catch(() => {});
+  return true;
 }
 
 /** The alerts the pages' module made for the logouts just settled (JSON). */
 export async function showAlerts(json) {
   for (const a of JSON.parse(json)) {
-    if (a.notification) {
+    if (a.notification && (await mayNotify(a.origin))) {
       chrome.notifications
         .create(`logout-lens-${a.id}`, {
           type: 'basic',
@@ -128,15 +161,17 @@ export async function showAlerts(json) {
         credentials: 'omit',
       }).catch(() => {});
     }
-    if (a.tab == null) continue;
-    pendingBanners.set(a.tab, { banner: a.banner, until: Date.now() + BANNER_WAIT_MS });
+    if (a.tab == null || !a.origin) continue;
+    pendingBanners.set(a.tab, { banner: a.banner, origin: a.origin, until: Date.now() + BANNER_WAIT_MS });
     // The tab may already be on the login page (or still loading it: then
-    // tabs.onUpdated shows the banner once it is complete).
+    // tabs.onUpdated shows the banner once it is complete). The overlay
+    // goes only to a page of the site that logged out (not to the page
+    // around a frame of another site, nor to a site the tab went on to).
     const tab = await chrome.tabs.get(a.tab).catch(() => null);
-    if (!tab) continue;
-    if (tab.url && isLogin(tab.url)) showBanner(a.tab);
+    if (!tab || originOf(tab.url) !== a.origin) continue;
+    if (isLogin(tab.url)) showBanner(a.tab);
     else if (a.overlay && tab.status === 'complete') {
-      inject(a.tab, { t: 'ui:overlay', text: a.overlay_text, icon: a.banner.icon });
+      inject(a.tab, { t: 'ui:overlay', origin: a.origin, text: a.overlay_text, icon: a.banner.icon });
     }
   }
 }
