@@ -4,7 +4,9 @@
 mod extension {
     mod support;
 
+    mod hostile;
     mod inputs;
     mod scenarios;
+    mod sites;
     mod ui;
 }
