@@ -8,7 +8,7 @@
 //! - [`event`]: the strict domain event types (schema v1).
 //! - [`wire`]: the tolerant wire form and the seed app's report payload.
 //! - [`jwt`]: JWT header/claims decoding (no signature check).
-//! - [`redact`]: fingerprints and redaction of tokens, URLs, headers, bodies.
+//! - [`redact`]: fingerprints, and the one scrubber for events, text, JSON, URLs and headers.
 //! - [`http`]: small HTTP helpers (dates, `Set-Cookie`, `WWW-Authenticate`, request roles).
 //! - [`logout`]: per-event classification and the diagnosis engine, which
 //!   reads one logout's site only ([`narrow`]).
