@@ -309,6 +309,10 @@ impl Core {
                 if p.msg.oversized() {
                     self.counts.note(Reason::Clipped);
                 }
+                if let PageMsg::Dropped { n } = p.msg {
+                    self.counts.add(Reason::ForwarderDropped, n);
+                    return Ok(out);
+                }
                 self.page(p, now_ms, &mut out);
             }
             "tick" => {
@@ -432,10 +436,14 @@ impl Core {
 
     /// Keeps `e` in the timeline (making room within its site's share) and,
     /// unless it waits for its cause or the options keep it, in `out`.
-    fn push(&mut self, e: Event, out: &mut Vec<Event>) {
+    /// Every event passes the model's scrubber here, before anything keeps,
+    /// queues or shows it: a token in a path (`/magic/<JWT>`), a code in a
+    /// stack's URL, a secret in a label never goes further.
+    fn push(&mut self, mut e: Event, out: &mut Vec<Event>) {
         if !self.filter.watches(e.origin.as_deref()) {
             return;
         }
+        self.redactor.scrub_event(&mut e);
         let cutoff = e.ts_ms - limits::TIMELINE_AGE_MS;
         while let Some(old) = self.timeline.front().filter(|f| f.ts_ms < cutoff) {
             self.shares.removed(old.origin.as_deref());
@@ -995,6 +1003,8 @@ impl Core {
                     self.page_net(&r, tab, p.frame, &url, now_ms, out);
                 }
             }
+            // Counted as it arrives (`handle`).
+            PageMsg::Dropped { .. } => {}
             PageMsg::Click { label } => {
                 let label = clip(label.trim(), limits::LABEL).to_owned();
                 if !is_logout_label(&label) {

@@ -19,6 +19,9 @@ use crate::input::limits;
 pub enum Reason {
     /// A page message (or a request's start) beyond its tab's rate.
     RateLimited,
+    /// Messages the page's forwarder dropped beyond its own per-document
+    /// rate (it reports how many).
+    ForwarderDropped,
     /// A page message larger than [`limits::PAGE_INPUT_BYTES`]: refused whole.
     TooLarge,
     /// A page message with a field longer than its cap: the field was cut.
@@ -39,6 +42,7 @@ pub enum Reason {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     pub rate_limited: u64,
+    pub forwarder_dropped: u64,
     pub too_large: u64,
     pub clipped: u64,
     pub implausible_skew: u64,
@@ -49,8 +53,13 @@ pub struct Counts {
 
 impl Counts {
     pub fn note(&mut self, r: Reason) {
+        self.add(r, 1);
+    }
+
+    pub fn add(&mut self, r: Reason, by: u64) {
         let n = match r {
             Reason::RateLimited => &mut self.rate_limited,
+            Reason::ForwarderDropped => &mut self.forwarder_dropped,
             Reason::TooLarge => &mut self.too_large,
             Reason::Clipped => &mut self.clipped,
             Reason::ImplausibleSkew => &mut self.implausible_skew,
@@ -58,13 +67,14 @@ impl Counts {
             Reason::TimeClamped => &mut self.time_clamped,
             Reason::NoticeThrottled => &mut self.notice_throttled,
         };
-        *n = n.saturating_add(1);
+        *n = n.saturating_add(by);
     }
 
     /// Everything refused, clamped or held back.
     pub fn total(&self) -> u64 {
         [
             self.rate_limited,
+            self.forwarder_dropped,
             self.too_large,
             self.clipped,
             self.implausible_skew,
@@ -276,7 +286,14 @@ mod tests {
             }
         }
         /// (case, pusher, len, capacity, share, victim)
-        type Case<'a> = (&'a str, Option<&'a str>, usize, usize, usize, Option<Option<&'a str>>);
+        type Case<'a> = (
+            &'a str,
+            Option<&'a str>,
+            usize,
+            usize,
+            usize,
+            Option<Option<&'a str>>,
+        );
         #[rustfmt::skip]
         let cases: [Case<'_>; 7] = [
             ("room", Some("b"), 9, 10, 6, None),

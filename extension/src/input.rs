@@ -76,7 +76,10 @@ pub mod limits {
     pub const BODY: usize = 16 * 1024;
 }
 
-/// Cuts a string to at most `max` bytes on a character boundary.
+/// Cuts a string to at most `max` bytes on a character boundary, and never
+/// inside a run of token characters: a token cut in half no longer looks
+/// like one to the scrubber (a JWT's header and half its claims would
+/// pass), so the whole run the cut would split goes.
 pub fn clip(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
@@ -84,6 +87,13 @@ pub fn clip(s: &str, max: usize) -> &str {
     let mut end = max;
     while !s.is_char_boundary(end) {
         end -= 1;
+    }
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"-_.~+/=%".contains(&b);
+    let bytes = s.as_bytes();
+    if token(bytes[end]) {
+        while end > 0 && token(bytes[end - 1]) {
+            end -= 1;
+        }
     }
     &s[..end]
 }
@@ -234,6 +244,10 @@ pub enum PageMsg {
     },
     /// A `fetch`/`XMLHttpRequest` that finished, from the MAIN-world hook.
     Net(NetRecord),
+    /// The forwarder dropped `n` messages beyond its own rate limit.
+    Dropped {
+        n: u64,
+    },
 }
 
 impl PageMsg {
@@ -265,7 +279,7 @@ impl PageMsg {
                 over(text, limits::VALUE) || opt(stack, limits::STACK)
             }
             PageMsg::Scan { local, session } => pairs(local) || pairs(session),
-            PageMsg::Activity { .. } => false,
+            PageMsg::Activity { .. } | PageMsg::Dropped { .. } => false,
             PageMsg::Lifecycle { state } => over(state, limits::KEY),
             PageMsg::Click { label } => over(label, limits::LABEL),
             PageMsg::Net(r) => {
@@ -642,6 +656,7 @@ impl FromJson for PageMsg {
                 label: f.str("label")?,
             },
             "net" => PageMsg::Net(NetRecord::from_json(v)?),
+            "dropped" => PageMsg::Dropped { n: f.u64("n")? },
             other => {
                 let mut m = String::from("unknown message `");
                 m.push_str(clip(other, 32));
@@ -696,6 +711,25 @@ impl FromJson for logout_lens_model::http::SiteHints {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clips_never_split_a_token() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
+        let label = format!("Log out {jwt}");
+        #[rustfmt::skip]
+        let cases: [(&str, usize, &str); 6] = [
+            ("short", 64, "short"),
+            (&label, 20, "Log out "),
+            (&label, 8, "Log out "),
+            ("abc def", 5, "abc "),
+            ("abc def", 4, "abc "),
+            ("é€x", 4, "é"),
+        ];
+        for (s, max, want) in cases {
+            assert_eq!(clip(s, max), want, "{s} {max}");
+        }
+        assert_eq!(clip(&"x".repeat(100), 10), "", "one long run goes whole");
+    }
 
     /// The rules the derived `Deserialize` had: missing optional fields
     /// default, `null` is `None` only for an `Option`, wrong types fail.

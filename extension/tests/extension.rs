@@ -7,6 +7,7 @@ mod extension {
     mod hostile;
     mod inputs;
     mod scenarios;
+    mod secrets;
     mod sites;
     mod ui;
 }

@@ -237,6 +237,9 @@ fn implausible_values_are_clamped_and_counted() {
     // A field over its cap is cut, and counted.
     h.page("/x", json!({"t":"click","label": "x".repeat(10_000)}));
     assert_eq!(h.core.counts().clipped, 1);
+    // The forwarder's own count of what it dropped.
+    h.page("/x", json!({"t":"dropped","n": 250}));
+    assert_eq!(h.core.counts().forwarder_dropped, 250);
     // A message over the size cap is refused whole.
     let huge = "y".repeat(limits::PAGE_INPUT_BYTES);
     let out = h.page("/x", json!({"t":"click","label": huge}));
