@@ -8,9 +8,10 @@
 //! - [`event`]: the strict domain event types (schema v1).
 //! - [`wire`]: the tolerant wire form and the seed app's report payload.
 //! - [`jwt`]: JWT header/claims decoding (no signature check).
-//! - [`redact`]: fingerprints and redaction of tokens, URLs, headers, bodies.
+//! - [`redact`]: fingerprints, and the one scrubber for events, text, JSON, URLs and headers.
 //! - [`http`]: small HTTP helpers (dates, `Set-Cookie`, `WWW-Authenticate`, request roles).
-//! - [`logout`]: per-event classification and the diagnosis engine.
+//! - [`logout`]: per-event classification and the diagnosis engine, which
+//!   reads one logout's site only ([`narrow`]).
 
 pub mod error;
 pub mod event;
@@ -24,7 +25,7 @@ pub mod wire;
 pub use error::ModelError;
 pub use event::{Event, EventId, EventKind, SCHEMA_VERSION};
 pub use logout::{
-    Cause, DiagnoseOptions, Diagnosis, Finding, LogoutType, Signal, Target, classify, diagnose,
-    logouts,
+    Cause, DiagnoseOptions, Diagnosis, Finding, LogoutType, Narrowed, Signal, Site, Target,
+    classify, diagnose, logouts, narrow,
 };
 pub use redact::{Fingerprint, RedactedToken, RedactionOptions, Redactor};

@@ -4,4 +4,6 @@ mod model {
     mod fixtures;
     mod props;
     mod protocol;
+    mod redact;
+    mod sites;
 }
