@@ -119,31 +119,10 @@ async function showBanner(tabId) {
   await inject(tabId, { t: 'ui:banner', origin: p.origin, banner: p.banner });
 }
 
-// At most one notification per site a minute, however many logouts a page
-// fakes; remembered across worker restarts for the browser session.
-const NOTIFY_EVERY_MS = 60000;
-const notified = new Map();
-const notifiedLoaded = (chrome.storage.session ? chrome.storage.session.get('notified') : Promise.resolve({}))
-  .then((o) => {
-    for (const [origin, at] of Object.entries((o && o.notified) || {})) notified.set(origin, Math.max(notified.get(origin) || 0, at));
-  })
-  .catch(() => {});
-
-async function mayNotify(origin) {
-  await notifiedLoaded;
-  const t = Date.now();
-  const key = origin || '';
-  if (t - (notified.get(key) || 0) < NOTIFY_EVERY_MS) return false;
-  notified.set(key, t);
-  for (const [o, at] of notified) if (t - at >= NOTIFY_EVERY_MS) notified.delete(o);
-  if (chrome.storage.session) chrome.storage.session.set({ notified: Object.fromEntries(notified) }).catch(() => {});
-  return true;
-}
-
 /** The alerts the pages' module made for the logouts just settled (JSON). */
 export async function showAlerts(json) {
   for (const a of JSON.parse(json)) {
-    if (a.notification && (await mayNotify(a.origin))) {
+    if (a.notification) {
       chrome.notifications
         .create(`logout-lens-${a.id}`, {
           type: 'basic',

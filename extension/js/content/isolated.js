@@ -54,15 +54,21 @@
   // below (`open`) they only gather. Then a batch leaves BATCH_MS after its
   // first message or when it is full. A document left with messages still
   // here sends them all as it goes, in one message (`pagehide`): at most the
-  // hook's hand-over (500) and what was gathered since.
+  // hook's hand-over (500) and what was gathered since, with the dropped
+  // count within the worker's 600 a batch (background.js: MAX_BATCH).
   const BATCH_MS = 100;
   const BATCH_MAX = 100;
-  const LEAVE_MAX = 600;
+  const LEAVE_MAX = 599;
   let batch = [];
   let timer = 0;
   let open = false;
   const post = (msgs) => {
     if (!msgs.length || !current()) return;
+    // What the bucket refused since the last batch, counted by the core.
+    if (dropped) {
+      msgs.push({ t: 'dropped', n: dropped });
+      dropped = 0;
+    }
     try {
       const p = chrome.runtime.sendMessage(msgs.length === 1 ? msgs[0] : { t: 'batch', msgs });
       if (p && p.catch) p.catch(() => {});
