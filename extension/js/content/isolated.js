@@ -26,13 +26,20 @@
   const ASK = 'logout-lens:ask';
   const MSG = 'logout-lens:msg';
   const READY = 'logout-lens:ready';
-  // Field caps (the Rust core's `input::limits`, and the hook's own).
+  // Field caps: the Rust core's `input::limits` (VALUE, KEY, URL, METHOD,
+  // HEADERS, HEADER_NAME, HEADER_VALUE, STACK, LABEL, ENTRIES, BODY), so
+  // that what leaves here is never clipped there, and the hook's own.
   const MAX_VALUE = 16384;
   const MAX_KEY = 256;
-  const MAX_URL = 8192;
+  const MAX_URL = 4096;
+  const MAX_METHOD = 16;
+  const MAX_HEADERS = 16;
+  const MAX_HEADER_NAME = 64;
+  const MAX_HEADER_VALUE = 1024;
   const MAX_STACK = 1000;
   const MAX_LABEL = 64;
   const MAX_ENTRIES = 500;
+  const MAX_BODY = 16384;
   const MAX_ENTRIES_CHARS = 256 * 1024;
   // The hook's messages: a burst as large as its backlog, then RATE a second.
   const BUCKET_MESSAGES = 500;
@@ -118,7 +125,9 @@
   const str = (v, max) => (typeof v === 'string' && v.length <= max ? v : null);
   const cut = (v, max) => (typeof v === 'string' ? v.slice(0, max) : null);
   const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  const pairs = (list, maxKey, maxValue, maxCount, maxChars) => {
+  // `[key, value]` pairs: a key too long is skipped, a value too long
+  // skipped (`str`: a token cut short is no token) or cut (`cut`: text).
+  const pairs = (list, maxKey, maxValue, maxCount, maxChars, value = str) => {
     const out = [];
     if (!Array.isArray(list)) return out;
     let chars = 0;
@@ -126,7 +135,7 @@
       const p = list[i];
       if (!Array.isArray(p)) continue;
       const k = str(p[0], maxKey);
-      const v = str(p[1], maxValue);
+      const v = value(p[1], maxValue);
       if (k === null || v === null || chars + k.length + v.length > maxChars) continue;
       chars += k.length + v.length;
       out.push([k, v]);
@@ -156,7 +165,7 @@
       return text === null ? null : { t: 'cookie', text, stack: cut(m.stack, MAX_STACK), at };
     }
     if (m.t === 'net') {
-      const url = str(m.url, MAX_URL);
+      const url = cut(m.url, MAX_URL);
       const id = num(m.id);
       const start = num(m.start);
       const end = num(m.end);
@@ -166,16 +175,17 @@
         t: 'net',
         id,
         url,
-        method: cut(m.method, 16) || 'GET',
-        auth: str(m.auth, MAX_VALUE),
-        body: str(m.body, MAX_VALUE),
+        method: cut(m.method, MAX_METHOD) || 'GET',
+        // `Bearer ` and a token.
+        auth: str(m.auth, MAX_VALUE + 16),
+        body: cut(m.body, MAX_BODY),
         start,
         end,
         status: status >= 0 && status <= 999 ? Math.floor(status) : 0,
         error: cut(m.error, 64),
         redirected: m.redirected === true,
-        final_url: str(m.final_url, MAX_URL),
-        headers: pairs(m.headers, 32, MAX_VALUE, 4, 4 * MAX_VALUE),
+        final_url: cut(m.final_url, MAX_URL),
+        headers: pairs(m.headers, MAX_HEADER_NAME, MAX_HEADER_VALUE, MAX_HEADERS, MAX_HEADERS * MAX_HEADER_VALUE, cut),
         at,
       };
     }

@@ -29,7 +29,7 @@
   const MSG = 'logout-lens:msg';
   const READY = 'logout-lens:ready';
   const MAX_VALUE = 16384;
-  const MAX_URL = 8192;
+  const MAX_URL = 4096;
   const MAX_ENTRIES = 500;
   // The entries of one `clear` and one hand-over, in characters.
   const MAX_ENTRIES_CHARS = 256 * 1024;
@@ -316,7 +316,7 @@
     try {
       const a = apply(href, new U(Str(u), apply(baseURI, doc, [])), []);
       const http = apply(slice, a, [0, 7]) === 'http://' || apply(slice, a, [0, 8]) === 'https://';
-      return http && a.length <= MAX_URL ? a : null;
+      return http ? apply(slice, a, [0, MAX_URL]) : null;
     } catch (_) {
       return null;
     }
@@ -359,7 +359,7 @@
       status,
       error,
       redirected,
-      final_url: finalUrl && finalUrl.length <= MAX_URL ? finalUrl : null,
+      final_url: finalUrl ? apply(slice, finalUrl, [0, MAX_URL]) : null,
       headers,
       at: now(),
     });
