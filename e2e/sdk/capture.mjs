@@ -10,14 +10,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import { executablePath, args as CHROMIUM_ARGS } from '../collector/chromium.mjs';
 import { startHarness, signIn, FIREBASE_TOOLS } from './harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.resolve(HERE, '../../model/fixtures/sdk');
-const require = createRequire(import.meta.url);
 
 /** One fixture per storage layout: which page, with which settings, and the package whose version it names. */
 export const VARIANTS = [
@@ -43,12 +41,8 @@ const PROVIDER = {
   'aws-amplify': "stand-in: Cognito user pools JSON API via Amplify's userPoolEndpoint (e2e/sdk/standins.mjs)",
 };
 
+/** The installed version of an e2e/node_modules package (read from its package.json, which some packages do not export). */
 function versionOf(pkg) {
-  const dir = path.dirname(require.resolve(`${pkg}/package.json`, { paths: [path.resolve(HERE, '..')] }));
-  return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
-}
-
-function versionOfNested(pkg) {
   try {
     return JSON.parse(fs.readFileSync(path.resolve(HERE, '../node_modules', pkg, 'package.json'), 'utf8')).version;
   } catch {
@@ -104,12 +98,12 @@ async function capture(browser, variant) {
       note: 'Captured from the real library by e2e/sdk/capture.mjs; never edit by hand. Every token here is a test token, signed by a key made for this one run and thrown away (or unsigned, as the Firebase emulator issues them); none is valid anywhere.',
       library: variant.pkg,
       version: versionOf(variant.pkg),
-      ...(variant.pkg === 'firebase' ? { auth_version: versionOfNested('@firebase/auth') } : {}),
-      ...(variant.pkg === 'aws-amplify' ? { auth_version: versionOfNested('@aws-amplify/auth') } : {}),
-      ...(variant.pkg === '@supabase/supabase-js' ? { auth_version: versionOfNested('@supabase/auth-js') } : {}),
+      ...(variant.pkg === 'firebase' ? { auth_version: versionOf('@firebase/auth') } : {}),
+      ...(variant.pkg === 'aws-amplify' ? { auth_version: versionOf('@aws-amplify/auth') } : {}),
+      ...(variant.pkg === '@supabase/supabase-js' ? { auth_version: versionOf('@supabase/auth-js') } : {}),
       variant: variant.note,
       provider,
-      provider_version: variant.lib === 'firebase' ? harness.firebase.version : (PROVIDER[variant.lib].includes('oidc-provider') ? versionOfNested('oidc-provider') : undefined),
+      provider_version: variant.lib === 'firebase' ? harness.firebase.version : (PROVIDER[variant.lib].includes('oidc-provider') ? versionOf('oidc-provider') : undefined),
       captured_at_ms: capturedAt,
       app_origin: harness.app.origin,
       sdk_events: events,

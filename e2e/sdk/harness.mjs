@@ -52,7 +52,9 @@ export async function startHarness({ libs = LIBRARIES, provider = {}, standins: 
 
     // oidc-client-ts and keycloak-js: the provider as it comes, on http://localhost.
     if (want('oidc-client-ts') || want('keycloak-js')) {
-      const p = await startProvider({ ...provider, clients: [spaClient('oidc-client-ts'), spaClient('keycloak-js')] });
+      // keycloak-js decodes the refresh token as a JWT (Keycloak's are; oidc-provider's are
+      // opaque and make its init fail): its client gets no refresh token, only access and ID tokens.
+      const p = await startProvider({ ...provider, clients: [spaClient('oidc-client-ts'), spaClient('keycloak-js', { grant_types: ['authorization_code'] })] });
       stops.push(p.close);
       out.providers.oidc = p;
       app.setConfig('oidc-client-ts', { issuer: p.issuer, clientId: 'oidc-client-ts-client', ...configs['oidc-client-ts'] });
@@ -162,6 +164,10 @@ export async function startFirebaseEmulator() {
  * the page. Resolves once the page says `signed-in`.
  */
 export async function signIn(page, lib, appUrl, { user = 'alice', timeout = 30000 } = {}) {
+  if (process.env.SDK_DEBUG) {
+    page.on('console', (m) => console.error(`[${lib} console] ${m.type()} ${m.text()}`));
+    page.on('framenavigated', (f) => f === page.mainFrame() && console.error(`[${lib} nav] ${f.url()}`));
+  }
   await page.goto(appUrl);
   await page.waitForFunction(() => window.app && document.body.dataset.state !== 'loading', null, { timeout });
   if (SIGN_IN[lib] === 'redirect') {

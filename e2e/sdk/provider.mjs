@@ -230,8 +230,19 @@ export async function startProvider(opts = {}) {
           res.writeHead(404).end();
           return;
         }
+        // As a framework mount does: the provider derives its own URLs from originalUrl.
+        req.originalUrl = req.url;
         req.url = req.url.slice(mount.length);
       }
+      // keycloak-js calls the token endpoint with `credentials: 'include'`; Keycloak answers
+      // with Allow-Credentials, oidc-provider's CORS does not: added for cross-site callers.
+      const writeHead = res.writeHead.bind(res);
+      res.writeHead = (...a) => {
+        if (req.headers.origin && res.getHeader('access-control-allow-origin') === req.headers.origin) {
+          res.setHeader('access-control-allow-credentials', 'true');
+        }
+        return writeHead(...a);
+      };
       callback(req, res);
     } catch (e) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(e?.stack || e));

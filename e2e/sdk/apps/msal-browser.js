@@ -1,7 +1,7 @@
 // MSAL.js (@azure/msal-browser) against the real provider in OIDC protocol
 // mode (MSAL insists on an https authority). `cache`: 'sessionStorage' (the
 // SDK's default), 'localStorage' or 'memoryStorage'.
-import { PublicClientApplication, ProtocolMode, EventType } from '@azure/msal-browser';
+import { createStandardPublicClientApplication, ProtocolMode, EventType } from '@azure/msal-browser';
 import { cfg, here, expose } from './common.js';
 
 const scopes = ['openid', 'profile', 'email', 'offline_access'];
@@ -10,7 +10,7 @@ expose((app) => {
   let pca;
   return {
     async start() {
-      pca = await PublicClientApplication.createPublicClientApplication({
+      pca = await createStandardPublicClientApplication({
         auth: {
           clientId: cfg.clientId,
           authority: cfg.issuer,
