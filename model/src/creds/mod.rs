@@ -154,6 +154,18 @@ pub fn find_with(
         found.layout = found.layout.or(layout);
         return Ok(found);
     }
+    // A JSON string (a token stored with JSON.stringify) is read unescaped; a
+    // number, boolean or null (Amplify's `clockDrift`) holds no token.
+    match serde_json::from_str::<serde_json::Value>(trimmed) {
+        Ok(serde_json::Value::String(s)) => return Ok(walk::bare(key, &s, layout, limits)),
+        Ok(_) => {
+            return Ok(Found {
+                layout,
+                ..Found::default()
+            });
+        }
+        Err(_) => {}
+    }
     Ok(walk::bare(key, trimmed, layout, limits))
 }
 

@@ -38,7 +38,8 @@ fn generic_object_table() {
     let at = jwt(r#"{"exp":2000000000}"#);
     let stored = 1_700_000_000_000;
     // (key, value, [(kind, path, expires_at_ms, source is a field/lifetime/jwt)])
-    let cases: Vec<(&str, String, Vec<(TokenKind, &str, Option<i64>)>)> = vec![
+    type Want<'a> = Vec<(TokenKind, &'a str, Option<i64>)>;
+    let cases: Vec<(&str, String, Want<'_>)> = vec![
         // OAuth token response as an app stores it: expires_in counted from storage time.
         (
             "auth",

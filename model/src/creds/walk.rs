@@ -245,11 +245,15 @@ impl Walk<'_> {
                 };
                 let Some(i) = pick else { continue };
                 let c = &mut self.found.credentials[i];
-                let stronger = match (&c.expiry, &source) {
-                    (None | Some(ExpirySource::Jwt), _) => true,
-                    (Some(ExpirySource::Lifetime { .. }), ExpirySource::Field { .. }) => true,
-                    _ => false,
-                };
+                // A stored time beats a lifetime, and both beat the token's own exp.
+                let stronger = matches!(
+                    (&c.expiry, &source),
+                    (None | Some(ExpirySource::Jwt), _)
+                        | (
+                            Some(ExpirySource::Lifetime { .. }),
+                            ExpirySource::Field { .. }
+                        )
+                );
                 if stronger {
                     c.expires_at_ms = Some(at);
                     c.expiry = Some(source);
