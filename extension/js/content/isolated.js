@@ -3,8 +3,8 @@
 // lifecycle, clicks on buttons and links, and a periodic look at web
 // storage. Observes only; every decision is made in the extension's Rust core.
 //
-// The hook's messages come over a private channel (see main-world.js): an
-// element only the two scripts hold, agreed on at document start before
+// The hook's messages come over a private channel (see main-world.js): a
+// node only the two scripts hold, agreed on at document start before
 // any page script runs. Everything the page controls is bounded here before
 // it leaves: each field is checked and capped, and the hook's messages pass
 // a per-document token bucket (a flood costs the page its own messages, not
@@ -235,17 +235,18 @@
   if (me.channel) {
     link(me.channel);
   } else if (document.readyState === 'loading') {
-    // At document start (see main-world.js): take the first offer, then ask
-    // (the hook answers at once if it ran first; else its offer comes next).
+    // At document start (see main-world.js): take the first offer (its
+    // `relatedTarget` is the hook's node), then ask (the hook answers at
+    // once if it ran first; else its offer comes next).
     const take = (e) => {
       const node = e.relatedTarget;
-      if (me.channel || !node || typeof node.addEventListener !== 'function') return;
+      if (me.channel || !node || node === document || typeof node.addEventListener !== 'function') return;
       e.preventDefault();
       document.removeEventListener(OFFER, take, true);
       link(node);
     };
     document.addEventListener(OFFER, take, true);
-    document.dispatchEvent(new MouseEvent(ASK));
+    document.dispatchEvent(new CustomEvent(ASK));
   }
 
   // The hook hands over its backlog when told it is ready (synchronously:

@@ -9,13 +9,14 @@
 // headers, request bodies), and the page must not be able to read them on
 // the way out. So nothing goes through `document` or `window`: at document
 // start, before any page script exists, this script and the isolated-world
-// forwarder (content/isolated.js) agree on a detached element that only the
+// forwarder (content/isolated.js) agree on a detached node that only the
 // two of them hold (the handshake below), and every message is an event
-// dispatched on that element, which no page listener can reach. And nothing
+// dispatched on that node, which no page listener can reach. And nothing
 // here calls what the page can replace after document start: built-ins are
-// captured first and called through `Reflect.apply`, messages are
-// prototype-free objects written out by this file's own encoder, so a page
-// that patches prototypes, setters or `toJSON` later sees nothing either.
+// captured first and called through `Reflect.apply`, and messages are
+// prototype-free objects and arrays (no setter, `toJSON` or array method a
+// page defines later is ever reached), so a page that patches prototypes
+// sees nothing either.
 //
 // The forwarder stays quiet until the renderer is idle after the page's
 // `load` (or the document is left first), so no message leaves a page while
@@ -59,8 +60,12 @@
   const off = ET.removeEventListener;
   const dispatch = ET.dispatchEvent;
   const CE = CustomEvent;
-  const ME = MouseEvent;
-  const createElement = Document.prototype.createElement;
+  // The handshake's event: the lightest kind that carries a node (`relatedTarget`).
+  const FE = FocusEvent;
+  const createTextNode = Document.prototype.createTextNode;
+  const setProto = O.setPrototypeOf;
+  /** An array with no prototype (nothing a page defines on Array.prototype or Object.prototype is reached). */
+  const list = (a) => setProto(a, null);
   const eventType = getOwn(Event.prototype, 'type').get;
   const { slice, indexOf, toLowerCase, charCodeAt } = String.prototype;
   const S = Storage.prototype;
@@ -75,28 +80,10 @@
     }
   };
 
-  /** JSON of a message: prototype-free objects, arrays, strings, numbers, booleans, null. */
-  const encode = (v) => {
-    if (v === null || v === undefined) return 'null';
-    const t = typeof v;
-    if (t === 'string' || t === 'number' || t === 'boolean') return stringify(v);
-    let out;
-    if (isArray(v)) {
-      out = '[';
-      for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + encode(v[i]);
-      return out + ']';
-    }
-    out = '{';
-    const keys = ownKeys(v);
-    let first = true;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      if (typeof k !== 'string' || v[k] === undefined) continue;
-      out += (first ? '' : ',') + stringify(k) + ':' + encode(v[k]);
-      first = false;
-    }
-    return out + '}';
-  };
+  // A message is a prototype-free object whose values are strings,
+  // numbers, booleans, null or prototype-free arrays of those: written out
+  // by the built-in, no `toJSON` is looked up anywhere but on them.
+  const encode = stringify;
 
   /** `s` without leading and trailing white space. */
   const trim = (s) => {
@@ -139,14 +126,16 @@
   // --- The private channel (see the top). Whichever of the two scripts
   // runs second completes the handshake synchronously, still before any
   // page script: the forwarder announces itself with ASK, this script
-  // answers with OFFER carrying the element as `relatedTarget`, and the
-  // forwarder takes it by cancelling the event. This script answers one
-  // ASK only (the forwarder's, at document start); the forwarder takes one
-  // offer only, and only while the document is still loading.
-  const channel = apply(createElement, doc, ['div']);
+  // answers with OFFER, an event on `document` carrying the node as its
+  // `relatedTarget`, and the forwarder takes it by cancelling the event.
+  // This script answers one ASK only (the forwarder's, at document start);
+  // the forwarder takes one offer only, and only while the document is
+  // still loading. A text node: the cheapest node for the isolated world to
+  // hold a wrapper of.
+  const channel = apply(createTextNode, doc, ['']);
   let linked = false;
   const offer = () => {
-    const e = new ME(OFFER, { __proto__: null, relatedTarget: channel, cancelable: true });
+    const e = new FE(OFFER, { __proto__: null, relatedTarget: channel, cancelable: true });
     linked = !apply(dispatch, doc, [e]) || linked;
   };
   offer();
@@ -240,7 +229,7 @@
   });
   hook('clear', function clear_() {
     const a = area(this);
-    const entries = [];
+    const entries = list([]);
     if (a) {
       try {
         const n = apply(lengthOf, this, []);
@@ -250,7 +239,7 @@
           const v = cap(apply(getItem, this, [k]));
           if (k === null || v === null || chars + k.length + v.length > MAX_ENTRIES_CHARS) continue;
           chars += k.length + v.length;
-          defineProp(entries, kept++, { __proto__: null, value: [apply(slice, k, [0, 256]), v], writable: true, enumerable: true, configurable: true });
+          entries[kept++] = list([apply(slice, k, [0, 256]), v]);
         }
       } catch (_) {
         // Reading is best effort.
@@ -303,7 +292,6 @@
   };
   const headersGet = typeof Headers === 'function' ? Headers.prototype.get : null;
   const paramsText = typeof URLSearchParams === 'function' ? URLSearchParams.prototype.toString : null;
-  const errorName = getOwn(DOMException.prototype, 'name').get;
   /** `f` called on `self`, or `fallback` when `self` is not what `f` belongs to (a brand check). */
   const call = (f, self, args, fallback) => {
     try {
@@ -384,18 +372,23 @@
         const type = r ? apply(res.type, r, []) : null;
         if (type === 'opaque' || type === 'opaqueredirect') return;
         const o = init && typeof init === 'object' ? init : null;
-        const headers = [];
+        const headers = list([]);
         if (r) {
           const h = apply(res.headers, r, []);
           for (let i = 0, n = 0; i < HEADERS.length; i++) {
             const v = apply(headersGet, h, [HEADERS[i]]);
-            if (v !== null) defineProp(headers, n++, { __proto__: null, value: [HEADERS[i], apply(slice, v, [0, MAX_VALUE])], writable: true, enumerable: true, configurable: true });
+            if (v !== null) headers[n++] = list([HEADERS[i], apply(slice, v, [0, MAX_VALUE])]);
           }
         }
         const method = (o && o.method) || (rurl !== null && call(reqMethod, input, [], null)) || 'GET';
         let auth = o ? authIn(o.headers) : null;
         if (auth === null && rurl !== null) auth = call(headersGet, apply(reqHeaders, input, []), ['authorization'], null);
-        const errName = err ? call(errorName, err, [], null) : null;
+        let errName = null;
+        try {
+          errName = err ? err.name : null;
+        } catch (_) {
+          // Not an error object.
+        }
         netPost(
           url,
           upper(Str(method)),
@@ -451,11 +444,11 @@
         const url = absolute(c.url);
         if (!url) return;
         const code = apply(status, this, []);
-        const headers = [];
+        const headers = list([]);
         if (code) {
           for (let i = 0, n = 0; i < HEADERS.length; i++) {
             const v = apply(getHeader, this, [HEADERS[i]]);
-            if (v !== null) defineProp(headers, n++, { __proto__: null, value: [HEADERS[i], apply(slice, v, [0, MAX_VALUE])], writable: true, enumerable: true, configurable: true });
+            if (v !== null) headers[n++] = list([HEADERS[i], apply(slice, v, [0, MAX_VALUE])]);
           }
         }
         const final = code ? apply(responseURL, this, []) : '';
