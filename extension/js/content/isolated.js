@@ -94,7 +94,7 @@
   const send = (msg) => {
     if (!current()) return;
     batch.push(msg);
-    if (!open) return;
+    if (!open || leaving) return;
     watchLeave(true);
     if (batch.length >= BATCH_MAX) flush();
     else if (!timer) timer = setTimeout(flush, BATCH_MS);
@@ -104,13 +104,19 @@
   // document (before the start, or while a batch waits), so that a page
   // closed or left with nothing pending runs none of this file. The work
   // is bounded: the hook's backlog in one event, one message out.
+  let leaving = false;
   const leave = () => {
-    takeOver();
-    clearTimeout(timer);
-    timer = 0;
-    post(batch.splice(0, LEAVE_MAX));
-    batch = [];
-    watchLeave(false);
+    leaving = true;
+    try {
+      takeOver();
+      clearTimeout(timer);
+      timer = 0;
+      post(batch.splice(0, LEAVE_MAX));
+      batch = [];
+      watchLeave(false);
+    } finally {
+      leaving = false;
+    }
   };
   let watchingLeave = false;
   const watchLeave = (on) => {
