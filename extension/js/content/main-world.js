@@ -98,19 +98,24 @@
   // the message leaves: formatting a stack makes V8 work out the source
   // positions of every function on it (recompiling them), which during a
   // page load would be the page's own start-up code, on the load's path.
-  // Written out, it keeps the caller's frames: lines 3–7 (V8's header line,
-  // this file's `stack` and the hook itself are cut), at most 1,000 chars.
+  // Written out, it keeps the caller's first five frames (V8's `Error`
+  // header line and this file's own frames are cut; SpiderMonkey has no
+  // header), at most 1,000 chars.
+  const SELF = 'content/main-world.js';
   const trace = (e) => {
     const s = stackOf(e);
     if (typeof s !== 'string') return null;
     let out = '';
-    let line = 0;
+    let kept = 0;
     let at = 0;
-    while (at <= s.length && line < 8) {
+    while (at < s.length && kept < 5) {
       let end = apply(indexOf, s, ['\n', at]);
       if (end < 0) end = s.length;
-      if (line >= 3) out += (out ? '\n' : '') + trim(apply(slice, s, [at, end]));
-      line++;
+      const line = trim(apply(slice, s, [at, end]));
+      const mine = apply(indexOf, line, ['-extension://']) >= 0 && apply(indexOf, line, [SELF]) >= 0;
+      if (line && line !== 'Error' && !mine) {
+        out += (kept++ ? '\n' : '') + line;
+      }
       at = end + 1;
     }
     return apply(slice, out, [0, 1000]);
