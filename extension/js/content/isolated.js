@@ -26,6 +26,7 @@
   const ASK = 'logout-lens:ask';
   const MSG = 'logout-lens:msg';
   const READY = 'logout-lens:ready';
+  const PENDING = 'logout-lens:pending';
   // Field caps: the Rust core's `input::limits` (VALUE, KEY, URL, METHOD,
   // HEADERS, HEADER_NAME, HEADER_VALUE, STACK, LABEL, ENTRIES, BODY), so
   // that what leaves here is never clipped there, and the hook's own.
@@ -94,16 +95,22 @@
   const send = (msg) => {
     if (!current()) return;
     batch.push(msg);
-    if (!open || leaving) return;
     watchLeave(true);
+    if (!open || leaving) return;
     if (batch.length >= BATCH_MAX) flush();
     else if (!timer) timer = setTimeout(flush, BATCH_MS);
   };
 
   // Leaving: listened to only while something would be lost with the
-  // document (before the start, or while a batch waits), so that a page
-  // closed or left with nothing pending runs none of this file. The work
-  // is bounded: the hook's backlog in one event, one message out.
+  // document (the hook keeps messages for the start, or a batch waits), so
+  // that a page closed or left with nothing pending runs none of this file:
+  // Firefox aborts whatever script runs in a tab being torn down ("Script
+  // terminated by timeout"). `beforeunload` comes first, before that
+  // teardown (a tab closed by the user asks the page first), `pagehide` is
+  // the fallback (and what a frame removed or a close without asking
+  // gets). The work is bounded: the hook's backlog in one event, one
+  // message out. (Firefox keeps a page with a `beforeunload` listener out
+  // of its back/forward cache: only a page left while something is pending.)
   let leaving = false;
   const leave = () => {
     leaving = true;
@@ -122,10 +129,11 @@
   const watchLeave = (on) => {
     if (on === watchingLeave) return;
     watchingLeave = on;
-    if (on) addEventListener('pagehide', leave, true);
-    else removeEventListener('pagehide', leave, true);
+    for (const t of ['beforeunload', 'pagehide']) {
+      if (on) addEventListener(t, leave, true);
+      else removeEventListener(t, leave, true);
+    }
   };
-  watchLeave(true);
 
   // --- The hook's messages: checked, capped and rate-limited.
   const str = (v, max) => (typeof v === 'string' && v.length <= max ? v : null);
@@ -237,6 +245,8 @@
   const link = (node) => {
     me.channel = node;
     node.addEventListener(MSG, fromHook);
+    // The hook keeps its first message for the start: from then on leaving must hand it over.
+    node.addEventListener(PENDING, () => current() && !open && watchLeave(true));
   };
   if (me.channel) {
     link(me.channel);

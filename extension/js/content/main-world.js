@@ -29,6 +29,7 @@
   const ASK = 'logout-lens:ask';
   const MSG = 'logout-lens:msg';
   const READY = 'logout-lens:ready';
+  const PENDING = 'logout-lens:pending';
   const MAX_VALUE = 16384;
   const MAX_URL = 4096;
   const MAX_ENTRIES = 500;
@@ -160,7 +161,11 @@
   const post = (m) => {
     try {
       if (!waiting) emit(finish(m, true));
-      else if (count < MAX_WAITING) waiting[count++] = m;
+      else if (count < MAX_WAITING) {
+        waiting[count++] = m;
+        // The forwarder listens for the page being left only once there is something to hand over.
+        if (count === 1) apply(dispatch, channel, [new CE(PENDING)]);
+      }
     } catch (_) {
       // Never break the page.
     }
