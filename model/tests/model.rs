@@ -5,5 +5,6 @@ mod model {
     mod props;
     mod protocol;
     mod redact;
+    mod sdk_fixtures;
     mod sites;
 }
