@@ -842,7 +842,7 @@ impl Core {
             return vec![o];
         }
         let mut sites: Vec<&str> = Vec::new();
-        for p in self.pages.all().filter(|p| jar::applies(key, &p.url)) {
+        for p in self.pages.all().filter(|p| jar::covers(key, &p.url)) {
             if !sites.contains(&p.origin.as_str()) {
                 sites.push(&p.origin);
             }
