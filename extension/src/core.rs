@@ -601,6 +601,11 @@ impl Core {
             .and_then(origin_of)
             .or_else(|| ex.origin.clone());
         if !self.filter.watches(origin.as_deref()) {
+            // Not recorded, but the tab's new page is still its page.
+            if ex.main_frame && tab.is_some() {
+                let status = ex.x.status;
+                self.navigated(ex.tab, &ex.landed_url, ex.redirect, status, ex.ts_ms, out);
+            }
             return;
         }
         if ex.sub_frame {
@@ -861,6 +866,11 @@ impl Core {
         ts: i64,
         out: &mut Vec<Event>,
     ) {
+        // A tab's state is its page's: without a page known (a tab not
+        // seen yet), it would read as every site's.
+        if self.pages.top(tab).is_none() {
+            return;
+        }
         let e = self.event(ts, EventKind::PageLifecycle(PageLifecycle { state }));
         let at = self.top_of(tab);
         let e = self.filed(e, at).with_source(source);
