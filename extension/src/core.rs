@@ -490,6 +490,19 @@ impl Core {
     }
 
     fn session(&mut self, origin: &str) -> &mut Session {
+        if !self.sessions.contains_key(origin) && self.sessions.len() >= limits::SITES_TRACKED {
+            // A page can open frames of endless subdomains: a site not
+            // signed in makes room, else the first.
+            let spare = self
+                .sessions
+                .iter()
+                .find(|(_, s)| !s.authed)
+                .or_else(|| self.sessions.iter().next())
+                .map(|(o, _)| o.clone());
+            if let Some(o) = spare {
+                self.sessions.remove(&o);
+            }
+        }
         self.sessions.entry(origin.to_owned()).or_default()
     }
 
@@ -653,6 +666,9 @@ impl Core {
                     .get(origin)
                     .is_none_or(|last| (skew - last).abs() > SKEW_STEP_MS)
                 {
+                    if self.skews.len() >= limits::SITES_TRACKED {
+                        self.skews.clear();
+                    }
                     self.skews.insert(origin.clone(), skew);
                     let sample = TimeSample {
                         wall_elapsed_ms: 0,
