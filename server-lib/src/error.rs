@@ -217,7 +217,10 @@ impl IntoResponse for ServerError {
             }
             ServerError::StoreClosed => ("unavailable", Some("unavailable"), self.to_string()),
             ServerError::StoreUnavailable(_) => {
-                tracing::warn!(error = %crate::sanitize::for_log(&self.to_string()), "store unavailable");
+                tracing::warn!(
+                    error = crate::sanitize::log_field(&self.to_string()),
+                    "store unavailable"
+                );
                 (
                     "unavailable",
                     Some("store_unavailable"),
@@ -229,7 +232,10 @@ impl IntoResponse for ServerError {
             | ServerError::Signing(_)
             | ServerError::Authenticator(_) => {
                 // The detail may name files or SQL; it goes to the log, not to the client.
-                tracing::error!(error = %crate::sanitize::for_log(&self.to_string()), "internal error");
+                tracing::error!(
+                    error = crate::sanitize::log_field(&self.to_string()),
+                    "internal error"
+                );
                 (
                     "server_error",
                     Some("internal"),

@@ -38,7 +38,9 @@ pub mod store;
 pub mod tokens;
 
 pub use auth::{AuthFuture, Authenticator, User};
-pub use config::{Config, ConfigBuilder, CookieConfig, CorsConfig, LoginLimits, LogoutEventLimits};
+pub use config::{
+    Bucket, Config, ConfigBuilder, CookieConfig, CorsConfig, LoginLimits, LogoutEventLimits,
+};
 pub use error::{AccessFailure, RefreshFailure, ServerError};
 pub use extract::AuthUser;
 pub use keys::{KeySet, SigningKey};

@@ -8,6 +8,8 @@ mod harness;
 mod cors;
 #[path = "server/jwks.rs"]
 mod jwks;
+#[path = "server/login_limits.rs"]
+mod login_limits;
 #[path = "server/logout_event.rs"]
 mod logout_event;
 #[path = "server/pg_cluster.rs"]

@@ -84,9 +84,11 @@ async fn main() -> anyhow::Result<()> {
             ..Default::default()
         });
     if cli.token_storage() == TokenStorage::Cookie {
+        // The demo serves plain http://127.0.0.1, where a browser drops `Secure` cookies:
+        // the library's documented opt-out (never for production).
         builder = builder.cookies(CookieConfig {
             max_age: cli.cookie_max_age.map(|d| d.0),
-            ..Default::default()
+            ..CookieConfig::plain_http_development()
         });
     }
     if !cli.cors_origin.is_empty() {

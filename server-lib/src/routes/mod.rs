@@ -45,7 +45,7 @@ pub(crate) fn client_ip_of(
     let peer = extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
-    crate::client_ip::client_ip(peer, headers, &state.config.logout_event.trusted_proxies)
+    crate::client_ip::client_ip(peer, headers, &state.config.trusted_proxies)
 }
 
 /// The key for per-IP limits; unknown clients share one bucket.

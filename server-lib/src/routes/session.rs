@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::body::{parse_json, read_limited};
 use crate::cookies;
 use crate::error::{RefreshFailure, ServerError};
-use crate::sanitize::for_log;
+use crate::sanitize::log_field;
 use crate::state::AuthState;
 use crate::store::{NewSession, RotateOutcome, RotateRequest, SessionInfo};
 use crate::tokens::{RefreshToken, issue_access};
@@ -94,22 +94,31 @@ pub(super) async fn login(
     let (parts, body) = request.into_parts();
     let headers = parts.headers;
     let ip = super::peer_ip(&parts.extensions, &headers, &state);
+    let limited = |retry_after_s| ServerError::RateLimited { retry_after_s };
+    // Cheap early answer for an address that is out of tokens already; the real check is the
+    // reservation below, once the account is known.
     state
         .login_limiter
-        .peek(ip, state.now_ms())
-        .map_err(|retry_after_s| ServerError::RateLimited { retry_after_s })?;
+        .precheck(ip, state.now_ms())
+        .map_err(limited)?;
     let bytes = read_limited(&headers, body, AUTH_BODY_LIMIT).await?;
     let req: LoginBody = parse_json(&bytes)?;
+    // Taken before the password check, so concurrent guesses cannot outrun the limit.
+    let permit = state
+        .login_limiter
+        .reserve(ip, &req.email, state.now_ms())
+        .map_err(limited)?;
     let Some(user) = state
         .authenticator
         .verify(&req.email, &req.password)
         .await?
     else {
-        // Only failures spend the budget, so a busy office behind one address can still log in.
-        let _ = state.login_limiter.check(ip, state.now_ms());
-        tracing::info!(email = %for_log(&logout_lens_model::redact::mask_email(&req.email)), "login refused");
+        let masked = logout_lens_model::redact::mask_email(&req.email);
+        tracing::info!(email = log_field(&masked), "login refused");
         return Err(ServerError::BadCredentials);
     };
+    // Only failures spend the budget, so a busy office behind one address can still log in.
+    state.login_limiter.refund(permit, state.now_ms());
     let now_ms = state.now_ms();
     let ttl = state.config.refresh_ttl_for(req.remember_me);
     let refresh = RefreshToken::generate()?;
@@ -132,7 +141,12 @@ pub(super) async fn login(
             token_hash: refresh.lookup_hash(),
         })
         .await?;
-    tracing::info!(user = %for_log(&user.id), session = %session.session_id, remember_me = req.remember_me, "login");
+    tracing::info!(
+        user = log_field(&user.id),
+        session = session.session_id.as_str(),
+        remember_me = req.remember_me,
+        "login"
+    );
     token_response(
         &state,
         &session,

@@ -158,7 +158,12 @@ async fn cookie_mode_keeps_tokens_out_of_the_body() {
     assert!(
         cookies
             .iter()
-            .all(|c| c.contains("HttpOnly") && c.contains("Max-Age="))
+            .all(|c| c.contains("HttpOnly") && c.contains("Max-Age=") && c.contains("; Secure"))
+    );
+    // Secure by default, with the strongest prefix each cookie's path allows.
+    assert!(cookies[0].starts_with("__Host-ll_access=") && cookies[0].contains("Path=/;"));
+    assert!(
+        cookies[1].starts_with("__Secure-ll_refresh=") && cookies[1].contains("Path=/v1/auth/;")
     );
     let pair = |c: &str| c.split(';').next().unwrap().to_owned();
     let jar = format!("{}; {}", pair(&cookies[0]), pair(&cookies[1]));
@@ -207,8 +212,11 @@ async fn cookie_mode_keeps_tokens_out_of_the_body() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failed_logins_are_throttled_per_ip() {
     let limits = logout_lens_server::LoginLimits {
-        failures_per_second: 0.01,
-        burst: 3,
+        per_ip: Some(logout_lens_server::Bucket {
+            per_second: 0.01,
+            burst: 3,
+        }),
+        ..Default::default()
     };
     let s = TestServer::start(|b| b.login_limits(Some(limits))).await;
     // Successes are free.
