@@ -178,6 +178,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     pub cors: Option<CorsConfig>,
     pub cookies: Option<CookieConfig>,
+    /// Where the router serves its OpenAPI document (`None`: not served).
+    pub openapi_path: Option<String>,
 }
 
 impl Config {
@@ -214,6 +216,7 @@ pub struct ConfigBuilder {
     trusted_proxies: Vec<IpAddr>,
     cors: Option<CorsConfig>,
     cookies: Option<CookieConfig>,
+    openapi_path: Option<String>,
 }
 
 impl ConfigBuilder {
@@ -282,6 +285,12 @@ impl ConfigBuilder {
         self.cookies = Some(cookies);
         self
     }
+    /// Serve the OpenAPI 3.1 document ([`crate::openapi::document`]) at `path`, e.g.
+    /// `/v1/auth/openapi.json`. Off by default.
+    pub fn openapi_path(mut self, path: impl Into<String>) -> Self {
+        self.openapi_path = Some(path.into());
+        self
+    }
 
     pub fn build(self) -> Result<Config, ServerError> {
         let keys = match self.keys {
@@ -309,6 +318,7 @@ impl ConfigBuilder {
             trusted_proxies: self.trusted_proxies,
             cors: self.cors,
             cookies: self.cookies,
+            openapi_path: self.openapi_path,
         };
         for (name, d) in [
             ("access TTL", config.access_ttl),
@@ -336,6 +346,17 @@ impl ConfigBuilder {
         }
         if let Some(c) = &config.cookies {
             c.check()?;
+        }
+        if let Some(p) = &config.openapi_path {
+            let ours = ["/v1/auth/login", "/v1/auth/refresh", "/v1/auth/logout"];
+            let taken = p == "/.well-known/jwks.json"
+                || ours.iter().any(|r| p.trim_end_matches('/') == *r)
+                || p.trim_end_matches('/') == "/v1/auth/logout-event";
+            if !p.starts_with('/') || p.contains(['{', '}', '*', '?', '#']) || taken {
+                return Err(ServerError::Config(format!(
+                    "openapi_path `{p}` must be a plain path starting with / that no route uses"
+                )));
+            }
         }
         if config.logout_event.max_body_bytes == 0 {
             return Err(ServerError::Config(

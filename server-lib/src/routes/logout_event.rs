@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use logout_lens_model::redact::mask_email;
 use logout_lens_model::wire::{LogoutReport, parse_logout_report};
 use logout_lens_model::{EventKind, ModelError};
-use serde_json::json;
 
+use crate::api::RecordedResponse;
 use crate::body::read_limited;
 use crate::cookies::read_cookie;
 use crate::error::{AccessFailure, ServerError};
@@ -54,7 +54,10 @@ pub(super) async fn record(
     log_event(id, &rec);
     Ok((
         axum::http::StatusCode::CREATED,
-        Json(json!({ "status": "recorded", "id": id })),
+        Json(RecordedResponse {
+            status: "recorded".to_owned(),
+            id,
+        }),
     )
         .into_response())
 }
