@@ -14,14 +14,16 @@ done
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
-echo "== clippy (native)"
+echo "== clippy (native; the server library with its PostgreSQL store too)"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p logout-lens-server --all-targets --features postgres -- -D warnings
 echo "== clippy (wasm32): the model and the extension must stay portable"
 cargo clippy -p logout-lens-model --target wasm32-unknown-unknown -- -D warnings
 # --all-features: both wasm modules (the worker's core and the popup/options UI).
 cargo clippy -p logout-lens-extension --target wasm32-unknown-unknown --all-features -- -D warnings
-echo "== Rust tests (includes the collector's headless-Chromium checks and the doctests)"
-cargo test --workspace
+echo "== Rust tests (includes the collector's headless-Chromium checks, the doctests and the"
+echo "   server library's PostgreSQL store suite, which starts a PostgreSQL server)"
+cargo test --workspace --features logout-lens-server/postgres
 echo "== the server library and the model package and build from their packaged files alone"
 cargo package -p logout-lens-model -p logout-lens-server --allow-dirty
 echo "== build the extension (dist/chromium, dist/firefox) and the binaries the browser tests start"

@@ -120,6 +120,7 @@ pub enum ServerError {
     RateLimited { retry_after_s: u64 },
 }
 
+#[cfg(feature = "sqlite")]
 impl From<rusqlite::Error> for ServerError {
     fn from(e: rusqlite::Error) -> Self {
         ServerError::Store(e.to_string())

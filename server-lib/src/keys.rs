@@ -6,7 +6,6 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use std::sync::Arc;
 
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair as _};
-use ring::signature::Ed25519KeyPair as RingEd25519KeyPair;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -42,8 +41,7 @@ impl std::fmt::Debug for SigningKey {
 impl SigningKey {
     /// A fresh random Ed25519 key (the default algorithm).
     pub fn generate_ed25519(kid: impl Into<String>) -> Result<Self, ServerError> {
-        let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = RingEd25519KeyPair::generate_pkcs8(&rng)
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new())
             .map_err(|_| ServerError::Config("could not generate an Ed25519 key".to_owned()))?;
         Self::ed25519_from_pkcs8(kid, pkcs8.as_ref())
     }

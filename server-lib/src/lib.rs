@@ -103,4 +103,8 @@ pub use keys::{KeySet, SigningKey};
 pub use maintenance::spawn_maintenance;
 pub use routes::{cors_layer, router};
 pub use state::{AuthState, Clock};
-pub use store::{PgStore, SqliteStore, Store, open_store};
+#[cfg(feature = "postgres")]
+pub use store::PgStore;
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
+pub use store::{Store, open_store};

@@ -6,7 +6,7 @@ use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
-use sha2::{Digest, Sha256};
+use aws_lc_rs::digest::{Context, SHA256};
 
 use crate::config::{Bucket, LoginLimits};
 
@@ -213,12 +213,12 @@ pub struct LoginPermit {
 /// Accounts are keyed by a hash of the trimmed, lower-cased email, so the table never holds
 /// an address and `Ada@x` and ` ada@x` share a bucket.
 fn account_key(email: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
+    let mut h = Context::new(&SHA256);
     for c in email.trim().chars().flat_map(char::to_lowercase) {
         let mut buf = [0u8; 4];
         h.update(c.encode_utf8(&mut buf).as_bytes());
     }
-    h.finalize().into()
+    crate::tokens::sha256_bytes(h.finish().as_ref())
 }
 
 fn net64(ip: IpAddr) -> Option<[u8; 8]> {

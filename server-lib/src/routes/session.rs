@@ -7,7 +7,6 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::rand::SecureRandom as _;
 
 use crate::api::{LoginRequest, LogoutResponse, RefreshRequest, TokenResponse, UserView};
 use crate::body::{parse_json, read_limited};
@@ -16,16 +15,12 @@ use crate::error::{RefreshFailure, ServerError};
 use crate::sanitize::log_field;
 use crate::state::AuthState;
 use crate::store::{NewSession, RotateOutcome, RotateRequest, SessionInfo};
-use crate::tokens::{RefreshToken, issue_access};
+use crate::tokens::{RefreshToken, issue_access, random_bytes};
 
 const AUTH_BODY_LIMIT: usize = 16 * 1024;
 
 fn session_id() -> Result<String, ServerError> {
-    let mut raw = [0u8; 16];
-    ring::rand::SystemRandom::new()
-        .fill(&mut raw)
-        .map_err(|_| ServerError::Signing("the system random generator failed".to_owned()))?;
-    Ok(URL_SAFE_NO_PAD.encode(raw))
+    Ok(URL_SAFE_NO_PAD.encode(random_bytes::<16>()?))
 }
 
 /// The token pair response; in cookie mode the tokens travel only as `HttpOnly` cookies.

@@ -121,6 +121,7 @@ impl TestServer {
     }
 
     /// A server over any store (e.g. several servers sharing one PostgreSQL database).
+    #[cfg(feature = "postgres")]
     pub(crate) async fn start_on(store: Arc<dyn Store>, config: Config) -> TestServer {
         Self::serve(
             tempfile::tempdir().expect("tempdir"),
