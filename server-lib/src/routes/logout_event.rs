@@ -301,17 +301,26 @@ mod tests {
         }
     }
 
+    /// What `log_event(id, rec)` writes through the text (or JSON) formatter.
+    fn logged(json: bool, id: i64, rec: &LogoutEventRecord) -> String {
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let fmt = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone());
+        if json {
+            tracing::subscriber::with_default(fmt.json().finish(), || log_event(id, rec));
+        } else {
+            tracing::subscriber::with_default(fmt.finish(), || log_event(id, rec));
+        }
+        let bytes = buf.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
     #[test]
     fn text_log_fields_are_quoted_and_cannot_forge_another() {
         for attack in ATTACKS {
-            let buf = Buf::default();
-            let writer = buf.clone();
-            let subscriber = tracing_subscriber::fmt()
-                .with_ansi(false)
-                .with_writer(move || writer.clone())
-                .finish();
-            tracing::subscriber::with_default(subscriber, || log_event(7, &record(attack)));
-            let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+            let text = logged(false, 7, &record(attack));
             let lines: Vec<&str> = text.lines().collect();
             assert_eq!(lines.len(), 1, "{text:?}");
             let bad = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202e}');
@@ -323,14 +332,7 @@ mod tests {
     #[test]
     fn json_log_fields_are_json_strings() {
         for attack in ATTACKS {
-            let buf = Buf::default();
-            let writer = buf.clone();
-            let subscriber = tracing_subscriber::fmt()
-                .json()
-                .with_writer(move || writer.clone())
-                .finish();
-            tracing::subscriber::with_default(subscriber, || log_event(7, &record(attack)));
-            let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+            let text = logged(true, 7, &record(attack));
             assert_eq!(text.lines().count(), 1, "{text:?}");
             let line: serde_json::Value = serde_json::from_str(&text).unwrap();
             let fields = line["fields"].as_object().unwrap();
@@ -358,14 +360,7 @@ mod tests {
     #[test]
     fn long_values_are_capped_in_the_log_only() {
         let long = "x".repeat(5000);
-        let buf = Buf::default();
-        let writer = buf.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::with_default(subscriber, || log_event(1, &record(&long)));
-        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let text = logged(false, 1, &record(&long));
         let fields = fmt_fields(text.trim_end());
         let message = &fields
             .iter()
