@@ -490,6 +490,19 @@ impl Core {
     }
 
     fn session(&mut self, origin: &str) -> &mut Session {
+        if !self.sessions.contains_key(origin) && self.sessions.len() >= limits::SITES_TRACKED {
+            // A page can open frames of endless subdomains: a site not
+            // signed in makes room, else the first.
+            let spare = self
+                .sessions
+                .iter()
+                .find(|(_, s)| !s.authed)
+                .or_else(|| self.sessions.iter().next())
+                .map(|(o, _)| o.clone());
+            if let Some(o) = spare {
+                self.sessions.remove(&o);
+            }
+        }
         self.sessions.entry(origin.to_owned()).or_default()
     }
 
@@ -601,6 +614,11 @@ impl Core {
             .and_then(origin_of)
             .or_else(|| ex.origin.clone());
         if !self.filter.watches(origin.as_deref()) {
+            // Not recorded, but the tab's new page is still its page.
+            if ex.main_frame && tab.is_some() {
+                let status = ex.x.status;
+                self.navigated(ex.tab, &ex.landed_url, ex.redirect, status, ex.ts_ms, out);
+            }
             return;
         }
         if ex.sub_frame {
@@ -648,6 +666,9 @@ impl Core {
                     .get(origin)
                     .is_none_or(|last| (skew - last).abs() > SKEW_STEP_MS)
                 {
+                    if self.skews.len() >= limits::SITES_TRACKED {
+                        self.skews.clear();
+                    }
                     self.skews.insert(origin.clone(), skew);
                     let sample = TimeSample {
                         wall_elapsed_ms: 0,
@@ -842,7 +863,7 @@ impl Core {
             return vec![o];
         }
         let mut sites: Vec<&str> = Vec::new();
-        for p in self.pages.all().filter(|p| jar::applies(key, &p.url)) {
+        for p in self.pages.all().filter(|p| jar::covers(key, &p.url)) {
             if !sites.contains(&p.origin.as_str()) {
                 sites.push(&p.origin);
             }
@@ -861,6 +882,11 @@ impl Core {
         ts: i64,
         out: &mut Vec<Event>,
     ) {
+        // A tab's state is its page's: without a page known (a tab not
+        // seen yet), it would read as every site's.
+        if self.pages.top(tab).is_none() {
+            return;
+        }
         let e = self.event(ts, EventKind::PageLifecycle(PageLifecycle { state }));
         let at = self.top_of(tab);
         let e = self.filed(e, at).with_source(source);

@@ -25,6 +25,9 @@ pub mod limits {
     pub const TAB_RATE_PER_S: i64 = 100;
     /// Tabs (and sites, for notices) whose rate state is kept.
     pub const TABS_TRACKED: usize = 1_000;
+    /// Sites whose sign-in state, storage credentials and clock are kept
+    /// (one not signed in makes room first).
+    pub const SITES_TRACKED: usize = 1_000;
     /// Frames whose URL is remembered, all tabs together.
     pub const FRAMES_TRACKED: usize = 2_000;
     /// Cookies remembered with the sites that depend on them.

@@ -1,18 +1,22 @@
 //! The auth cookies the core has seen, each with the sites whose sign-in
 //! depends on it.
 //!
-//! A cookie belongs to a host and a path, not to an origin (RFC 6265): two
-//! apps on two ports of one host see the same cookie. So a cookie's change
-//! counts only for the sites that depended on it, its **owners**: the site
-//! whose page or request wrote it (a `document.cookie` write, a `Set-Cookie`
-//! of a request it made), else the only open page the cookie applies to,
-//! else the site that signs in around the moment it was set (a login or
-//! refresh whose response could have set it, or the landing navigation).
+//! A cookie belongs to a host and a path, not to an origin (RFC 6265): it is
+//! the cookie `(domain, path, name)`, and two apps on two ports of one host
+//! see the same one. So a cookie's change counts only for the sites that
+//! depended on it, its **owners**: the site whose page or request wrote it
+//! (a `document.cookie` write, a `Set-Cookie` of a request it made), else the
+//! only site with an open page on a host the cookie's domain covers, else the
+//! site that signs in around the moment it was set (a login or refresh whose
+//! response could have set it, or the landing navigation). Its path plays no
+//! part in whose it is: two sites of one host differ by port (or scheme),
+//! which a path cannot tell apart, and a site's requests reach every path of
+//! it (a refresh cookie scoped to `/v1/auth/` is still its page's sign-in).
 //! A cookie overwritten keeps its owners and gains the new writer's. A
 //! cookie nobody claimed signs nobody in, and its loss logs nobody out.
 
 use litemap::LiteMap;
-use logout_lens_model::http::{cookie_domain_matches, cookie_path_matches, path_of};
+use logout_lens_model::http::cookie_domain_matches;
 
 use crate::input::limits;
 use crate::url::host_of;
@@ -29,10 +33,10 @@ pub fn key(domain: &str, path: &str, name: &str) -> Key {
     )
 }
 
-/// Does the cookie `k` go with requests of the page at `url`?
-pub fn applies(k: &Key, url: &str) -> bool {
+/// Does the cookie `k`'s domain cover the host of the page at `url` (the
+/// cookie goes with that site's requests, to its own path at least)?
+pub fn covers(k: &Key, url: &str) -> bool {
     host_of(url).is_some_and(|h| cookie_domain_matches(&k.0, &h))
-        && cookie_path_matches(&k.1, path_of(url))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -93,7 +97,7 @@ impl Jar {
     pub fn claim(&mut self, origin: &str, url: &str, from_ms: i64, to_ms: i64) -> Vec<Key> {
         let mut claimed = Vec::new();
         for (k, j) in self.cookies.iter_mut() {
-            if j.owners.is_empty() && j.set_ms >= from_ms && j.set_ms <= to_ms && applies(k, url) {
+            if j.owners.is_empty() && j.set_ms >= from_ms && j.set_ms <= to_ms && covers(k, url) {
                 j.owners.push(origin.to_owned());
                 claimed.push(k.clone());
             }
@@ -107,19 +111,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn which_pages_a_cookie_goes_with() {
+    fn which_sites_a_cookie_goes_with() {
         #[rustfmt::skip]
         let cases = [
             (("127.0.0.1", "/"), "http://127.0.0.1:4001/dashboard", true),
             (("127.0.0.1", "/"), "http://127.0.0.1:4002/", true),
             (("127.0.0.1", "/"), "http://localhost:4001/", false),
-            (("127.0.0.1", "/app"), "http://127.0.0.1:4001/app/x", true),
-            (("127.0.0.1", "/app"), "http://127.0.0.1:4001/apple", false),
+            (("127.0.0.1", "/v1/auth/"), "http://127.0.0.1:4001/dashboard", true),
             ((".example.test", "/"), "https://a.example.test/", true),
             (("example.test", "/"), "https://a.example.test/", false),
         ];
         for ((d, p), url, want) in cases {
-            assert_eq!(applies(&key(d, p, "sid"), url), want, "{d}{p} {url}");
+            assert_eq!(covers(&key(d, p, "sid"), url), want, "{d}{p} {url}");
         }
     }
 

@@ -79,13 +79,16 @@ impl Pages {
     }
 
     /// A document heard from (a content script's sender: the browser's
-    /// word for its frame and URL). The top frame's record is replaced when
-    /// the sender shows another site than it has (the navigation was not
-    /// reported, or not yet); a frame's record whenever its URL differs.
+    /// word for its frame and URL). A tab's top record learnt this way is
+    /// replaced when the sender shows another site; one the browser reported
+    /// (`navigated`) stays: a late message from the page the tab left (its
+    /// backlog, handed over as it went) does not bring that page back. A
+    /// frame's record is replaced whenever its URL differs.
     pub fn heard(&mut self, tab: i64, frame: Option<i64>, url: &str, origin: &str, now_ms: i64) {
         if is_top(frame) {
             match self.tabs.get_mut(&tab) {
                 Some(p) if p.origin == origin => p.seen_ms = now_ms,
+                Some(p) if p.nav_ms.is_some() => {}
                 _ => {
                     self.frames.retain(|(t, _), _| *t != tab);
                     self.tabs
@@ -149,7 +152,7 @@ mod tests {
     #[test]
     fn navigations_and_senders_keep_each_document_apart() {
         let mut p = Pages::default();
-        p.navigated(1, &format!("{A}/dashboard"), 10);
+        p.heard(1, Some(0), &format!("{A}/dashboard"), A, 10);
         p.heard(1, Some(5), "https://ads.test/frame", "https://ads.test", 11);
         assert_eq!(p.frame(1, Some(5)).unwrap().origin, "https://ads.test");
         assert_eq!(p.frame(1, Some(0)).unwrap().origin, A);
@@ -169,6 +172,11 @@ mod tests {
         assert_eq!(p.top(1).unwrap().nav_ms, Some(30));
         assert!(p.navigated(1, "chrome://newtab", 31).is_none());
         assert!(p.top(1).is_none());
+        // A reported navigation is the tab's page: a late message from the
+        // page it left changes nothing.
+        p.navigated(2, &format!("{B}/next"), 40);
+        p.heard(2, Some(0), &format!("{A}/left"), A, 41);
+        assert_eq!(p.top(2).unwrap().url, format!("{B}/next"));
     }
 
     #[test]

@@ -78,8 +78,6 @@ function render(r) {
     ['Waiting to be stored', s.queued],
     ['Stored', s.acked],
     ['Dropped (queue full)', s.dropped],
-    // Page input the core refused, clamped or held back (floods, forged times): `guard` says why.
-    ['Refused (implausible or over a limit)', s.refused ?? 0],
   ]);
 }
 

@@ -292,17 +292,6 @@ pub fn cookie_domain_matches(domain: &str, host: &str) -> bool {
     }
 }
 
-/// Is a page or request `path` under a cookie's `cookie_path` (RFC 6265
-/// §5.1.4)? `/app` covers `/app`, `/app/` and `/app/x`, not `/apple`.
-pub fn cookie_path_matches(cookie_path: &str, path: &str) -> bool {
-    let cp = if cookie_path.starts_with('/') {
-        cookie_path
-    } else {
-        "/"
-    };
-    path == cp || (path.starts_with(cp) && (cp.ends_with('/') || path[cp.len()..].starts_with('/')))
-}
-
 /// The path of a URL (no scheme, host, query or fragment).
 pub fn path_of(url: &str) -> &str {
     let no_frag = url.split('#').next().unwrap_or(url);
@@ -357,7 +346,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cookie_domains_and_paths() {
+    fn cookie_domains_and_hosts() {
         #[rustfmt::skip]
         let domains = [
             (".example.test", "example.test", true),
@@ -373,20 +362,6 @@ mod tests {
         ];
         for (d, h, want) in domains {
             assert_eq!(cookie_domain_matches(d, h), want, "{d} {h}");
-        }
-        #[rustfmt::skip]
-        let paths = [
-            ("/", "/anything", true),
-            ("/app", "/app", true),
-            ("/app", "/app/x", true),
-            ("/app/", "/app/x", true),
-            ("/app", "/apple", false),
-            ("/app/x", "/app", false),
-            ("", "/x", true),
-            ("weird", "/x", true),
-        ];
-        for (c, p, want) in paths {
-            assert_eq!(cookie_path_matches(c, p), want, "{c} {p}");
         }
         #[rustfmt::skip]
         let hosts = [

@@ -440,8 +440,8 @@ pub fn notifies(e: &Event) -> bool {
 }
 
 /// The alert for a logout event; `d` is its diagnosis when there is one.
-/// The overlay is for a logout of the tab's own page: a frame's logout
-/// (another site inside the page) gets the notification only.
+/// The overlay and the banner are for a logout of the tab's own page: a
+/// frame's logout (another site inside the page) gets the notification only.
 pub fn alert(e: &Event, d: Option<&Diagnosis>) -> Option<Alert> {
     let o = observed(e)?;
     let cause = d.map(|d| d.cause).or(o.cause).unwrap_or(Cause::Unknown);
@@ -449,15 +449,19 @@ pub fn alert(e: &Event, d: Option<&Diagnosis>) -> Option<Alert> {
     let idle = o.idle_ms.or(d.and_then(|d| d.idle_ms));
     let headline = d.map_or_else(|| headline(cause, idle), |d| d.headline.clone());
     let user = coarse == LogoutType::UserAction;
+    // A frame's logout is another site's, inside the page: its sign-in page
+    // (if any) is in the frame, so neither the overlay nor the banner goes
+    // to the tab.
+    let top = matches!(e.frame, None | Some(0));
     let site = e.origin.as_deref().unwrap_or("a site");
     let idle_line = idle_text(idle);
     let location = e.path.clone().unwrap_or_else(|| "—".into());
     Some(Alert {
         id: e.id.0.clone(),
-        tab: e.tab,
+        tab: e.tab.filter(|_| top),
         origin: e.origin.clone(),
         on_login_page: o.trigger == LogoutTrigger::LoginPage,
-        overlay: !user && matches!(e.frame, None | Some(0)),
+        overlay: !user && top,
         notification: (!user).then(|| Notice {
             title: format!("Logged out of {site}"),
             message: format!("{} — {idle_line}", cause.title()),

@@ -96,6 +96,7 @@ fn a_cross_origin_frame_changes_nothing_of_the_top_site() {
             !a.overlay,
             "an overlay on the top page for a frame's logout"
         );
+        assert_eq!(a.tab, None, "a banner on the top page for a frame's logout");
     }
     assert!(!h.all_json().contains(&token));
 }

@@ -378,3 +378,94 @@ fn a_cookie_both_apps_depend_on_logs_both_out() {
         assert_eq!(cause(l[0]), Some(Cause::SessionCookieExpired), "{site}");
     }
 }
+
+/// A cookie app keeps its access token in a cookie for `/` and its refresh
+/// token in one scoped to `/v1/auth/` (as the server library sets them):
+/// the access cookie running out is no logout while the refresh cookie is
+/// there (the app refreshes), and the refresh cookie's loss then is.
+#[test]
+fn a_path_scoped_refresh_cookie_still_counts_for_its_site() {
+    for mut h in Harness::both() {
+        let cookie = |name: &str, path: &str, removed: bool, cause: &str| {
+            json!({"removed":removed,"cause":cause,"cookie":{"name":name,
+                "value":"RAWCOOKIEVALUE0123456789","domain":"127.0.0.1","path":path,"httpOnly":true,
+                "expirationDate": (T0 + 60_000) as f64 / 1000.0}})
+        };
+        h.on(A, 1);
+        h.send(
+            "tab_updated",
+            json!({"tabId":1,"url":format!("{A}/signin")}),
+        );
+        h.page("/signin", json!({"t":"activity","last_input_ms": T0}));
+        h.request(
+            1,
+            "xmlhttprequest",
+            "POST",
+            "/v1/auth/login/",
+            None,
+            json!([]),
+            200,
+            json!([]),
+        );
+        h.send(
+            "cookie_changed",
+            cookie("ll_access", "/", false, "explicit"),
+        );
+        h.send(
+            "cookie_changed",
+            cookie("ll_refresh", "/v1/auth/", false, "explicit"),
+        );
+        h.send(
+            "tab_updated",
+            json!({"tabId":1,"url":format!("{A}/dashboard")}),
+        );
+        h.at(60_000)
+            .send("cookie_changed", cookie("ll_access", "/", true, "expired"));
+        assert!(
+            logout_of(&h, A).is_empty(),
+            "{:?}: the refresh cookie is still there",
+            h.net
+        );
+        h.at(61_000).send(
+            "cookie_changed",
+            cookie("ll_refresh", "/v1/auth/", true, "expired"),
+        );
+        let l = logout_of(&h, A);
+        assert_eq!(l.len(), 1, "{:?}", h.net);
+        for e in h
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::CookieChange(_)))
+        {
+            assert_eq!(e.origin.as_deref(), Some(A), "{:?}: {e:?}", h.net);
+        }
+    }
+}
+
+/// With webRequest, a tab's document load of an excluded site is not
+/// recorded, and still makes it the tab's page.
+#[test]
+fn a_document_load_of_an_excluded_site_is_still_the_tabs_page() {
+    use logout_lens_extension::ui::options::Filter;
+    let mut h = Harness::with(Net::WebRequest);
+    h.on(A, 1);
+    signed_in(&mut h, "exw", 3600, 86_400);
+    h.core.configure(
+        Default::default(),
+        Filter {
+            exclude: vec!["localhost".into()],
+            ..Filter::default()
+        },
+    );
+    let before = h.events.len();
+    h.at(5_000);
+    let ts = h.now as f64;
+    let d = json!({"requestId":"x1","url":format!("{B}/private"),"method":"GET","tabId":1,"frameId":0,"type":"main_frame","timeStamp":ts});
+    h.send("before_request", d.clone());
+    let mut done = d;
+    done["statusCode"] = json!(200);
+    h.send("completed", done);
+    // The tab's next lifecycle change is the excluded page's: nothing recorded.
+    h.send("tab_updated", json!({"tabId":1,"discarded":true}));
+    assert_eq!(h.events.len(), before, "{:#?}", &h.events[before..]);
+}
