@@ -13,7 +13,6 @@
 
 pub mod cookies;
 pub mod core;
-pub mod encode;
 pub mod error;
 pub mod guard;
 pub mod held;

@@ -173,7 +173,7 @@ pub fn handle(input: &str, details: JsValue, at_ms: f64) {
 }
 
 fn queue(st: &mut State, e: logout_lens_model::Event) {
-    let text = crate::encode::event(&e);
+    let text = serde_json::to_string(&e).unwrap_or_default();
     st.relay.push(e.id.0, e.origin, text);
 }
 
@@ -206,7 +206,7 @@ pub fn settle(answer: Option<String>) -> String {
         }
         format!(
             r#"{{"settled":{},"quiet":{}}}"#,
-            crate::encode::events(&settled.events),
+            serde_json::to_string(&settled.events).unwrap_or_else(|_| "[]".into()),
             serde_json::to_string(&settled.quiet).unwrap_or_else(|_| "[]".into())
         )
     });

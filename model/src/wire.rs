@@ -5,11 +5,15 @@
 //! with their body kept; unknown fields of known kinds are ignored. Everything
 //! is then converted with `TryFrom` into the strict [`Event`].
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::ModelError;
 use crate::event::{AppReport, Event, EventId, EventKind, SCHEMA_VERSION, Source};
+use crate::redact::{StringPass, redact_url};
 
 /// An event as it travels: the envelope plus every other field, untyped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,47 +75,20 @@ impl TryFrom<WireEvent> for Event {
         if w.kind.is_empty() {
             return Err(ModelError::MissingField("kind"));
         }
-        let mut kind = kind_from_body(w.kind, w.body)?;
-        let mut path = w.path;
-        scrub_urls(path.as_mut(), &mut kind);
-        Ok(Event {
+        let mut e = Event {
             schema: SCHEMA_VERSION,
             id: EventId(w.id),
             ts_ms: w.ts_ms,
             origin: w.origin,
-            path,
+            path: w.path,
             tab: w.tab,
             frame: w.frame,
             source: w.source.unwrap_or_default(),
-            kind,
-        })
+            kind: EventKind::from_body(w.kind, w.body)?,
+        };
+        e.strings(&mut Urls);
+        Ok(e)
     }
-}
-
-fn kind_from_body(kind: String, body: Map<String, Value>) -> Result<EventKind, ModelError> {
-    fn typed<T: serde::de::DeserializeOwned>(
-        kind: &str,
-        body: Map<String, Value>,
-    ) -> Result<T, ModelError> {
-        serde_json::from_value(Value::Object(body)).map_err(|e| ModelError::InvalidEvent {
-            kind: kind.to_owned(),
-            reason: e.to_string(),
-        })
-    }
-    Ok(match kind.as_str() {
-        "storage_change" => EventKind::StorageChange(typed(&kind, body)?),
-        "cookie_change" => EventKind::CookieChange(typed(&kind, body)?),
-        "http_exchange" => EventKind::HttpExchange(typed(&kind, body)?),
-        "navigation" => EventKind::Navigation(typed(&kind, body)?),
-        "activity" => EventKind::Activity(typed(&kind, body)?),
-        "idle_state" => EventKind::IdleState(typed(&kind, body)?),
-        "page_lifecycle" => EventKind::PageLifecycle(typed(&kind, body)?),
-        "time_sample" => EventKind::TimeSample(typed(&kind, body)?),
-        "logout_observed" => EventKind::LogoutObserved(typed(&kind, body)?),
-        "logout_action" => EventKind::LogoutAction(typed(&kind, body)?),
-        "app_report" => EventKind::AppReport(typed(&kind, body)?),
-        _ => EventKind::Other { kind, body },
-    })
 }
 
 /// Producers redact URLs before sending; redacting again is idempotent and
@@ -119,95 +96,89 @@ fn kind_from_body(kind: String, body: Map<String, Value>) -> Result<EventKind, M
 /// in a path stored. (Secrets elsewhere need the install's secret for their
 /// placeholders: that is [`crate::Redactor::scrub_event`], which the collector
 /// applies on ingest.)
-fn scrub_urls(path: Option<&mut String>, kind: &mut EventKind) {
-    use crate::redact::redact_url;
-    let scrub = |s: &mut String| {
+struct Urls;
+
+impl StringPass for Urls {
+    fn url(&mut self, s: &mut String) {
         let clean = redact_url(s);
         if clean != *s {
             *s = clean;
         }
+    }
+}
+
+/// The envelope as [`parse_event`] reads it first: the same fields, types
+/// and defaults as [`WireEvent`], borrowed where it can.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(default = "default_schema")]
+    schema: u64,
+    #[serde(default, borrow)]
+    id: Cow<'a, str>,
+    #[serde(default, deserialize_with = "lenient_ms")]
+    ts_ms: i64,
+    #[serde(default)]
+    origin: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    tab: Option<i64>,
+    #[serde(default)]
+    frame: Option<i64>,
+    #[serde(default)]
+    source: Option<Source>,
+    #[serde(default, borrow)]
+    kind: Cow<'a, str>,
+}
+
+/// A known kind read in two passes over the text, the envelope and then
+/// the kind's typed body, without building a JSON tree; `None` when that
+/// does not give an event (an unknown kind, an error to name), which
+/// [`WireEvent`]'s reading then decides. It only ever accepts what that
+/// would accept, and reads the same event (tested).
+fn fast(bytes: &[u8]) -> Option<Event> {
+    // Events are objects; serde would also read a struct from an array.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
+    }
+    let head: Head<'_> = serde_json::from_slice(bytes).ok()?;
+    if head.schema != u64::from(SCHEMA_VERSION) || head.id.is_empty() {
+        return None;
+    }
+    let kind = EventKind::from_text(&head.kind, bytes)?;
+    let mut e = Event {
+        schema: SCHEMA_VERSION,
+        id: EventId(head.id.into_owned()),
+        ts_ms: head.ts_ms,
+        origin: head.origin,
+        path: head.path,
+        tab: head.tab,
+        frame: head.frame,
+        source: head.source.unwrap_or_default(),
+        kind,
     };
-    if let Some(p) = path {
-        scrub(p);
-    }
-    match kind {
-        EventKind::HttpExchange(x) => {
-            scrub(&mut x.url);
-            if let Some(l) = x.location.as_mut() {
-                scrub(l);
-            }
-        }
-        EventKind::Navigation(n) => scrub(&mut n.url),
-        EventKind::LogoutObserved(o) => {
-            if let Some(u) = o.url.as_mut() {
-                scrub(u);
-            }
-        }
-        EventKind::AppReport(r) => {
-            if let Some(l) = r.location.as_mut() {
-                scrub(l);
-            }
-        }
-        _ => {}
-    }
+    e.strings(&mut Urls);
+    Some(e)
 }
 
-impl From<Event> for WireEvent {
-    fn from(e: Event) -> Self {
-        let name = e.kind.name().to_owned();
-        let body = body_of(e.kind);
-        WireEvent {
-            schema: u64::from(e.schema),
-            id: e.id.0,
-            ts_ms: e.ts_ms,
-            origin: e.origin,
-            path: e.path,
-            tab: e.tab,
-            frame: e.frame,
-            source: Some(e.source),
-            kind: name,
-            body,
-        }
-    }
-}
-
-fn body_of(kind: EventKind) -> Map<String, Value> {
-    fn obj<T: Serialize>(t: &T) -> Map<String, Value> {
-        // Our own payload structs always serialize to objects; an empty body
-        // is the harmless fallback rather than a panic.
-        match serde_json::to_value(t) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        }
-    }
-    match kind {
-        EventKind::StorageChange(p) => obj(&p),
-        EventKind::CookieChange(p) => obj(&p),
-        EventKind::HttpExchange(p) => obj(&p),
-        EventKind::Navigation(p) => obj(&p),
-        EventKind::Activity(p) => obj(&p),
-        EventKind::IdleState(p) => obj(&p),
-        EventKind::PageLifecycle(p) => obj(&p),
-        EventKind::TimeSample(p) => obj(&p),
-        EventKind::LogoutObserved(p) => obj(&p),
-        EventKind::LogoutAction(p) => obj(&p),
-        EventKind::AppReport(p) => obj(&p),
-        EventKind::Other { body, .. } => body,
-    }
-}
-
-/// Parse one event from JSON bytes.
+/// Parse one event from JSON bytes (a known kind without building a JSON
+/// tree: the envelope borrowed, then the kind's typed body).
 pub fn parse_event(bytes: &[u8]) -> Result<Event, ModelError> {
+    if let Some(e) = fast(bytes) {
+        return Ok(e);
+    }
     let wire: WireEvent =
         serde_json::from_slice(bytes).map_err(|e| ModelError::Json(e.to_string()))?;
     Event::try_from(wire)
 }
 
-/// Parse a JSON array of events (a timeline).
+/// Parse a JSON array of events (a timeline), each as [`parse_event`] does.
 pub fn parse_timeline(bytes: &[u8]) -> Result<Vec<Event>, ModelError> {
-    let wire: Vec<WireEvent> =
+    let raw: Vec<&RawValue> =
         serde_json::from_slice(bytes).map_err(|e| ModelError::Json(e.to_string()))?;
-    wire.into_iter().map(Event::try_from).collect()
+    raw.into_iter()
+        .map(|r| parse_event(r.get().as_bytes()))
+        .collect()
 }
 
 /// What the logout-event endpoint accepts: the seed app's payload, or a v1 event.
@@ -331,3 +302,6 @@ mod tests {
         assert!(parse_logout_report(br#"{"idleMinutes":"many"}"#).is_err());
     }
 }
+
+#[cfg(test)]
+mod differential;

@@ -80,7 +80,7 @@ fn ui_popup(url: Option<String>) -> String {
 
 /// The in-memory timeline (already redacted: events are made redacted).
 fn ui_events() -> String {
-    with_state(|st| crate::encode::events(st.core.timeline())).unwrap_or_else(|| "[]".into())
+    with_state(|st| json(st.core.timeline())).unwrap_or_else(|| "[]".into())
 }
 
 /// The badge for a tab showing `url`.

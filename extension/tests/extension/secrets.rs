@@ -82,7 +82,7 @@ fn no_secret_a_page_controls_reaches_any_output() {
             relay.push(
                 e.id.0.clone(),
                 e.origin.clone(),
-                logout_lens_extension::encode::event(e),
+                serde_json::to_string(e).unwrap(),
             );
         }
         let cx = view::Context {
