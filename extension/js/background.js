@@ -6,8 +6,8 @@
 // Rust. Never `await` at the top level: it kills the service worker.
 import init, { start, handle, status, held_ids, held_timeline, settle } from './wasm/logout_lens_extension.js';
 // The pages' module, instantiated here only when a logout needs its cause.
-import initPages, { page_causes, page_alerts } from './wasm/logout_lens_extension_ui.js';
-import { isUiMessage, showAlerts, uiDrained, uiStarted } from './ui-worker.js';
+import initPages, { page_causes } from './wasm/logout_lens_extension_ui.js';
+import { isUiMessage, uiDrained, uiStarted } from './ui-worker.js';
 
 // Events wait here until the core is ready, and then a little longer: work
 // is done in batches just after a burst (a page load) instead of competing
@@ -21,10 +21,10 @@ let ready = false;
 let timer = 0;
 
 const ready_p = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.wasm', import.meta.url) })
-  .then(() => start())
   // The saved options apply before the first queued event is handled.
-  .then(() => uiStarted())
+  .then(() => start())
   .then(() => {
+    uiStarted();
     ready = true;
     drain();
   })
@@ -33,15 +33,15 @@ const ready_p = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.
 function drain() {
   timer = 0;
   pendingPerTab.clear();
-  for (const [name, details, at] of pending.splice(0)) {
+  for (const [input, at] of pending.splice(0)) {
     try {
-      handle(name, details, at);
+      handle(input, at);
     } catch (e) {
-      console.warn('logout-lens:', name, e);
+      console.warn('logout-lens:', input.input, e);
     }
   }
   uiDrained();
-  if (!settleTimer && held_ids()) settleTimer = setTimeout(settleLater, SETTLE_MS);
+  if (!settleTimer && held_ids().length) settleTimer = setTimeout(settleLater, SETTLE_MS);
 }
 
 // A logout waits a moment for its cause: a page left before it had loaded
@@ -54,17 +54,17 @@ function settleLater() {
   settleHeld();
 }
 
-// A logout leaves the core without its cause: the diagnosis and the alerts
-// are in the pages' module, which the worker would otherwise compile at
-// every wake. It is instantiated on the first logout; if it fails, the
-// logouts go on without a cause (and unalerted) rather than not at all. One
-// settling at a time.
+// A logout leaves the core without its cause: the diagnosis is in the
+// pages' module, which the worker would otherwise compile at every wake. It
+// is instantiated on the first logout; if it fails, the logouts go on
+// without a cause (and unalerted) rather than not at all. The core then
+// queues and alerts them. One settling at a time.
 let pages = null;
 let settling = Promise.resolve();
 function settleHeld() {
   settling = settling.then(async () => {
     const ids = held_ids();
-    if (!ids) return;
+    if (!ids.length) return;
     const timeline = held_timeline();
     let answer;
     try {
@@ -75,8 +75,7 @@ function settleHeld() {
       pages = null;
       console.warn('logout-lens: diagnosis unavailable', e);
     }
-    const settled = settle(answer);
-    if (answer !== undefined) await showAlerts(page_alerts(settled));
+    settle(answer);
   }).catch((e) => console.warn('logout-lens: settling', e));
   return settling;
 }
@@ -95,7 +94,7 @@ function forward(name, details) {
     if (n >= MAX_PENDING_PER_TAB) return;
     pendingPerTab.set(tab, n + 1);
   }
-  pending.push([name, details, Date.now()]);
+  pending.push([{ input: name, details }, Date.now()]);
   if (ready && !timer) timer = setTimeout(drain, DEFER_MS);
 }
 

@@ -10,8 +10,9 @@
 //! whole.
 //!
 //! The reading side is tolerant, like the event wire form: unknown fields
-//! are ignored, a message type or error code from a newer peer reads as
-//! [`Response::Unknown`] / [`ErrorCode::Unrecognized`] rather than failing.
+//! are ignored, a message type, query answer or error code from a newer
+//! peer reads as [`Response::Unknown`], [`Answer::Unknown`] or
+//! [`ErrorCode::Unrecognized`] rather than failing.
 
 use std::borrow::Cow;
 
@@ -89,77 +90,135 @@ impl Query {
     }
 }
 
-/// Host → extension.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Host → extension. `R` is what a reader makes of a query's result: the
+/// [`QueryResult`] by default; a reader that has no use for results (the
+/// extension's relay) skips them with `serde::de::IgnoredAny`.
+///
+/// Written with `type` first, and read expecting it first (the reader then
+/// reads the message's fields straight from the text, without buffering the
+/// message to look for its tag).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Response {
+pub enum Response<R = QueryResult> {
     /// The answer to a shared `hello`.
-    Hello {
-        version: u32,
-        /// `logout-lens/<version>`.
-        #[serde(default)]
-        host: String,
-        /// The event schema version ([`crate::SCHEMA_VERSION`]).
-        #[serde(default)]
-        schema: u32,
-        #[serde(default)]
-        max_batch_events: usize,
-        #[serde(default)]
-        max_frame_bytes: usize,
-    },
+    Hello(HelloReply),
     /// A batch is stored (durably): the extension may drop its events,
     /// the rejected ones too (they will never be accepted).
-    Ack {
-        seq: u64,
-        #[serde(default)]
-        stored: usize,
-        #[serde(default)]
-        duplicates: usize,
-        #[serde(default)]
-        rejected: Vec<Rejected>,
-    },
+    Ack(Ack),
     /// The answer to a `query`.
-    Result {
-        id: Value,
-        #[serde(flatten)]
-        answer: Answer,
-    },
+    Result(R),
     /// A request was refused; `fatal` means the host exits after this frame.
-    Error {
-        code: ErrorCode,
-        #[serde(default)]
-        message: String,
-        #[serde(default)]
-        fatal: bool,
-        /// Present when it answers a batch.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        seq: Option<u64>,
-        /// Present when it answers a query.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        id: Option<Value>,
-        /// The host's versions, with `unsupported_version`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        supported: Option<Vec<u32>>,
-    },
+    Error(ErrorReply),
     /// A message type of a newer host; a reader ignores it.
-    #[serde(other, skip_serializing)]
+    #[serde(skip_serializing)]
     Unknown,
 }
 
-impl Response {
+/// The answer to a shared `hello`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelloReply {
+    pub version: u32,
+    /// `logout-lens/<version>`.
+    #[serde(default)]
+    pub host: String,
+    /// The event schema version ([`crate::SCHEMA_VERSION`]).
+    #[serde(default)]
+    pub schema: u32,
+    #[serde(default)]
+    pub max_batch_events: usize,
+    #[serde(default)]
+    pub max_frame_bytes: usize,
+}
+
+/// A batch stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    pub seq: u64,
+    #[serde(default)]
+    pub stored: usize,
+    #[serde(default)]
+    pub duplicates: usize,
+    #[serde(default)]
+    pub rejected: Vec<Rejected>,
+}
+
+/// A query's `id` and its answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryResult {
+    pub id: Value,
+    #[serde(flatten)]
+    pub answer: Answer,
+}
+
+/// A refusal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorReply {
+    pub code: ErrorCode,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub fatal: bool,
+    /// Present when it answers a batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// Present when it answers a query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+    /// The host's versions, with `unsupported_version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supported: Option<Vec<u32>>,
+}
+
+impl<'de, R: Deserialize<'de>> Deserialize<'de> for Response<R> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TypeFirst<R>(std::marker::PhantomData<R>);
+        impl<'de, R: Deserialize<'de>> serde::de::Visitor<'de> for TypeFirst<R> {
+            type Value = Response<R>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a host message, `type` first")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use serde::de::Error as _;
+                if map.next_key::<Cow<'de, str>>()?.as_deref() != Some("type") {
+                    return Err(A::Error::custom("`type` must come first"));
+                }
+                let ty: Cow<'de, str> = map.next_value()?;
+                let rest = serde::de::value::MapAccessDeserializer::new(map);
+                Ok(match ty.as_ref() {
+                    "hello" => Response::Hello(HelloReply::deserialize(rest)?),
+                    "ack" => Response::Ack(Ack::deserialize(rest)?),
+                    "result" => Response::Result(R::deserialize(rest)?),
+                    "error" => Response::Error(ErrorReply::deserialize(rest)?),
+                    _ => {
+                        serde::de::IgnoredAny::deserialize(rest)?;
+                        Response::Unknown
+                    }
+                })
+            }
+        }
+        d.deserialize_map(TypeFirst(std::marker::PhantomData))
+    }
+}
+
+impl<R> Response<R> {
     /// The error reply for a refusal (`supported` filled in for
     /// `unsupported_version`).
-    pub fn refusal(r: Refusal, fatal: bool) -> Response {
+    pub fn refusal(r: Refusal, fatal: bool) -> Response<R> {
         let supported =
             (r.code == ErrorCode::UnsupportedVersion).then(|| SUPPORTED_VERSIONS.to_vec());
-        Response::Error {
+        Response::Error(ErrorReply {
             code: r.code,
             message: r.message,
             fatal,
             seq: r.seq,
             id: r.id,
             supported,
-        }
+        })
     }
 }
 
@@ -167,9 +226,18 @@ impl Response {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "query", rename_all = "snake_case")]
 pub enum Answer {
-    RecentLogouts { logouts: Vec<LogoutRow> },
-    Diagnosis { diagnosis: Box<Diagnosis> },
-    Status { status: StoreStatus },
+    RecentLogouts {
+        logouts: Vec<LogoutRow>,
+    },
+    Diagnosis {
+        diagnosis: Box<Diagnosis>,
+    },
+    Status {
+        status: StoreStatus,
+    },
+    /// The answer to a query of a newer client; a reader ignores it.
+    #[serde(other, skip_serializing)]
+    Unknown,
 }
 
 /// One logout in a listing.
@@ -553,15 +621,15 @@ mod tests {
 
     #[test]
     fn responses_round_trip_and_newer_ones_are_tolerated() {
-        let responses = [
-            Response::Hello {
+        let responses: [Response; 5] = [
+            Response::Hello(HelloReply {
                 version: 1,
                 host: "logout-lens/0.1.0".into(),
                 schema: 1,
                 max_batch_events: MAX_BATCH_EVENTS,
                 max_frame_bytes: MAX_INCOMING_FRAME,
-            },
-            Response::Ack {
+            }),
+            Response::Ack(Ack {
                 seq: 3,
                 stored: 2,
                 duplicates: 1,
@@ -572,8 +640,8 @@ mod tests {
                     reason: "invalid_event".into(),
                     message: "bad".into(),
                 }],
-            },
-            Response::Result {
+            }),
+            Response::Result(QueryResult {
                 id: json!("q4"),
                 answer: Answer::Status {
                     status: StoreStatus {
@@ -584,8 +652,8 @@ mod tests {
                         last_received_ms: None,
                     },
                 },
-            },
-            Response::Result {
+            }),
+            Response::Result(QueryResult {
                 id: json!(1),
                 answer: Answer::RecentLogouts {
                     logouts: vec![LogoutRow {
@@ -595,7 +663,7 @@ mod tests {
                         kind: "logout_observed".into(),
                     }],
                 },
-            },
+            }),
             Response::refusal(Refusal::new(ErrorCode::UnsupportedVersion, "no"), false),
         ];
         for r in &responses {
@@ -610,22 +678,37 @@ mod tests {
             (r#"{"type":"progress","done":3}"#, Response::Unknown),
             (
                 r#"{"type":"hello","version":2,"future":true}"#,
-                Response::Hello {
+                Response::Hello(HelloReply {
                     version: 2,
                     host: String::new(),
                     schema: 0,
                     max_batch_events: 0,
                     max_frame_bytes: 0,
-                },
+                }),
             ),
         ];
+        let future = r#"{"type":"result","id":1,"query":"future","rows":[]}"#;
+        assert_eq!(
+            serde_json::from_str::<Response>(future).unwrap(),
+            Response::Result(QueryResult {
+                id: json!(1),
+                answer: Answer::Unknown
+            })
+        );
+        // A reader with no use for results skips them.
+        let skipped: Response<serde::de::IgnoredAny> = serde_json::from_str(future).unwrap();
+        assert!(matches!(skipped, Response::Result(_)));
+        assert!(
+            serde_json::from_str::<Response>(r#"{"seq":1,"type":"ack"}"#).is_err(),
+            "type first"
+        );
         for (text, want) in newer {
             assert_eq!(&serde_json::from_str::<Response>(text).unwrap(), want);
         }
         match serde_json::from_str::<Response>(
             r#"{"type":"error","code":"code_of_2030","fatal":true}"#,
         ) {
-            Ok(Response::Error { code, fatal, .. }) => {
+            Ok(Response::Error(ErrorReply { code, fatal, .. })) => {
                 assert_eq!((code, fatal), (ErrorCode::Unrecognized, true));
             }
             other => panic!("{other:?}"),
