@@ -8,5 +8,7 @@ mod collector {
     mod export;
     mod framing;
     mod host_process;
+    mod hostile;
+    mod scan;
     mod snapshots;
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
-use logout_lens_collector::store::Store;
+use logout_lens_collector::store::{Store, is_private};
 use logout_lens_collector::units::rfc3339_ms;
 use logout_lens_manifest::{
     BaseDirs, Browser, Family, Inspection, Os, Scope, Target, inspect, target,
@@ -14,6 +14,7 @@ use logout_lens_manifest::{
 use serde_json::json;
 
 use super::Out;
+use super::output::safe;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum BrowserArg {
@@ -167,12 +168,20 @@ pub(crate) fn doctor(a: &DoctorArgs, db: Option<&Path>, out: &Out) -> anyhow::Re
         .map(|t| inspect(t, &exe))
         .collect();
     let db_info = db.map(|p| {
-        let stats = if p.exists() {
-            Store::open_existing(p).and_then(|s| s.stats(0)).ok()
-        } else {
-            None
+        // Read-only, like every read command: doctor never creates or changes it.
+        let opened = p
+            .exists()
+            .then(|| Store::open_read_only(p).and_then(|s| s.stats(0)));
+        let (stats, error) = match opened {
+            Some(Ok(s)) => (Some(s), None),
+            Some(Err(e)) => (None, Some(e.to_string())),
+            None => (None, None),
         };
-        (p.to_path_buf(), p.exists(), stats)
+        let private = p.exists().then(|| {
+            let folder = p.parent().filter(|d| !d.as_os_str().is_empty());
+            is_private(p).unwrap_or(false) && folder.is_none_or(|d| is_private(d).unwrap_or(false))
+        });
+        (p.to_path_buf(), p.exists(), stats, error, private)
     });
     let any_ok = checks.iter().any(Inspection::ok);
     if out.json {
@@ -184,9 +193,9 @@ pub(crate) fn doctor(a: &DoctorArgs, db: Option<&Path>, out: &Out) -> anyhow::Re
                 v
             })
             .collect();
-        let database = db_info
-            .as_ref()
-            .map(|(p, exists, stats)| json!({"path": p, "exists": exists, "stats": stats}));
+        let database = db_info.as_ref().map(|(p, exists, stats, error, private)| {
+            json!({"path": p, "exists": exists, "stats": stats, "error": error, "private": private})
+        });
         out.json(&json!({
             "exe": exe,
             "extension_id": logout_lens_manifest::EXTENSION_ID,
@@ -217,11 +226,11 @@ pub(crate) fn doctor(a: &DoctorArgs, db: Option<&Path>, out: &Out) -> anyhow::Re
                 let note = if !c.registered {
                     "host not registered (run `logout-lens install`)".to_owned()
                 } else if let Some(p) = &c.problem {
-                    format!("manifest unreadable: {p}")
+                    format!("manifest unreadable: {}", safe(p))
                 } else if !c.points_at_exe {
                     format!(
                         "manifest points at {} instead of this binary",
-                        c.path.as_deref().unwrap_or("?")
+                        safe(c.path.as_deref().unwrap_or("?"))
                     )
                 } else if !c.extension_allowed {
                     "the Logout Lens extension id is not allowed".to_owned()
@@ -232,19 +241,34 @@ pub(crate) fn doctor(a: &DoctorArgs, db: Option<&Path>, out: &Out) -> anyhow::Re
             }
         }
         match &db_info {
-            Some((p, true, Some(s))) => {
+            Some((p, true, Some(s), _, private)) => {
                 let last = s
                     .last_received_ms
                     .map_or_else(|| "never".to_owned(), rfc3339_ms);
                 out.line(&format!(
                     "database      {} ({} events, last received {last})",
-                    p.display(),
+                    safe(&p.display().to_string()),
                     s.events
                 ))?;
+                if *private == Some(false) {
+                    out.line(&format!(
+                        "              {}",
+                        out.dim("readable by other users: chmod 600 the file and 700 its folder")
+                    ))?;
+                }
             }
-            Some((p, _, _)) => {
-                out.line(&format!("database      {} (not created yet)", p.display()))?
-            }
+            Some((p, true, _, error, _)) => out.line(&format!(
+                "database      {} ({})",
+                safe(&p.display().to_string()),
+                out.red(&format!(
+                    "cannot open: {}",
+                    error.as_deref().unwrap_or("unknown error")
+                ))
+            ))?,
+            Some((p, false, ..)) => out.line(&format!(
+                "database      {} (not created yet)",
+                safe(&p.display().to_string())
+            ))?,
             None => out.line("database      no path (set LOGOUT_LENS_DB or HOME)")?,
         }
     }

@@ -66,6 +66,16 @@ pub struct ImportRow {
 }
 
 impl Store {
+    /// A stored body as an event (scrubbed when the rows predate ingest
+    /// scrubbing and could not be migrated).
+    fn decode(&self, body: &str) -> Result<Event> {
+        let mut event = parse_event(body.as_bytes())?;
+        if let Some(r) = &self.scrub_reads {
+            r.scrub_event(&mut event);
+        }
+        Ok(event)
+    }
+
     /// Events matching `filter`, oldest first.
     pub fn events(&self, filter: &Filter) -> Result<Vec<StoredEvent>> {
         let mut sql =
@@ -118,7 +128,7 @@ impl Store {
             out.push(StoredEvent {
                 seq,
                 received_ms,
-                event: parse_event(body.as_bytes())?,
+                event: self.decode(&body)?,
             });
         }
         Ok(out)
@@ -139,7 +149,7 @@ impl Store {
         Ok(StoredEvent {
             seq,
             received_ms,
-            event: parse_event(body.as_bytes())?,
+            event: self.decode(&body)?,
         })
     }
 
@@ -163,7 +173,16 @@ impl Store {
                 kind: r.get(3)?,
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows: Vec<LogoutRow> = rows.collect::<Result<_, _>>()?;
+        if let Some(r) = &self.scrub_reads {
+            // The same names the scrubbed events carry.
+            for row in &mut rows {
+                row.id = r.scrub_text(&row.id);
+                row.origin = row.origin.as_deref().map(|o| r.url(o));
+                row.kind = r.scrub_text(&row.kind);
+            }
+        }
+        Ok(rows)
     }
 
     /// The events a diagnosis of `logout` needs: the same origin, from a day

@@ -16,6 +16,7 @@ fn run(input: Vec<u8>) -> (HostExit, Vec<Value>, Store) {
     let mut store = Store::in_memory().unwrap();
     let mut out = Vec::new();
     let exit = Host::new(&mut store)
+        .unwrap()
         .serve(Cursor::new(input), &mut out)
         .unwrap();
     (exit, read_all(&out), store)
@@ -269,7 +270,7 @@ proptest! {
         input.extend(prefix);
         let mut store = Store::in_memory().unwrap();
         let mut out = Vec::new();
-        let exit = Host::new(&mut store).serve(Cursor::new(input), &mut out);
+        let exit = Host::new(&mut store).unwrap().serve(Cursor::new(input), &mut out);
         prop_assert!(exit.is_ok());
         // Every reply is a whole, parseable frame.
         let mut rest: &[u8] = &out;
