@@ -11,7 +11,7 @@ mod retention;
 
 use std::path::{Path, PathBuf};
 
-use logout_lens_model::{Event, Redactor};
+use logout_lens_model::{Event, EventKind, Redactor};
 use rusqlite::{Connection, OpenFlags, params};
 
 pub use migrations::{MIN_READABLE_VERSION, SCHEMA_VERSION};
@@ -54,10 +54,14 @@ pub struct NewEvent {
 impl NewEvent {
     /// The stored form of a parsed event, re-serialized canonically.
     pub fn from_event(event: &Event) -> Result<NewEvent> {
-        // Through a map: the flat wire form can emit a key twice (a
-        // cookie_change's cookie `path` beside the envelope `path`), which
-        // would not parse back.
-        let body = serde_json::to_string(&serde_json::to_value(event)?)?;
+        let body = match event.kind {
+            // A body this build does not know could hold a key the envelope
+            // has too; through a map, the flat wire form cannot emit it twice
+            // (which would not parse back).
+            EventKind::Other { .. } => serde_json::to_string(&serde_json::to_value(event)?)?,
+            // Known kinds name no field like an envelope field.
+            _ => serde_json::to_string(event)?,
+        };
         Ok(NewEvent::with_body(event, body))
     }
 

@@ -211,7 +211,18 @@ impl Redactor {
     /// segments and userinfo dropped), then the free-text rules for whatever a
     /// careless producer put there that is not a URL. Idempotent.
     pub fn url(&self, url: &str) -> String {
-        fixed_point(url, |u| self.scrub_text(&redact_url(u)))
+        self.url_cow(url).into_owned()
+    }
+
+    /// [`Redactor::url`] without a copy when nothing changes.
+    pub(crate) fn url_cow<'a>(&self, url: &'a str) -> std::borrow::Cow<'a, str> {
+        let u = url::redact_url_cow(url);
+        // The text rules leave a redacted URL alone when it is one URL token
+        // or holds nothing they act on: then it is the fixed point already.
+        if !text::may_hold_secret(&u) || text::is_one_url(&u) {
+            return u;
+        }
+        std::borrow::Cow::Owned(fixed_point(url, |u| self.scrub_text(&redact_url(u))))
     }
 
     /// `[fp:0123456789abcdef len:212]`, or empty for an empty value. A value

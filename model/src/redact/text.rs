@@ -14,6 +14,8 @@
 //!
 //! Placeholders already in the text are kept as they are.
 
+use std::borrow::Cow;
+
 use super::shape::{is_secret_name, jwt_len_at};
 use super::url::{mask_emails, redact_url};
 use super::{Redactor, placeholder};
@@ -41,10 +43,21 @@ impl Redactor {
     /// Free text with every secret shape replaced (see the module docs).
     /// Idempotent.
     pub fn scrub_text(&self, s: &str) -> String {
+        self.text_cow(s).into_owned()
+    }
+
+    /// [`Redactor::scrub_text`] without a copy when nothing changes (the
+    /// common case: most strings hold nothing any rule acts on).
+    pub(super) fn text_cow<'a>(&self, s: &'a str) -> Cow<'a, str> {
         if !may_hold_secret(s) {
-            return s.to_owned();
+            return Cow::Borrowed(s);
         }
-        super::fixed_point(s, |t| self.text_pass(t))
+        let out = super::fixed_point(s, |t| self.text_pass(t));
+        if out == s {
+            Cow::Borrowed(s)
+        } else {
+            Cow::Owned(out)
+        }
     }
 
     fn text_pass(&self, s: &str) -> String {
@@ -271,17 +284,25 @@ fn starts_with_ci(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
-/// A cheap check that lets most strings (ids, names, plain words) through
-/// without a scan: every rule needs one of these.
-fn may_hold_secret(s: &str) -> bool {
-    s.bytes().any(|b| matches!(b, b'=' | b':' | b'@' | b'\t'))
+/// Is all of `s` one URL as the text rules see it (so they leave a redacted
+/// URL exactly as it is)?
+pub(super) fn is_one_url(s: &str) -> bool {
+    url_len_at(s, None) == Some(s.len())
+}
+
+/// A cheap check that lets most strings (ids, names, dates, plain words)
+/// through without a scan: every rule needs one of these.
+pub(super) fn may_hold_secret(s: &str) -> bool {
+    let has_ci = |needle: &str| {
+        s.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    s.bytes().any(|b| matches!(b, b'=' | b'@'))
+        || s.contains("://")
         || s.contains("eyJ")
-        || (s.contains(' ')
-            && CREDENTIAL_SCHEMES.iter().any(|scheme| {
-                s.as_bytes()
-                    .windows(scheme.len())
-                    .any(|w| w.eq_ignore_ascii_case(scheme.as_bytes()))
-            }))
+        || (s.contains(':') && (has_ci("cookie:") || has_ci("authorization:")))
+        || (s.contains([' ', '\t']) && CREDENTIAL_SCHEMES.iter().any(|scheme| has_ci(scheme)))
 }
 
 #[cfg(test)]
