@@ -105,8 +105,7 @@ fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         db.clone()
             .context("no database path: pass --db or set LOGOUT_LENS_DB or HOME")
     };
-    // Read commands never write: they work on a read-only file or folder.
-    let open = || -> anyhow::Result<Store> {
+    let existing = || -> anyhow::Result<PathBuf> {
         let path = db_path()?;
         if !path.exists() {
             anyhow::bail!(
@@ -114,9 +113,14 @@ fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
                 path.display()
             );
         }
-        Ok(Store::open_read_only(&path)?)
+        Ok(path)
     };
-    let open_rw = || -> anyhow::Result<Store> { Ok(Store::open(&db_path()?, Durability::Normal)?) };
+    // Read commands never write: they work on a read-only file or folder.
+    let open = || -> anyhow::Result<Store> { Ok(Store::open_read_only(&existing()?)?) };
+    // Changing commands: `import` may start a database, the others need one.
+    let create = || -> anyhow::Result<Store> { Ok(Store::open(&db_path()?, Durability::Normal)?) };
+    let open_rw =
+        || -> anyhow::Result<Store> { Ok(Store::open(&existing()?, Durability::Normal)?) };
     let result = match cli.command {
         Cmd::Install(a) => install::install(&a, out),
         Cmd::Uninstall(a) => install::uninstall(&a, out),
@@ -126,7 +130,7 @@ fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Cmd::Tail(a) => open().and_then(|s| data::tail(&s, &a, out)),
         Cmd::Diagnose(a) => open().and_then(|s| data::diagnose_cmd(&s, &a, out)),
         Cmd::Export(a) => open().and_then(|mut s| share::export(&mut s, &a, out)),
-        Cmd::Import(a) => open_rw().and_then(|mut s| share::import(&mut s, &a, out)),
+        Cmd::Import(a) => create().and_then(|mut s| share::import(&mut s, &a, out)),
         Cmd::Imports(a) if a.removes() => {
             open_rw().and_then(|mut s| share::imports(&mut s, &a, out))
         }

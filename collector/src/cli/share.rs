@@ -84,9 +84,8 @@ pub(crate) struct ReportArgs {
 /// Writes `bytes` atomically and owner-only: a reader never sees half a file,
 /// and a trace is not world-readable. Nothing is written through a symlink:
 /// the output path may not be one, and the temporary file beside it is
-/// created fresh under a random name (`create_new` is `O_CREAT|O_EXCL`, which
-/// fails on an existing path — a link planted there included — instead of
-/// following it).
+/// created fresh under a random name with `O_CREAT|O_EXCL`, which fails on an
+/// existing path — a link planted there included — instead of following it.
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     if path == Path::new("-") {
         let mut stdout = std::io::stdout().lock();
@@ -104,46 +103,20 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let name = path.file_name().map_or_else(
-        || std::ffi::OsString::from("out"),
-        std::ffi::OsStr::to_os_string,
-    );
-    let (tmp, mut f) = create_fresh(dir, &name)?;
-    let written = f
-        .write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .with_context(|| format!("write {}", tmp.display()));
-    drop(f);
-    if let Err(e) = written.and_then(|()| {
-        std::fs::rename(&tmp, path).with_context(|| format!("write {}", path.display()))
-    }) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
+    // tempfile: a random name, O_CREAT|O_EXCL, mode 0600.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".logout-lens-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("write {}", tmp.path().display()))?;
+    // On failure the temporary file is removed when `tmp` drops.
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("write {}", path.display()))?;
     Ok(())
-}
-
-/// A new owner-only file `.<name>.<random>.tmp` in `dir`.
-fn create_fresh(dir: &Path, name: &std::ffi::OsStr) -> anyhow::Result<(PathBuf, std::fs::File)> {
-    for _ in 0..8 {
-        let mut rnd = [0u8; 6];
-        getrandom::fill(&mut rnd).map_err(|e| anyhow::anyhow!("random source: {e}"))?;
-        let suffix: String = rnd.iter().map(|b| format!("{b:02x}")).collect();
-        let mut file = std::ffi::OsString::from(".");
-        file.push(name);
-        file.push(format!(".{suffix}.tmp"));
-        let tmp = dir.join(file);
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        match opts.open(&tmp) {
-            Ok(f) => return Ok((tmp, f)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e).with_context(|| format!("create {}", tmp.display())),
-        }
-    }
-    anyhow::bail!("could not create a temporary file in {}", dir.display())
 }
 
 /// A one-line progress bar on stderr, for long exports on a terminal.
