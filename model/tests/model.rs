@@ -5,4 +5,5 @@ mod model {
     mod props;
     mod protocol;
     mod redact;
+    mod sdk_fixtures;
 }
