@@ -97,7 +97,12 @@ pub fn read_all(mut bytes: &[u8]) -> Vec<Value> {
 
 /// Starts the host binary the way Chromium does, on `db`.
 pub fn spawn_host(db: &Path) -> Child {
-    Command::new(BIN)
+    spawn_host_bin(Path::new(BIN), db)
+}
+
+/// Starts `bin` (a `logout-lens` build) the way Chromium does, on `db`.
+pub fn spawn_host_bin(bin: &Path, db: &Path) -> Child {
+    Command::new(bin)
         .arg(logout_lens_manifest::chromium_origin())
         .env("LOGOUT_LENS_DB", db)
         .env("LOGOUT_LENS_LOG", "warn")
