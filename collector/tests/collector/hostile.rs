@@ -142,14 +142,16 @@ fn event_data_never_reaches_the_terminal_as_control() {
 }
 
 /// Runs the CLI as an unprivileged user when the tests run as root (root
-/// ignores file modes), so that a read-only file is read-only.
-fn cli_unprivileged(db: &Path, args: &[&str]) -> Output {
+/// ignores file modes), so that a read-only file is read-only. `bin` is a
+/// copy of the binary that user can reach (the build folder may be private).
+fn cli_unprivileged(bin: &Path, db: &Path, args: &[&str]) -> Output {
     let mut c = if is_root() {
         let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(bin);
         c
     } else {
-        Command::new(BIN)
+        Command::new(bin)
     };
     c.args(args)
         .env("LOGOUT_LENS_DB", db)
@@ -183,6 +185,9 @@ fn read_commands_work_on_a_read_only_file_and_folder() {
     for p in [dir.as_path(), db.as_path()] {
         chmod(p, if p == db { 0o444 } else { 0o555 });
     }
+    let bin = top.path().join("logout-lens");
+    std::fs::copy(BIN, &bin).unwrap();
+    chmod(&bin, 0o755);
     let out_dir = top.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
     chmod(&out_dir, 0o777);
@@ -199,7 +204,7 @@ fn read_commands_work_on_a_read_only_file_and_folder() {
         vec!["export", "--har", "-o", "-"],
         vec!["report", "-o", report.to_str().unwrap()],
     ] {
-        let o = cli_unprivileged(&db, &args);
+        let o = cli_unprivileged(&bin, &db, &args);
         assert!(
             o.status.success(),
             "{args:?} on a read-only database: {}",
@@ -210,7 +215,7 @@ fn read_commands_work_on_a_read_only_file_and_folder() {
     assert_eq!(std::fs::read(&db).unwrap(), before, "nothing written");
     assert!(!companions_exist(&db), "no -wal or -shm was made");
     // Writing commands say why they cannot, in one line.
-    let o = cli_unprivileged(&db, &["prune", "--older-than", "1d"]);
+    let o = cli_unprivileged(&bin, &db, &["prune", "--older-than", "1d"]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
