@@ -10,5 +10,6 @@ mod collector {
     mod host_process;
     mod hostile;
     mod scan;
+    mod sites;
     mod snapshots;
 }

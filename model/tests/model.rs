@@ -6,4 +6,5 @@ mod model {
     mod protocol;
     mod redact;
     mod sdk_fixtures;
+    mod sites;
 }
