@@ -5,9 +5,10 @@
 //! - JWT-shaped runs become placeholders;
 //! - `Authorization:`, `Cookie:` and `Set-Cookie:` lines lose their credential
 //!   and cookie values (names and attributes kept);
-//! - the credential after `Bearer`, `Basic`, `Negotiate` or `Token` becomes a
-//!   placeholder (an auth-parameter such as `error="invalid_token"`, or a
-//!   short lower-case word of prose, is not a credential);
+//! - the credential after `Bearer`, `Basic` or `Negotiate` becomes a
+//!   placeholder (an auth-parameter such as `error="invalid_token"`, a word
+//!   shorter than 8 characters, or a short lower-case word of prose, is not a
+//!   credential);
 //! - the value of a `name=value` pair whose name says it is a credential
 //!   (`sessionid=…`, `password=…`, `x_token=…`) becomes a placeholder;
 //! - e-mail addresses are masked unless the user opted in.
@@ -36,8 +37,14 @@ enum Line {
     SetCookie,
 }
 
-/// Authorization schemes whose next word is the credential.
-const CREDENTIAL_SCHEMES: &[&str] = &["bearer", "basic", "negotiate", "token"];
+/// Authorization schemes whose next word is the credential. (`Token abc`, as
+/// some frameworks send it, is caught on its `Authorization:` line: the bare
+/// word is too common in prose — "the same refresh token 38 ms apart".)
+const CREDENTIAL_SCHEMES: &[&str] = &["bearer", "basic", "negotiate"];
+
+/// A credential after a scheme word is at least this long; shorter words are
+/// prose or numbers ("Bearer 2", "basic 101").
+const MIN_CREDENTIAL: usize = 8;
 
 impl Redactor {
     /// Free text with every secret shape replaced (see the module docs).
@@ -143,7 +150,7 @@ impl Redactor {
         let param = unpadded.contains('=')
             || (unpadded.len() < cred.len() && rest[start + cred_len..].starts_with('"'));
         let scheme_word = CREDENTIAL_SCHEMES.contains(&unpadded.to_ascii_lowercase().as_str());
-        if unpadded.is_empty() || param || scheme_word || is_prose_word(unpadded) {
+        if unpadded.len() < MIN_CREDENTIAL || param || scheme_word || is_prose_word(unpadded) {
             return None;
         }
         out.push_str(&rest[..start]);
@@ -161,7 +168,8 @@ impl Redactor {
             return None;
         }
         let name = &rest[..name_len];
-        if !is_secret_name(name) {
+        // A token glued to the name is the JWT rule's, further on.
+        if !is_secret_name(name) || name.contains("eyJ") {
             return None;
         }
         let start = name_len + 1;
@@ -343,6 +351,8 @@ mod tests {
             ),
             ("saw sessionid=rawCookie3 in a log".to_owned(), "rawCookie3"),
             ("password=hunter22&x=1".to_owned(), "hunter22"),
+            // Found by the property test: a JWT inside a secret-sounding name.
+            (".eyJ-.A.token=REDACTED".to_owned(), "eyJ-.A.token"),
             (
                 "mail alice.smith@example.com now".to_owned(),
                 "alice.smith@",
@@ -375,6 +385,8 @@ mod tests {
             "a***@example.com",
             "the session cookie expired at 10:00",
             "the refresh token expired; Bearer tokens are short-lived",
+            "Two tabs sent the same refresh token 38 ms apart",
+            "Bearer 2 of 3",
         ] {
             assert_eq!(r.scrub_text(s), s);
         }
