@@ -5,7 +5,7 @@
 //! - JWT-shaped runs become placeholders;
 //! - `Authorization:`, `Cookie:` and `Set-Cookie:` lines lose their credential
 //!   and cookie values (names and attributes kept);
-//! - the credential after `Bearer`, `Basic` or `Negotiate` becomes a
+//! - the credential after `Bearer`, `Basic`, `Negotiate` or `Token` becomes a
 //!   placeholder (an auth-parameter such as `error="invalid_token"`, a word
 //!   shorter than 8 characters, or a short lower-case word of prose, is not a
 //!   credential);
@@ -37,13 +37,12 @@ enum Line {
     SetCookie,
 }
 
-/// Authorization schemes whose next word is the credential. (`Token abc`, as
-/// some frameworks send it, is caught on its `Authorization:` line: the bare
-/// word is too common in prose — "the same refresh token 38 ms apart".)
-const CREDENTIAL_SCHEMES: &[&str] = &["bearer", "basic", "negotiate"];
+/// Authorization schemes whose next word is the credential (`Token` as some
+/// frameworks send it, and as messages quote one: "token eyJ… is bad").
+const CREDENTIAL_SCHEMES: &[&str] = &["bearer", "basic", "negotiate", "token"];
 
 /// A credential after a scheme word is at least this long; shorter words are
-/// prose or numbers ("Bearer 2", "basic 101").
+/// prose or numbers ("the same refresh token 38 ms apart", "Bearer 2").
 const MIN_CREDENTIAL: usize = 8;
 
 impl Redactor {
