@@ -194,6 +194,18 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_the_same_on_every_hop() {
+        // Found by fuzzing: without correctly rounded parsing (serde_json's
+        // float_roundtrip, on for this crate), a long number in an unknown
+        // kind's body changed in its last digit each time it was stored,
+        // exported and imported again.
+        let raw = r#"{"schema":1,"id":"e","ts_ms":1,"kind":"odd","exp":176431970111111111111111111111111111111111111111111111111111111111111000215323334426900707,"f":0.1}"#;
+        let once = check(raw, &redactor()).unwrap();
+        let twice = check(&once.body, &redactor()).unwrap();
+        assert_eq!(twice.body, once.body);
+    }
+
+    #[test]
     fn fast_path_agrees_with_the_model() {
         let mut fast_hits = 0;
         for raw in mutations() {

@@ -365,16 +365,6 @@ mod tests {
     }
 
     #[test]
-    fn numbers_are_the_same_on_every_hop() {
-        // Found by fuzzing: without correctly rounded parsing, a long number
-        // in an unknown kind's body changed in its last digit on each hop.
-        let json = br#"{"schema":1,"id":"e","ts_ms":1,"kind":"odd","exp":176431970111111111111111111111111111111111111111111111111111111111111000215323334426900707,"f":0.1}"#;
-        let event = parse_event(json).expect("parses");
-        let again = parse_event(&serde_json::to_vec(&event).unwrap()).expect("reparses");
-        assert_eq!(again, event);
-    }
-
-    #[test]
     fn unknown_fields_of_known_kinds_are_ignored() {
         let json = br#"{"schema":1,"id":"e1","ts_ms":5.7,"kind":"idle_state","state":"locked","future":true}"#;
         let event = parse_event(json).expect("parses");
