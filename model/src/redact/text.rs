@@ -58,7 +58,7 @@ impl Redactor {
         if !may_hold_secret(s) {
             return Cow::Borrowed(s);
         }
-        let out = super::fixed_point(s, |t| self.text_pass(t));
+        let out = super::fixed_point(s, |t| self.text_pass(t), |t| self.placeholder(t));
         if out == s {
             Cow::Borrowed(s)
         } else {
@@ -172,8 +172,13 @@ impl Redactor {
             return None;
         }
         let start = name_len + 1;
-        // Already a placeholder: let the scan go on (it keeps placeholders).
-        if placeholder::len_at(&rest[start..]).is_some() {
+        // Already a placeholder, or a value a URL's redaction left
+        // (`;csrf=REDACTED/next/segment`): let the scan go on.
+        let after = &rest[start..];
+        let redacted_mark = after.strip_prefix(super::REDACTED).is_some_and(|tail| {
+            !tail.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        });
+        if placeholder::len_at(after).is_some() || redacted_mark {
             return None;
         }
         let value_len = rest[start..]

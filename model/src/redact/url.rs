@@ -29,7 +29,7 @@ pub(super) fn redact_url_cow(url: &str) -> Cow<'_, str> {
     if is_plain(url) {
         return Cow::Borrowed(url);
     }
-    let out = super::fixed_point(url, one_pass);
+    let out = super::fixed_point(url, one_pass, |_| REDACTED.to_owned());
     if out == url {
         Cow::Borrowed(url)
     } else {
