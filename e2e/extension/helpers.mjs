@@ -88,9 +88,12 @@ export function webRequestDist(from = DIST) {
   return dir;
 }
 
-/** Registers the real collector as the native host of a Chromium profile, with its own installer. */
+/**
+ * Registers the real collector as the native host of a Chromium profile, with
+ * its own installer; `--in-place`: the build under test, not a per-user copy.
+ */
 export function installHost(userDataDir, hostBin = HOST_BIN) {
-  return execFileSync(hostBin, ['install', '--browser', 'chromium', '--user-data-dir', userDataDir], {
+  return execFileSync(hostBin, ['install', '--in-place', '--browser', 'chromium', '--user-data-dir', userDataDir], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
   }).trim();

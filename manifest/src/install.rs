@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::browsers::{BaseDirs, Browser, Os, RegistryKey, Scope, location};
 use crate::error::io_err;
 use crate::host::{HOST_NAME, host_manifest};
-use crate::key::{FIREFOX_ADDON_ID, chromium_origin};
+use crate::key::{FIREFOX_ADDON_ID, chromium_origins};
 use crate::{Family, ManifestError};
 
 /// Where one browser's host manifest goes.
@@ -95,7 +95,13 @@ pub fn uninstall(target: &Target) -> Result<Vec<PathBuf>, ManifestError> {
     let mut removed = Vec::new();
     for file in std::iter::once(&target.file).chain(&target.alternates) {
         match fs::remove_file(file) {
-            Ok(()) => removed.push(file.clone()),
+            Ok(()) => {
+                removed.push(file.clone());
+                // The folder too when nothing else is in it (it may be ours).
+                if let Some(dir) = file.parent() {
+                    let _ = fs::remove_dir(dir);
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io_err("remove", file)(e)),
         }
@@ -118,7 +124,10 @@ pub struct Inspection {
     pub points_at_exe: bool,
     /// The manifest's `path`, if readable.
     pub path: Option<String>,
-    /// The Logout Lens extension is on the manifest's allow-list.
+    /// The manifest's `path` is a file that exists (the browser can start it).
+    pub host_exists: bool,
+    /// Every Logout Lens extension id this build serves (the dev id, and
+    /// the store's when built in) is on the manifest's allow-list.
     pub extension_allowed: bool,
     /// Why the manifest could not be read, when it exists but is unreadable.
     pub problem: Option<String>,
@@ -141,6 +150,7 @@ pub fn inspect(target: &Target, exe: &Path) -> Inspection {
         name_ok: false,
         points_at_exe: false,
         path: None,
+        host_exists: false,
         extension_allowed: false,
         problem: None,
     };
@@ -168,13 +178,16 @@ pub fn inspect(target: &Target, exe: &Path) -> Inspection {
         .path
         .as_deref()
         .is_some_and(|p| same_file(Path::new(p), exe));
-    let (list, want) = match target.browser.family() {
-        Family::Chromium => ("allowed_origins", chromium_origin()),
-        Family::Firefox => ("allowed_extensions", FIREFOX_ADDON_ID.to_owned()),
+    out.host_exists = out.path.as_deref().is_some_and(|p| Path::new(p).is_file());
+    let (list, wanted) = match target.browser.family() {
+        Family::Chromium => ("allowed_origins", chromium_origins()),
+        Family::Firefox => ("allowed_extensions", vec![FIREFOX_ADDON_ID.to_owned()]),
     };
-    out.extension_allowed = manifest[list]
-        .as_array()
-        .is_some_and(|l| l.iter().any(|v| v.as_str() == Some(want.as_str())));
+    out.extension_allowed = manifest[list].as_array().is_some_and(|l| {
+        wanted
+            .iter()
+            .all(|want| l.iter().any(|v| v.as_str() == Some(want.as_str())))
+    });
     out
 }
 
