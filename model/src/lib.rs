@@ -8,10 +8,12 @@
 //! - [`event`]: the strict domain event types (schema v1).
 //! - [`wire`]: the tolerant wire form and the seed app's report payload.
 //! - [`jwt`]: JWT header/claims decoding (no signature check).
+//! - [`creds`]: credentials and their expiries inside structured storage values (SDK layouts).
 //! - [`redact`]: fingerprints and redaction of tokens, URLs, headers, bodies.
 //! - [`http`]: small HTTP helpers (dates, `Set-Cookie`, `WWW-Authenticate`, request roles).
 //! - [`logout`]: per-event classification and the diagnosis engine.
 
+pub mod creds;
 pub mod error;
 pub mod event;
 pub mod http;

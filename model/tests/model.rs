@@ -4,4 +4,5 @@ mod model {
     mod fixtures;
     mod props;
     mod protocol;
+    mod sdk_fixtures;
 }

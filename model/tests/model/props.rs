@@ -76,3 +76,91 @@ proptest! {
         prop_assert!(out.contains(&name));
     }
 }
+
+/// Arbitrary JSON whose keys are often the names `creds::find` looks for.
+fn storage_json() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let key = prop_oneof![
+        Just("access_token".to_owned()),
+        Just("refresh_token".to_owned()),
+        Just("id_token".to_owned()),
+        Just("expires_at".to_owned()),
+        Just("expiresAt".to_owned()),
+        Just("expires_in".to_owned()),
+        Just("expirationTime".to_owned()),
+        Just("expiresOn".to_owned()),
+        Just("exp".to_owned()),
+        Just("secret".to_owned()),
+        Just("credentialType".to_owned()),
+        Just("data".to_owned()),
+        Just("nonce".to_owned()),
+        Just("refresh_expires_in".to_owned()),
+        "[a-z~/_]{0,8}",
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        ".{0,24}".prop_map(Value::String),
+        "[A-Za-z0-9_-]{8,40}".prop_map(Value::String),
+        Just(Value::String(format!(
+            "{}.{}.sig",
+            b64(br#"{"alg":"HS256"}"#),
+            b64(br#"{"exp":1900000000}"#)
+        ))),
+        prop_oneof![Just("AccessToken"), Just("RefreshToken"), Just("IdToken")]
+            .prop_map(|s| Value::String(s.into())),
+    ];
+    leaf.prop_recursive(24, 256, 6, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::vec((key.clone(), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+fn creds_cases() -> u32 {
+    std::env::var("CREDS_PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(512)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(creds_cases()))]
+
+    /// Never a panic; the limits hold; every reported path leads to the reported value.
+    #[test]
+    fn creds_find_any_json(
+        v in storage_json(),
+        key in prop_oneof![Just("oidc.user:x:y"), Just("msal.3|a|b|accesstoken|c|||"), Just("sb-x-auth-token"),
+                           Just("CognitoIdentityServiceProvider.c.u.refreshToken"), Just("other")],
+        stored in proptest::option::of(any::<i64>()),
+        max_depth in 0usize..8, max_nodes in 0usize..64, max_credentials in 0usize..4,
+    ) {
+        use logout_lens_model::creds::{self, Limits};
+        let text = v.to_string();
+        let limits = Limits { max_bytes: 64 * 1024, max_depth, max_nodes, max_credentials };
+        match creds::find_with(key, &text, stored, &limits) {
+            Err(creds::CredsError::TooLarge { .. }) => prop_assert!(text.len() > limits.max_bytes),
+            Err(e) => prop_assert!(false, "valid JSON refused: {e}"),
+            Ok(found) => {
+                prop_assert!(found.credentials.len() <= max_credentials);
+                for c in &found.credentials {
+                    // Segments: one per level entered, plus the field itself.
+                    prop_assert!(c.path.matches('/').count() <= max_depth + 1, "{}", c.path);
+                    let at = if c.path.is_empty() { v.as_str() } else { v.pointer(&c.path).and_then(|x| x.as_str()) };
+                    prop_assert_eq!(at, Some(c.value.as_str()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn creds_find_any_string(key in ".{0,40}", value in ".{0,200}", stored in proptest::option::of(any::<i64>())) {
+        let _ = logout_lens_model::creds::find(&key, &value, stored);
+    }
+}
