@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # The project's test command (README): formatting, lints (native and wasm32),
-# every Rust test, then the real-browser tests in headless Chromium.
-# Needs what scripts/setup.sh (or .ci/run) installs: the wasm32 target,
-# chromium, sqlite3 and e2e/node_modules.
+# every Rust test, the release packages, then the real-browser tests in
+# headless Chromium and Firefox ESR and the packages opened as a user would.
+# Needs what scripts/setup.sh (or .ci/run) installs: the wasm32, musl and
+# windows-gnu targets, chromium, firefox-esr, sqlite3, musl-tools, mingw-w64
+# and e2e/node_modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for tool in chromium sqlite3 node; do
+for tool in chromium firefox-esr sqlite3 node; do
   command -v "$tool" >/dev/null || { echo "missing '$tool': run scripts/setup.sh first" >&2; exit 1; }
 done
-[ -d e2e/node_modules/playwright-core ] || { echo "missing e2e/node_modules: run scripts/setup.sh first" >&2; exit 1; }
+for dep in playwright-core puppeteer-core; do
+  [ -d "e2e/node_modules/$dep" ] || { echo "missing e2e/node_modules/$dep: run scripts/setup.sh first" >&2; exit 1; }
+done
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -21,11 +25,13 @@ cargo clippy -p logout-lens-model --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p logout-lens-extension --target wasm32-unknown-unknown --all-features -- -D warnings
 echo "== Rust tests (includes the collector's headless-Chromium checks)"
 cargo test --workspace
-echo "== build the extension (dist/chromium, dist/firefox) and the binaries the browser tests start"
+echo "== the binaries the browser tests start"
 cargo build -p logout-lens-collector --bin logout-lens
 cargo build -p logout-lens-server --example demo
-cargo xtask dist
+echo "== release packages (dist/packages; the extension into dist/chromium, dist/firefox on the way)"
+# It stops before building anything when a tool is missing, naming each.
+cargo xtask package
 echo "== demo app in headless Chromium"
 node --test --test-concurrency=1 server-lib/tests/browser/
-echo "== extension end-to-end in headless Chromium (+ web-ext lint)"
+echo "== end-to-end: the extension in headless Chromium (+ web-ext lint) and Firefox ESR, the packages"
 (cd e2e && npm test)
