@@ -86,7 +86,7 @@ test('a collector of another release: the popup says which, and that both should
   const demo = await h.startDemo(['--reports-every', '0']);
   const b = await h.launch({ host: false });
   try {
-    execFileSync(h.HOST_BIN, ['install', '--exe', renamedHost('logout-lens/9.9.9'), '--browser', 'chromium', '--user-data-dir', b.udd]);
+    execFileSync(h.HOST_BIN, ['install', '--exe', renamedHost('logout-lens/9.9.9'), '--browser', 'chromium', '--user-data-dir', b.udd], { env: h.installEnv() });
     const { rows, notice } = await collectorSection(b, demo);
     assert.equal(rows.Collector.text, 'connected', 'the same protocol: it still stores');
     assert.equal(rows.Version.text, 'logout-lens 9.9.9 · protocol 1 · schema 1');

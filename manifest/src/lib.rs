@@ -26,7 +26,7 @@ pub use detect::Probe;
 pub use error::ManifestError;
 pub use extension::{Command, ContentScript, ExtensionDescription, RunAt, World};
 pub use host::{Caller, HOST_NAME, host_manifest};
-pub use install::{Inspection, Target, inspect, install, target, uninstall};
+pub use install::{Inspection, Target, inspect, install, target, uninstall, uninstall_keeping};
 pub use key::{
     EXTENSION_ID, FIREFOX_ADDON_ID, PUBLIC_KEY_B64, STORE_EXTENSION_ID, chromium_extension_ids,
     chromium_origin, chromium_origins, extension_id, is_extension_id,

@@ -136,8 +136,19 @@ fn targets(a: &InstallArgs) -> anyhow::Result<Vec<Target>> {
 }
 
 fn this_exe() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe().context("locate this binary")?;
-    Ok(exe.canonicalize().unwrap_or(exe))
+    canonical(std::env::current_exe().context("locate this binary")?)
+}
+
+/// An absolute path with the links resolved, to write into host manifests.
+/// Not on Windows: there canonical paths are `\\?\` paths, which are not
+/// what a browser expects to read.
+fn canonical(p: PathBuf) -> anyhow::Result<PathBuf> {
+    let p = std::path::absolute(p)?;
+    Ok(if cfg!(windows) {
+        p
+    } else {
+        p.canonicalize().unwrap_or(p)
+    })
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -181,8 +192,7 @@ fn copy_binary(from: &Path, to: &Path) -> anyhow::Result<()> {
 /// The binary the manifests point at, and the copy made to get it (if any).
 fn host_binary(a: &InstallArgs) -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
     if let Some(p) = &a.exe {
-        let p = std::path::absolute(p)?;
-        return Ok((p.canonicalize().unwrap_or(p), None));
+        return Ok((canonical(p.clone())?, None));
     }
     let me = this_exe()?;
     if a.in_place {
@@ -222,16 +232,15 @@ pub(crate) fn install(a: &InstallArgs, out: &Out) -> anyhow::Result<ExitCode> {
             c.display()
         ))?;
     }
-    let mut written = BTreeSet::new();
     let mut rows = Vec::new();
     let result = (|| -> anyhow::Result<()> {
         for t in &targets {
-            // With --user-data-dir every Chromium browser shares one file.
-            if written.insert(t.file.clone()) {
-                logout_lens_manifest::install(t, &exe)
-                    .with_context(|| format!("install for {}", t.browser))?;
-                receipt.remember(Written::of(t));
-            }
+            // Several browsers may share the file (a --user-data-dir; every
+            // Chromium-family browser on Windows): it is written again, the
+            // same, and each browser's registry keys are written.
+            logout_lens_manifest::install(t, &exe)
+                .with_context(|| format!("install for {}", t.browser))?;
+            receipt.remember(Written::of(t));
             rows.push(json!({"browser": t.browser, "scope": t.scope, "file": t.file, "registry": t.registry}));
             if !out.json {
                 out.line(&format!(
@@ -272,21 +281,45 @@ pub(crate) fn uninstall(
                 && a.user_data_dir
                     .as_deref()
                     .is_none_or(|d| t.file.starts_with(d)));
-        if in_scope && !targets.iter().any(|x| x.file == t.file) {
+        if in_scope {
             targets.push(t);
         }
     }
-    let mut rows = Vec::new();
     let mut seen = BTreeSet::new();
+    targets.retain(|t| seen.insert((t.browser, t.file.clone())));
+    // What the registrations left in place still use stays.
+    let staying: Vec<Target> = receipt
+        .manifests
+        .iter()
+        .filter_map(Written::target)
+        .filter(|k| {
+            !targets
+                .iter()
+                .any(|t| t.browser == k.browser && t.file == k.file)
+        })
+        .collect();
+    let keep_files: Vec<PathBuf> = staying.iter().map(|k| k.file.clone()).collect();
+    let keep_keys: Vec<_> = staying.iter().flat_map(|k| k.registry.clone()).collect();
+    let recorded: BTreeSet<(String, PathBuf)> = receipt
+        .manifests
+        .iter()
+        .map(|m| (m.browser.clone(), m.file.clone()))
+        .collect();
+    let mut rows = Vec::new();
+    let mut gone = BTreeSet::new();
     for t in &targets {
-        if !seen.insert(t.file.clone()) {
-            continue;
-        }
-        let removed = logout_lens_manifest::uninstall(t)
+        let removed = logout_lens_manifest::uninstall_keeping(t, &keep_files, &keep_keys)
             .with_context(|| format!("uninstall for {}", t.browser))?;
-        receipt.forget(&t.file);
+        let shared = keep_files.contains(&t.file);
+        // A file shared with a browser uninstalled just before is this one's too.
+        let already = gone.contains(&t.file)
+            && recorded.contains(&(t.browser.as_str().to_owned(), t.file.clone()));
+        gone.extend(removed.iter().cloned());
+        receipt.forget(t.browser.as_str(), &t.file);
         if !out.json {
-            let what = if removed.is_empty() {
+            let what = if shared {
+                out.dim("kept (another browser's)")
+            } else if removed.is_empty() && !already {
                 out.dim("not installed")
             } else {
                 out.green("removed")
@@ -297,7 +330,9 @@ pub(crate) fn uninstall(
                 t.file.display()
             ))?;
         }
-        rows.push(json!({"browser": t.browser, "file": t.file, "removed": removed}));
+        rows.push(
+            json!({"browser": t.browser, "file": t.file, "removed": removed, "shared": shared}),
+        );
     }
     // The copied binary goes with the last manifest that points at it.
     let mut removed_exe = None;
@@ -311,7 +346,12 @@ pub(crate) fn uninstall(
             match fs::remove_file(&copy) {
                 Ok(()) => removed_exe = Some(copy.clone()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                // Windows: a program cannot delete itself while it runs.
+                // Windows: a program cannot delete itself while it runs; a
+                // detached shell deletes it once this process has exited.
+                Err(_) if cfg!(windows) && same_file(&copy, &this_exe()?) => {
+                    delete_after_exit(&copy)?;
+                    removed_exe = Some(copy.clone());
+                }
                 Err(e) => {
                     receipt.exe = Some(copy.clone());
                     receipt.save(&receipt_file)?;
@@ -369,6 +409,40 @@ pub(crate) fn uninstall(
         let _ = fs::remove_dir(dir);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Deletes the running program `exe` (and its folder and the data folder,
+/// when nothing else is left in them) from a detached `cmd` that waits about
+/// two seconds for this process to exit.
+#[cfg(windows)]
+fn delete_after_exit(exe: &Path) -> anyhow::Result<()> {
+    use std::os::windows::process::CommandExt as _;
+    const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+    const DETACHED_PROCESS: u32 = 0x0000_0008;
+    let bin = exe.parent().context("the installed copy has no folder")?;
+    let data = bin.parent().unwrap_or(bin);
+    // `ping -n 3` is the shell's two-second sleep; `rmdir` leaves a folder
+    // that is not empty alone.
+    let script = format!(
+        r#"/D /C "ping -n 3 127.0.0.1 >NUL & del /F /Q "{}" & rmdir "{}" 2>NUL & rmdir "{}" 2>NUL""#,
+        exe.display(),
+        bin.display(),
+        data.display()
+    );
+    Command::new("cmd")
+        .raw_arg(script)
+        .creation_flags(CREATE_NO_WINDOW | DETACHED_PROCESS)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("schedule the removal of {}", exe.display()))?;
+    Ok(())
+}
+
+#[cfg(not(windows))]
+fn delete_after_exit(exe: &Path) -> anyhow::Result<()> {
+    bail!("{} could not be removed", exe.display())
 }
 
 /// Deletes the database with its WAL and shared-memory files.

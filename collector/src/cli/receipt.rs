@@ -117,13 +117,16 @@ impl Receipt {
         fs::rename(&tmp, path).with_context(|| format!("rename {}", path.display()))
     }
 
+    /// Records one browser's manifest (several browsers can share a file).
     pub(crate) fn remember(&mut self, w: Written) {
-        self.manifests.retain(|m| m.file != w.file);
+        self.manifests
+            .retain(|m| !(m.file == w.file && m.browser == w.browser));
         self.manifests.push(w);
     }
 
-    pub(crate) fn forget(&mut self, file: &Path) {
-        self.manifests.retain(|m| m.file != file);
+    pub(crate) fn forget(&mut self, browser: &str, file: &Path) {
+        self.manifests
+            .retain(|m| !(m.file == file && m.browser == browser));
     }
 }
 
@@ -177,12 +180,18 @@ mod tests {
         r.remember(written("/a.json", None));
         r.remember(written("/a.json", None));
         r.remember(written("/b.json", None));
-        assert_eq!(r.manifests.len(), 2);
+        // Another browser sharing a file (Windows, a --user-data-dir) is its own entry.
+        let mut brave = written("/a.json", None);
+        brave.browser = "brave".into();
+        r.remember(brave);
+        assert_eq!(r.manifests.len(), 3);
         r.save(&path).unwrap();
         let mut back = Receipt::load(&path).unwrap();
         assert_eq!(back.manifests, r.manifests);
-        back.forget(Path::new("/a.json"));
-        back.forget(Path::new("/b.json"));
+        back.forget("chrome", Path::new("/a.json"));
+        assert_eq!(back.manifests.len(), 2);
+        back.forget("brave", Path::new("/a.json"));
+        back.forget("chrome", Path::new("/b.json"));
         back.save(&path).unwrap();
         assert!(!path.exists(), "an empty record is removed");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -166,6 +166,51 @@ fn uninstall_keeps_the_database_unless_purged() {
     );
 }
 
+/// Browsers sharing one manifest (a `--user-data-dir`; every Chromium-family
+/// browser on Windows): uninstalling one keeps the file the others use.
+#[test]
+fn uninstalling_one_browser_keeps_a_manifest_others_share() {
+    let home = tempfile::tempdir().unwrap();
+    let udd = tempfile::tempdir().unwrap();
+    let db = home.path().join("events.db");
+    let udd_s = udd.path().to_str().unwrap();
+    let file = udd
+        .path()
+        .join("NativeMessagingHosts/dev.logout_lens.collector.json");
+    let copy = home.path().join(".local/share/logout-lens/bin/logout-lens");
+    stdout(&cli(
+        home.path(),
+        &db,
+        &[
+            "install",
+            "--browser",
+            "chromium,chrome",
+            "--user-data-dir",
+            udd_s,
+        ],
+    ));
+    let text = stdout(&cli(
+        home.path(),
+        &db,
+        &[
+            "uninstall",
+            "--browser",
+            "chromium",
+            "--user-data-dir",
+            udd_s,
+        ],
+    ));
+    assert!(text.contains("kept (another browser's) chromium"), "{text}");
+    assert!(file.exists() && copy.exists(), "{text}");
+    let text = stdout(&cli(
+        home.path(),
+        &db,
+        &["uninstall", "--browser", "chrome", "--user-data-dir", udd_s],
+    ));
+    assert!(text.contains("removed chrome"), "{text}");
+    assert!(!file.exists() && !copy.exists(), "{text}");
+}
+
 /// A fake browser program: doctor looks for programs, not profiles.
 #[cfg(unix)]
 fn fake_program(dir: &std::path::Path, name: &str) {
@@ -272,6 +317,7 @@ fn doctor_tells_installed_from_registered_browsers() {
     );
 }
 
+#[cfg(unix)]
 fn json_of(bytes: &[u8]) -> Value {
     serde_json::from_slice(bytes)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(bytes)))
