@@ -8,9 +8,12 @@
 // `apt-get install firefox-esr`.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import * as h from '../extension/helpers.mjs';
 import * as ff from './harness.mjs';
+
+const VERSION = JSON.parse(fs.readFileSync(path.join(ff.FIREFOX_DIST, 'manifest.json'), 'utf8')).version;
 
 before(() => ff.checkFirefoxPrerequisites());
 
@@ -35,14 +38,22 @@ function assertNoRawTokens(db, secrets) {
   }
 }
 
-/** The popup's newest logout for the tab showing `page`, once its cause is in. */
+/**
+ * The popup's newest logout for the tab showing `page`, once its cause is
+ * in, and its collector section's Version row.
+ */
 async function popupLogout(b, page) {
   const popup = await ff.openPopup(b, page);
   try {
-    return await h.waitFor(() => popup.evaluate(() => {
+    const logout = await h.waitFor(() => popup.evaluate(() => {
       const li = document.querySelector('#logouts li');
       return li && !/Finding the cause/.test(li.textContent) && li.textContent;
     }), { what: 'the logout in the popup' });
+    const version = await popup.evaluate(() => {
+      const dt = [...document.querySelectorAll('#status dt')].find((d) => d.textContent === 'Version');
+      return dt && dt.nextElementSibling.textContent;
+    });
+    return { logout, version };
   } finally {
     await popup.close();
   }
@@ -81,7 +92,8 @@ async function scenario({ demoArgs, act, cause, coarse, trigger, ui, minIdleMs =
     else assert.match(alert, /You're being logged out — .+ — idle \d+ s/);
 
     const listed = await popupLogout(b, tab);
-    assert.ok(listed.includes(`${coarse} · ${cause}`), listed);
+    assert.ok(listed.logout.includes(`${coarse} · ${cause}`), listed.logout);
+    assert.equal(listed.version, `logout-lens ${VERSION} · protocol 1 · schema 1`);
 
     await ff.drained(b.ext);
     assertNoRawTokens(b.db, secrets);

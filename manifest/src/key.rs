@@ -152,6 +152,20 @@ mod tests {
     }
 
     #[test]
+    fn the_build_time_store_id_is_taken_when_set_and_well_formed() {
+        assert_eq!(store_id(None), None);
+        assert_eq!(store_id(Some("")), None);
+        let id = "abcdefghijklmnopabcdefghijklmnop";
+        assert_eq!(store_id(Some(id)), Some(id));
+    }
+
+    #[test]
+    #[should_panic(expected = "LOGOUT_LENS_STORE_ID must be a Chromium extension id")]
+    fn a_malformed_build_time_store_id_is_refused() {
+        let _ = store_id(Some("not-an-id"));
+    }
+
+    #[test]
     fn the_dev_id_comes_first_and_the_store_id_follows_when_built_in() {
         let ids = chromium_extension_ids();
         assert_eq!(ids[0], EXTENSION_ID);
