@@ -154,6 +154,11 @@ pub fn collector(stats: &str) -> CollectorView {
             value: count(&stats, "dropped").to_string(),
             class: "",
         },
+        Row {
+            label: "Refused (implausible or over a limit)",
+            value: count(&stats, "refused").to_string(),
+            class: "",
+        },
     ];
     CollectorView { rows, notice }
 }
@@ -167,7 +172,7 @@ mod tests {
 
     fn stats(host: Option<&str>, connected: bool) -> String {
         json!({"queued": 3, "in_flight": 0, "acked": 40, "duplicates": 0, "rejected": 0,
-               "dropped": 0, "connected": connected, "host": host})
+               "dropped": 0, "refused": 2, "connected": connected, "host": host})
         .to_string()
     }
 
@@ -268,6 +273,7 @@ mod tests {
             }
             assert_eq!(row(&v, "Waiting to be stored").value, "3");
             assert_eq!(row(&v, "Stored").value, "40");
+            assert_eq!(row(&v, "Refused (implausible or over a limit)").value, "2");
         }
     }
 
