@@ -8,5 +8,6 @@ mod collector {
     mod export;
     mod framing;
     mod host_process;
+    mod sites;
     mod snapshots;
 }

@@ -7,9 +7,10 @@ use std::collections::VecDeque;
 use logout_lens_model::Redactor;
 use logout_lens_model::event::{CookieCause, CookieChange, CookieWriter, SameSite};
 
+use logout_lens_model::http::cookie_domain_matches;
+
 use crate::input::{CookieChanged, clip, limits};
 use crate::network::SetCookieSeen;
-use crate::url::domain_matches;
 
 /// How long a seen write can explain a later `onChanged` (the browser stores
 /// the cookie right after the headers arrive, so this is generous).
@@ -22,7 +23,19 @@ struct Write {
     host: String,
     writer: CookieWriter,
     request_id: Option<String>,
+    /// The site whose page or request wrote it.
+    origin: Option<String>,
     ts_ms: i64,
+}
+
+/// Who made a cookie change, through which request, for which site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribution {
+    pub writer: CookieWriter,
+    pub request_id: Option<String>,
+    /// The site whose page (`document.cookie`) or request (`Set-Cookie`)
+    /// wrote it, when known.
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -45,12 +58,13 @@ impl Attributor {
             host: s.host,
             writer: CookieWriter::Server,
             request_id: Some(s.request_id),
+            origin: s.origin,
             ts_ms: s.ts_ms,
         });
     }
 
-    /// A `document.cookie = text` write in a page on `host`.
-    pub fn saw_document_cookie(&mut self, text: &str, host: &str, ts_ms: i64) {
+    /// A `document.cookie = text` write in a page of `origin` on `host`.
+    pub fn saw_document_cookie(&mut self, text: &str, host: &str, origin: &str, ts_ms: i64) {
         let Some((name, _)) = text.split(';').next().and_then(|p| p.split_once('=')) else {
             return;
         };
@@ -63,6 +77,7 @@ impl Attributor {
             host: host.to_owned(),
             writer: CookieWriter::PageScript,
             request_id: None,
+            origin: Some(origin.to_owned()),
             ts_ms,
         });
     }
@@ -74,42 +89,50 @@ impl Attributor {
         self.recent.push_back(w);
     }
 
-    /// Who made this change, and through which request.
-    pub fn attribute(
-        &self,
-        c: &CookieChanged,
-        cause: CookieCause,
-        now_ms: i64,
-    ) -> (CookieWriter, Option<String>) {
+    /// Who made this change, through which request, for which site.
+    pub fn attribute(&self, c: &CookieChanged, cause: CookieCause, now_ms: i64) -> Attribution {
+        let by = |writer| Attribution {
+            writer,
+            request_id: None,
+            origin: None,
+        };
         if matches!(cause, CookieCause::Expired | CookieCause::Evicted) {
-            return (CookieWriter::Browser, None);
+            return by(CookieWriter::Browser);
         }
         let hit = self.recent.iter().rev().find(|w| {
             w.name == c.cookie.name
-                && domain_matches(&c.cookie.domain, &w.host)
+                && cookie_domain_matches(&c.cookie.domain, &w.host)
                 && now_ms - w.ts_ms <= MATCH_WINDOW_MS
                 && w.ts_ms - now_ms <= MATCH_WINDOW_MS
         });
         match hit {
-            Some(w) => (w.writer, w.request_id.clone()),
-            None if c.cookie.http_only && !self.sees_set_cookie => (CookieWriter::Server, None),
-            None => (CookieWriter::Unknown, None),
+            Some(w) => Attribution {
+                writer: w.writer,
+                request_id: w.request_id.clone(),
+                origin: w.origin.clone(),
+            },
+            None if c.cookie.http_only && !self.sees_set_cookie => by(CookieWriter::Server),
+            None => by(CookieWriter::Unknown),
         }
     }
 
-    /// The model's `cookie_change`, value redacted.
+    /// The model's `cookie_change`, value redacted, and the site that wrote it when known.
     pub fn change(
         &self,
         c: &CookieChanged,
         redactor: &Redactor,
         now_ms: i64,
-    ) -> Option<CookieChange> {
+    ) -> Option<(CookieChange, Option<String>)> {
         let cause = parse_cause(&c.cause)?;
-        let (writer, request_id) = self.attribute(c, cause, now_ms);
+        let Attribution {
+            writer,
+            request_id,
+            origin,
+        } = self.attribute(c, cause, now_ms);
         let k = &c.cookie;
         let value = (!k.value.is_empty())
             .then(|| redactor.token(clip(&k.value, limits::VALUE), Some(&k.name)));
-        Some(CookieChange {
+        let change = CookieChange {
             name: clip(&k.name, limits::KEY).to_owned(),
             domain: clip(&k.domain, limits::KEY).to_owned(),
             cookie_path: clip(&k.path, limits::KEY).to_owned(),
@@ -128,7 +151,8 @@ impl Attributor {
             value,
             writer: Some(writer),
             request_id,
-        })
+        };
+        Some((change, origin))
     }
 }
 
@@ -147,6 +171,8 @@ pub fn parse_cause(s: &str) -> Option<CookieCause> {
 mod tests {
     use super::*;
     use crate::input::Cookie;
+
+    const PAGE: &str = "http://127.0.0.1:4000";
 
     fn changed(name: &str, removed: bool, cause: &str) -> CookieChanged {
         CookieChanged {
@@ -171,6 +197,7 @@ mod tests {
             name: name.into(),
             host: "127.0.0.1".into(),
             request_id: "77".into(),
+            origin: Some("http://127.0.0.1:5".into()),
             deletion: true,
             ts_ms: ts,
         }
@@ -181,10 +208,11 @@ mod tests {
         let mut a = Attributor::default();
         a.set_sees_set_cookie(true);
         a.saw_set_cookie(seen("sessionid", 1_000));
-        a.saw_document_cookie("theme=dark; path=/", "127.0.0.1", 1_500);
+        a.saw_document_cookie("theme=dark; path=/", "127.0.0.1", PAGE, 1_500);
         a.saw_document_cookie(
             "sessionid=; expires=Thu, 01 Jan 1970 00:00:00 GMT",
             "127.0.0.1",
+            PAGE,
             9_000,
         );
         let cases = [
@@ -260,10 +288,16 @@ mod tests {
             let c = changed(name, removed, cause);
             let got = a.attribute(&c, parse_cause(cause).unwrap(), now);
             assert_eq!(
-                got,
+                (got.writer, got.request_id),
                 (writer, rid.map(str::to_owned)),
                 "{name} {cause} {now}"
             );
+            let origin = match writer {
+                CookieWriter::Server => Some("http://127.0.0.1:5"),
+                CookieWriter::PageScript => Some(PAGE),
+                _ => None,
+            };
+            assert_eq!(got.origin.as_deref(), origin, "{name} {cause} {now}");
         }
     }
 
@@ -272,7 +306,7 @@ mod tests {
     #[test]
     fn attribution_by_elimination_without_webrequest() {
         let mut page = Attributor::default();
-        page.saw_document_cookie("theme=; max-age=0", "127.0.0.1", 1_000);
+        page.saw_document_cookie("theme=; max-age=0", "127.0.0.1", PAGE, 1_000);
         let cases = [
             // (sees Set-Cookie, name, HttpOnly, cause, writer)
             (false, "sessionid", true, "explicit", CookieWriter::Server),
@@ -293,7 +327,11 @@ mod tests {
             let mut c = changed(name, true, cause);
             c.cookie.http_only = http_only;
             let got = page.attribute(&c, parse_cause(cause).unwrap(), 1_100);
-            assert_eq!(got, (writer, None), "{sees} {name} {http_only} {cause}");
+            assert_eq!(
+                (got.writer, got.request_id),
+                (writer, None),
+                "{sees} {name} {http_only} {cause}"
+            );
         }
     }
 
@@ -301,7 +339,7 @@ mod tests {
     fn changes_are_redacted_and_unknown_causes_refused() {
         let a = Attributor::default();
         let r = Redactor::new(&[1u8; 32], Default::default()).unwrap();
-        let ch = a.change(&changed("sid", true, "expired"), &r, 0).unwrap();
+        let (ch, _) = a.change(&changed("sid", true, "expired"), &r, 0).unwrap();
         assert_eq!(ch.expires_ms, Some(1_764_321_800_500));
         assert_eq!(ch.same_site, SameSite::Lax);
         let json = serde_json::to_string(&ch).unwrap();

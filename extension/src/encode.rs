@@ -183,7 +183,9 @@ mod tests {
             e.id = EventId(if id.is_empty() { "x".into() } else { id });
             e.ts_ms = ts_ms;
             e.origin = origin;
-            e.path = path;
+            // `parse_event` redacts the path: give the encoder a path as it
+            // is read, so the round trip compares like with like.
+            e.path = path.map(|p| logout_lens_model::redact::redact_url(&p));
             e.tab = tab;
             e.frame = frame;
             check(&e);

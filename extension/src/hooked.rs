@@ -3,11 +3,8 @@
 //! webRequest listeners give (`before_request`, `send_headers`, an optional
 //! redirect hop, then `completed` or `error`), so one tracker serves both.
 
+use crate::guard::{Counts, Reason, clamp_time};
 use crate::input::{Header, NetRecord, WebRequest, clip, limits};
-
-/// The page's clock is ours, but its messages are not trusted: a record may
-/// end at most this long before it arrives.
-const MAX_AGE_MS: i64 = 10 * 60 * 1000;
 
 /// The webRequest-shaped steps of one hooked request, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,22 +31,42 @@ fn is_http(url: &str) -> bool {
     url.starts_with("http://") || url.starts_with("https://")
 }
 
-/// `None` for records that say nothing (no URL over http(s)).
-pub fn steps(r: &NetRecord, tab: i64, frame: Option<i64>, now_ms: i64) -> Option<Steps> {
-    let url = clip(&r.url, 4096);
+/// `None` for records that say nothing (no URL over http(s)). `document`
+/// is the URL of the frame that made the request (the browser's word for
+/// the sender), under which the exchange is filed. The page's clock is ours,
+/// but its messages are not trusted: a record's end is clamped to at most
+/// [`limits::NET_AGE_MS`] before it arrived and not after, its start to
+/// not after its end; each clamp is counted.
+pub fn steps(
+    r: &NetRecord,
+    tab: i64,
+    frame: Option<i64>,
+    document: &str,
+    now_ms: i64,
+    counts: &mut Counts,
+) -> Option<Steps> {
+    let url = clip(&r.url, limits::URL);
     if !is_http(url) {
         return None;
     }
-    let end_ms = r.end_ms.clamp(now_ms - MAX_AGE_MS, now_ms);
-    let start_ms = r.start_ms.clamp(0, end_ms);
+    let end_ms = clamp_time(r.end_ms, now_ms - limits::NET_AGE_MS, now_ms, counts);
+    if r.start_ms > end_ms {
+        counts.note(Reason::NegativeDuration);
+    }
+    let start_ms = if r.start_ms > end_ms {
+        end_ms
+    } else {
+        clamp_time(r.start_ms, end_ms - limits::NET_AGE_MS, end_ms, counts)
+    };
     // Namespaced by tab and frame: webRequest ids are plain numbers.
     let request_id = format!("page:{tab}:{}:{}", frame.unwrap_or(0), r.id);
     let base = WebRequest {
         request_id,
         url: url.to_owned(),
-        method: Some(clip(&r.method, 16).to_ascii_uppercase()),
+        method: Some(clip(&r.method, limits::METHOD).to_ascii_uppercase()),
         tab_id: tab,
         frame_id: frame,
+        document_url: Some(clip(document, limits::URL).to_owned()),
         resource_type: Some("xmlhttprequest".into()),
         time_stamp: Some(start_ms as f64),
         ..WebRequest::default()
@@ -66,7 +83,7 @@ pub fn steps(r: &NetRecord, tab: i64, frame: Option<i64>, now_ms: i64) -> Option
     let final_url = r
         .final_url
         .as_deref()
-        .map(|u| clip(u, 4096))
+        .map(|u| clip(u, limits::URL))
         .filter(|u| is_http(u));
     let redirect = match final_url {
         Some(to) if r.redirected && !failed && to != url => {
@@ -91,10 +108,10 @@ pub fn steps(r: &NetRecord, tab: i64, frame: Option<i64>, now_ms: i64) -> Option
         end.response_headers = Some(
             r.headers
                 .iter()
-                .take(16)
+                .take(limits::HEADERS)
                 .map(|(n, v)| Header {
-                    name: clip(n, 64).to_owned(),
-                    value: Some(clip(v, 1024).to_owned()),
+                    name: clip(n, limits::HEADER_NAME).to_owned(),
+                    value: Some(clip(v, limits::HEADER_VALUE).to_owned()),
                 })
                 .collect(),
         );
@@ -128,9 +145,13 @@ mod tests {
         }
     }
 
+    const PAGE: &str = "http://h.test/dashboard";
+
     #[test]
     fn a_record_becomes_webrequest_steps() {
-        let s = steps(&record(), 3, Some(0), 2_000).unwrap();
+        let s = steps(&record(), 3, Some(0), PAGE, 2_000, &mut Counts::default()).unwrap();
+        assert_eq!(s.start.document_url.as_deref(), Some(PAGE));
+        assert_eq!(s.end.document_url.as_deref(), Some(PAGE));
         assert_eq!(s.start.request_id, "page:3:0:4");
         assert_eq!(s.start.method.as_deref(), Some("POST"));
         assert_eq!(s.start.header(false, "Authorization"), Some("Bearer AAA"));
@@ -144,12 +165,24 @@ mod tests {
 
     #[test]
     fn table() {
-        type Case = (&'static str, fn(&mut NetRecord), fn(&Option<Steps>) -> bool);
+        type Case = (
+            &'static str,
+            fn(&mut NetRecord),
+            fn(&Option<Steps>) -> bool,
+            Counts,
+        );
+        let none = Counts::default();
+        let clamped = |n, neg| Counts {
+            time_clamped: n,
+            negative_duration: neg,
+            ..Counts::default()
+        };
         let cases: &[Case] = &[
             (
                 "not http",
                 |r| r.url = "data:text/plain,x".into(),
                 |s| s.is_none(),
+                none,
             ),
             (
                 "failure keeps a fixed error text",
@@ -163,6 +196,7 @@ mod tests {
                         && s.end.status_code.is_none()
                         && s.end.error.as_deref() == Some("net::ERR_FAILED")
                 },
+                none,
             ),
             (
                 "abort",
@@ -171,6 +205,7 @@ mod tests {
                     r.error = Some("net::ERR_ABORTED".into());
                 },
                 |s| s.as_ref().unwrap().end.error.as_deref() == Some("net::ERR_ABORTED"),
+                none,
             ),
             (
                 "redirect hop to the final URL",
@@ -187,11 +222,13 @@ mod tests {
                         && s.end.url == "http://h.test/signin?next=/"
                         && s.end.request_id == hop.request_id
                 },
+                none,
             ),
             (
                 "redirected to the same URL is no hop",
                 |r| r.redirected = true,
                 |s| s.as_ref().unwrap().redirect.is_none(),
+                none,
             ),
             (
                 "times from the future or the distant past are clamped",
@@ -201,8 +238,9 @@ mod tests {
                 },
                 |s| {
                     let s = s.as_ref().unwrap();
-                    s.start.time_stamp == Some(0.0) && s.end.time_stamp == Some(2_000_000.0)
+                    s.start.time_stamp == Some(1_400_000.0) && s.end.time_stamp == Some(2_000_000.0)
                 },
+                clamped(2, 0),
             ),
             (
                 "an end before the start",
@@ -214,18 +252,23 @@ mod tests {
                     let s = s.as_ref().unwrap();
                     s.start.time_stamp == Some(1_800_000.0) && s.end.time_stamp == Some(1_800_000.0)
                 },
+                clamped(0, 1),
             ),
             (
                 "no frame is frame 0",
                 |r| r.id = 9,
                 |s| s.as_ref().unwrap().start.request_id == "page:3:0:9",
+                none,
             ),
         ];
-        for (name, edit, check) in cases {
+        for (name, edit, check, want) in cases {
             let mut r = record();
+            (r.start_ms, r.end_ms) = (1_999_000, 1_999_040);
             edit(&mut r);
-            let got = steps(&r, 3, None, 2_000_000);
+            let mut counts = Counts::default();
+            let got = steps(&r, 3, None, PAGE, 2_000_000, &mut counts);
             assert!(check(&got), "{name}: {got:?}");
+            assert_eq!(&counts, want, "{name}");
         }
     }
 }

@@ -13,8 +13,58 @@
 
 use serde_json::{Map, Value};
 
-/// Size caps for page-controlled input.
+/// Every cap and bound of the core, in one place: sizes of page-controlled
+/// input, rates, queue sizes and shares, and how far a claimed time may be
+/// from its arrival.
 pub mod limits {
+    /// Largest page message read (its JSON text); a larger one is refused.
+    pub const PAGE_INPUT_BYTES: usize = 2 * 1024 * 1024;
+    /// Messages (and request starts) a tab may send at once…
+    pub const TAB_BURST: i64 = 1_000;
+    /// …and per second after that (token bucket).
+    pub const TAB_RATE_PER_S: i64 = 100;
+    /// Tabs (and sites, for notices) whose rate state is kept.
+    pub const TABS_TRACKED: usize = 1_000;
+    /// Sites whose sign-in state, storage credentials and clock are kept
+    /// (one not signed in makes room first).
+    pub const SITES_TRACKED: usize = 1_000;
+    /// Frames whose URL is remembered, all tabs together.
+    pub const FRAMES_TRACKED: usize = 2_000;
+    /// Cookies remembered with the sites that depend on them.
+    pub const COOKIES_TRACKED: usize = 1_000;
+    /// Events kept in memory for the diagnosis and the popup…
+    pub const TIMELINE_MAX: usize = 3_000;
+    /// …of which one site (or the machine's events) holds at most this many.
+    pub const TIMELINE_SHARE: usize = 1_000;
+    /// …none older than this.
+    pub const TIMELINE_AGE_MS: i64 = 2 * 60 * 60 * 1000;
+    /// Unacked events the relay keeps by default…
+    pub const RING_MAX: usize = 5_000;
+    /// …of which one site holds at most this many.
+    pub const RING_SHARE: usize = 2_000;
+    /// How long the page hook's messages may have waited in the page for the
+    /// forwarder (which starts once the page has loaded); an older `at` is
+    /// clamped.
+    pub const BACKLOG_MS: i64 = 5 * 60 * 1000;
+    /// A hooked request may end at most this long before it arrives.
+    pub const NET_AGE_MS: i64 = 10 * 60 * 1000;
+    /// A reported last input further back than this is clamped.
+    pub const INPUT_AGE_MS: i64 = 24 * 60 * 60 * 1000;
+    /// A server clock further from ours than this is not believed (the
+    /// model ignores such samples too).
+    pub const SKEW_MAX_MS: i64 = logout_lens_model::time::PLAUSIBLE_SKEW_MS;
+    /// One logout notification per site at most this often.
+    pub const NOTICE_EVERY_MS: i64 = 60_000;
+    /// Longest URL kept in memory (page, frame, request).
+    pub const URL: usize = 4_096;
+    /// Longest page path put on an event.
+    pub const PATH: usize = 512;
+    /// Longest request method kept.
+    pub const METHOD: usize = 16;
+    /// Response headers of a hooked request looked at, and their sizes.
+    pub const HEADERS: usize = 16;
+    pub const HEADER_NAME: usize = 64;
+    pub const HEADER_VALUE: usize = 1_024;
     /// Longest value inspected as a possible token (the model's own cap).
     pub const VALUE: usize = logout_lens_model::jwt::MAX_TOKEN_LEN;
     /// Longest storage key or cookie name kept.
@@ -29,7 +79,10 @@ pub mod limits {
     pub const BODY: usize = 16 * 1024;
 }
 
-/// Cuts a string to at most `max` bytes on a character boundary.
+/// Cuts a string to at most `max` bytes on a character boundary, and never
+/// inside a run of token characters: a token cut in half no longer looks
+/// like one to the scrubber (a JWT's header and half its claims would
+/// pass), so the whole run the cut would split goes.
 pub fn clip(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
@@ -37,6 +90,13 @@ pub fn clip(s: &str, max: usize) -> &str {
     let mut end = max;
     while !s.is_char_boundary(end) {
         end -= 1;
+    }
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"-_.~+/=%".contains(&b);
+    let bytes = s.as_bytes();
+    if token(bytes[end]) {
+        while end > 0 && token(bytes[end - 1]) {
+            end -= 1;
+        }
     }
     &s[..end]
 }
@@ -138,9 +198,13 @@ pub struct PageInput {
     pub msg: PageMsg,
     pub tab: Option<i64>,
     pub frame: Option<i64>,
-    /// `sender.url`: set by the browser, so the origin is trustworthy even
-    /// though the message body is not.
+    /// `sender.url`: the URL of the sending frame (not of the tab's top
+    /// page), set by the browser, so the origin is trustworthy even though
+    /// the message body is not.
     pub url: Option<String>,
+    /// `sender.origin` (Chromium): the frame's origin, which an
+    /// `about:blank` or `srcdoc` frame inherits while its `url` says nothing.
+    pub origin: Option<String>,
     /// When the page hook saw it (`at`, `Date.now()` in the page): its
     /// messages wait in the page until the forwarder starts, after load.
     /// Page-controlled; the core bounds it.
@@ -183,6 +247,57 @@ pub enum PageMsg {
     },
     /// A `fetch`/`XMLHttpRequest` that finished, from the MAIN-world hook.
     Net(NetRecord),
+    /// The forwarder dropped `n` messages beyond its own rate limit.
+    Dropped {
+        n: u64,
+    },
+}
+
+impl PageMsg {
+    /// Does any field exceed its cap (it is cut on use)?
+    pub fn oversized(&self) -> bool {
+        let over = |s: &str, max: usize| s.len() > max;
+        let opt = |s: &Option<String>, max: usize| s.as_deref().is_some_and(|s| over(s, max));
+        let pairs = |p: &[(String, String)]| {
+            p.len() > limits::ENTRIES
+                || p.iter()
+                    .any(|(k, v)| over(k, limits::KEY) || over(v, limits::VALUE))
+        };
+        match self {
+            PageMsg::Storage {
+                key,
+                value,
+                old,
+                entries,
+                stack,
+                ..
+            } => {
+                over(key, limits::KEY)
+                    || opt(value, limits::VALUE)
+                    || opt(old, limits::VALUE)
+                    || pairs(entries)
+                    || opt(stack, limits::STACK)
+            }
+            PageMsg::Cookie { text, stack } => {
+                over(text, limits::VALUE) || opt(stack, limits::STACK)
+            }
+            PageMsg::Scan { local, session } => pairs(local) || pairs(session),
+            PageMsg::Activity { .. } | PageMsg::Dropped { .. } => false,
+            PageMsg::Lifecycle { state } => over(state, limits::KEY),
+            PageMsg::Click { label } => over(label, limits::LABEL),
+            PageMsg::Net(r) => {
+                over(&r.url, limits::URL)
+                    || over(&r.method, limits::METHOD)
+                    || opt(&r.auth, limits::VALUE + 16)
+                    || opt(&r.body, limits::BODY)
+                    || opt(&r.final_url, limits::URL)
+                    || r.headers.len() > limits::HEADERS
+                    || r.headers
+                        .iter()
+                        .any(|(n, v)| over(n, limits::HEADER_NAME) || over(v, limits::HEADER_VALUE))
+            }
+        }
+    }
 }
 
 /// One finished `fetch` or `XMLHttpRequest` as the page saw it (the default
@@ -508,6 +623,7 @@ impl FromJson for PageInput {
             tab: f.opt_i64("tab")?,
             frame: f.opt_i64("frame")?,
             url: f.opt_str("url")?,
+            origin: f.opt_str("origin")?,
         })
     }
 }
@@ -543,6 +659,7 @@ impl FromJson for PageMsg {
                 label: f.str("label")?,
             },
             "net" => PageMsg::Net(NetRecord::from_json(v)?),
+            "dropped" => PageMsg::Dropped { n: f.u64("n")? },
             other => {
                 let mut m = String::from("unknown message `");
                 m.push_str(clip(other, 32));
@@ -597,6 +714,25 @@ impl FromJson for logout_lens_model::http::SiteHints {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clips_never_split_a_token() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
+        let label = format!("Log out {jwt}");
+        #[rustfmt::skip]
+        let cases: [(&str, usize, &str); 6] = [
+            ("short", 64, "short"),
+            (&label, 20, "Log out "),
+            (&label, 8, "Log out "),
+            ("abc def", 5, "abc "),
+            ("abc def", 4, "abc "),
+            ("é€x", 4, "é"),
+        ];
+        for (s, max, want) in cases {
+            assert_eq!(clip(s, max), want, "{s} {max}");
+        }
+        assert_eq!(clip(&"x".repeat(100), 10), "", "one long run goes whole");
+    }
 
     /// The rules the derived `Deserialize` had: missing optional fields
     /// default, `null` is `None` only for an `Option`, wrong types fail.

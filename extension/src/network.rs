@@ -38,6 +38,8 @@ pub struct SetCookieSeen {
     pub name: String,
     pub host: String,
     pub request_id: String,
+    /// The site whose page made the request (filled in by the core).
+    pub origin: Option<String>,
     pub deletion: bool,
     pub ts_ms: i64,
 }
@@ -51,7 +53,18 @@ pub struct Exchange {
     pub frame: Option<i64>,
     /// Origin of the request URL.
     pub origin: Option<String>,
+    /// This hop's raw URL (in memory only, never stored).
+    pub url: String,
+    /// The URL of the document that made the request, when the source
+    /// says (Firefox's `documentUrl`; the page hook's sender).
+    pub document_url: Option<String>,
+    /// The origin that made the request (Chromium's `initiator`).
+    pub initiator: Option<String>,
+    /// When the request (this hop) started.
+    pub start_ms: i64,
     pub main_frame: bool,
+    /// A frame's document: the request loads it.
+    pub sub_frame: bool,
     /// Raw URL this hop led to (redirect target or the final URL); kept in
     /// memory for login-page checks, never stored.
     pub landed_url: String,
@@ -147,6 +160,7 @@ impl Tracker {
                     name: clip(name, limits::KEY).to_owned(),
                     host: host.clone(),
                     request_id: d.request_id.clone(),
+                    origin: None,
                     deletion: http::set_cookie_deletion(v, ts_ms).is_some(),
                     ts_ms,
                 })
@@ -224,7 +238,7 @@ impl Tracker {
         let now_for_cookies = ts_ms;
         let x = HttpExchange {
             request_id: Some(d.request_id.clone()),
-            method: clip(&method, 16).to_owned(),
+            method: clip(&method, limits::METHOD).to_owned(),
             url: redactor.url(&d.url),
             status: d.status_code,
             error: None,
@@ -253,7 +267,18 @@ impl Tracker {
             tab: d.tab_id,
             frame: d.frame_id,
             origin: origin_of(&d.url),
+            url: clip(&d.url, limits::URL).to_owned(),
+            document_url: d
+                .document_url
+                .as_deref()
+                .map(|u| clip(u, limits::URL).to_owned()),
+            initiator: d
+                .initiator
+                .as_deref()
+                .map(|u| clip(u, limits::URL).to_owned()),
+            start_ms: p.start_ms,
             main_frame,
+            sub_frame: d.resource_type.as_deref() == Some("sub_frame"),
             landed_url: d.url.clone(),
             redirect: p.redirected,
             server_date_ms: date.as_deref().and_then(http::parse_http_date),

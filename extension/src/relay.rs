@@ -12,7 +12,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::ExtError;
-use crate::input::{Fields, FromJson};
+use crate::guard::{Counts, Shares};
+use crate::input::{Fields, FromJson, limits};
 
 /// The native host's name (must equal the manifest crate's `HOST_NAME`; a test checks).
 pub const HOST_NAME: &str = "dev.logout_lens.collector";
@@ -34,8 +35,9 @@ const HELLO: Hello = Hello {
     client: concat!("logout-lens-extension/", env!("CARGO_PKG_VERSION")),
 };
 
-/// Unacked events kept by default; the oldest are dropped beyond this.
-pub const DEFAULT_CAPACITY: usize = 5_000;
+/// Unacked events kept by default; beyond this (or a site's share,
+/// [`limits::RING_SHARE`]) a site's oldest are dropped.
+pub const DEFAULT_CAPACITY: usize = limits::RING_MAX;
 /// Events per batch (well under the host's limit and the 64 MiB frame cap).
 pub const BATCH_MAX: usize = 250;
 /// Batches sent but not yet acked.
@@ -70,6 +72,9 @@ enum Conn {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 struct Stored {
     id: String,
+    /// The event's site (its share of the ring).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<String>,
     /// The event, already redacted and serialized.
     json: String,
 }
@@ -87,6 +92,7 @@ impl FromJson for Stored {
         let f = Fields::of(v)?;
         Ok(Stored {
             id: f.str("id")?,
+            origin: f.opt_str("origin")?,
             json: f.str("json")?,
         })
     }
@@ -117,6 +123,27 @@ pub enum Save {
     Now,
 }
 
+/// What `logoutLensStatus()` and the popup show: the relay's counters, and
+/// what the core refused, clamped or held back (`refused` in all, `guard`
+/// by reason).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    #[serde(flatten)]
+    pub relay: Stats,
+    pub refused: u64,
+    pub guard: Counts,
+}
+
+impl Status {
+    pub fn new(relay: Stats, guard: Counts) -> Self {
+        Status {
+            relay,
+            refused: guard.total(),
+            guard,
+        }
+    }
+}
+
 /// Counters for the popup and the tests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Stats {
@@ -142,6 +169,8 @@ const HOST_TEXT_MAX: usize = 2048;
 pub struct Relay {
     capacity: usize,
     queue: VecDeque<Stored>,
+    /// How many queued events each site holds.
+    shares: Shares,
     /// How many events at the front of `queue` are in flight.
     sent: usize,
     in_flight: VecDeque<(u64, Vec<String>)>,
@@ -162,6 +191,7 @@ impl Relay {
         Relay {
             capacity: capacity.max(1),
             queue: VecDeque::new(),
+            shares: Shares::default(),
             sent: 0,
             in_flight: VecDeque::new(),
             next_seq: 1,
@@ -185,7 +215,7 @@ impl Relay {
         self.saved_empty = s.events.is_empty();
         self.saved_dropped = s.dropped;
         for e in s.events {
-            self.push(e.id, e.json);
+            self.push(e.id, e.origin, e.json);
         }
         self.dirty = false;
         Ok(())
@@ -247,16 +277,30 @@ impl Relay {
         }
     }
 
-    /// Queues one event. Never blocks: beyond capacity the oldest goes.
-    pub fn push(&mut self, id: String, json: String) {
-        if self.queue.len() >= self.capacity {
-            self.queue.pop_front();
-            self.stats.dropped += 1;
-            if self.sent > 0 {
-                self.sent -= 1;
+    /// Queues one event of the site `origin`. Never blocks: beyond the
+    /// site's share or the capacity an oldest event goes, the site's own or
+    /// that of the site holding the most (never one holding fewer).
+    pub fn push(&mut self, id: String, origin: Option<String>, json: String) {
+        let share = limits::RING_SHARE.min(self.capacity);
+        if let Some(victim) =
+            self.shares
+                .victim(origin.as_deref(), self.queue.len(), self.capacity, share)
+        {
+            if let Some(i) = self
+                .queue
+                .iter()
+                .position(|e| e.origin.as_deref() == victim.as_deref())
+            {
+                self.queue.remove(i);
+                self.shares.removed(victim.as_deref());
+                self.stats.dropped += 1;
+                if i < self.sent {
+                    self.sent -= 1;
+                }
             }
         }
-        self.queue.push_back(Stored { id, json });
+        self.shares.added(origin.as_deref());
+        self.queue.push_back(Stored { id, origin, json });
         self.dirty = true;
     }
 
@@ -395,6 +439,7 @@ impl Relay {
         for (i, e) in self.queue.drain(..).enumerate() {
             if i < front && ids.contains(&e.id) {
                 removed += 1;
+                self.shares.removed(e.origin.as_deref());
             } else {
                 kept.push_back(e);
             }
@@ -497,7 +542,7 @@ mod tests {
         let mut host = Host::default();
         for i in 0..600 {
             let (id, j) = ev(i);
-            relay.push(id, j);
+            relay.push(id, None, j);
         }
         let a = relay.poll(0);
         assert_eq!(a[0], Action::Connect);
@@ -517,7 +562,7 @@ mod tests {
         let mut relay = Relay::new(100);
         for i in 0..250 {
             let (id, j) = ev(i);
-            relay.push(id, j);
+            relay.push(id, None, j);
         }
         assert_eq!(relay.stats().queued, 100);
         assert_eq!(relay.stats().dropped, 150);
@@ -545,7 +590,7 @@ mod tests {
         let mut host = Host::default();
         for i in 0..1_000 {
             let (id, j) = ev(i);
-            relay.push(id, j);
+            relay.push(id, None, j);
         }
         // Connect; the host stores the first batches but the port dies before the acks arrive.
         for a in relay.poll(0) {
@@ -570,12 +615,78 @@ mod tests {
         assert_eq!(host.stored.len(), 1_000, "stored once each");
     }
 
+    /// A site flooding the ring while the collector is away evicts its
+    /// own events, never another site's.
+    #[test]
+    fn a_flooding_site_evicts_only_its_own() {
+        let mut relay = Relay::new(DEFAULT_CAPACITY);
+        let quiet = Some("https://quiet.test".to_owned());
+        for i in 0..50 {
+            let (id, j) = ev(i);
+            relay.push(id, quiet.clone(), j);
+        }
+        for i in 50..100_050 {
+            let (id, j) = ev(i);
+            relay.push(id, Some("https://flood.test".into()), j);
+        }
+        let (id, j) = ev(200_000);
+        relay.push(id, quiet.clone(), j);
+        let s = relay.stats();
+        assert_eq!(s.queued, 51 + limits::RING_SHARE);
+        assert_eq!(s.dropped, 100_000 - limits::RING_SHARE as u64);
+        let kept = |o: &str| {
+            relay
+                .queue
+                .iter()
+                .filter(|e| e.origin.as_deref() == Some(o))
+                .count()
+        };
+        assert_eq!(
+            kept("https://quiet.test"),
+            51,
+            "none of the quiet site's went"
+        );
+        assert_eq!(kept("https://flood.test"), limits::RING_SHARE);
+        // The newest of the flood are the ones kept.
+        assert!(relay.queue.iter().any(|e| e.id == "e100049"));
+        assert!(!relay.queue.iter().any(|e| e.id == "e50"));
+        // The shares survive a restart.
+        let mut again = Relay::new(DEFAULT_CAPACITY);
+        again.restore(&relay.snapshot()).unwrap();
+        let (id, j) = ev(300_000);
+        again.push(id, Some("https://flood.test".into()), j);
+        assert_eq!(again.stats().queued, 51 + limits::RING_SHARE);
+        assert!(again.queue.iter().filter(|e| e.origin == quiet).count() == 51);
+    }
+
+    /// A full ring (many sites, none over its share): a newcomer takes the
+    /// room of the site holding the most.
+    #[test]
+    fn a_full_ring_makes_room_from_the_biggest_site() {
+        let mut relay = Relay::new(10);
+        for (i, o) in ["a", "a", "a", "a", "b", "b", "b", "c", "c", "c"]
+            .iter()
+            .enumerate()
+        {
+            let (id, j) = ev(i);
+            relay.push(id, Some((*o).to_owned()), j);
+        }
+        let (id, j) = ev(99);
+        relay.push(id, Some("d".into()), j);
+        let order: Vec<&str> = relay.queue.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(
+            order,
+            ["e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9", "e99"]
+        );
+        assert_eq!(relay.stats().dropped, 1);
+    }
+
     #[test]
     fn the_ring_survives_a_restart() {
         let mut relay = Relay::new(DEFAULT_CAPACITY);
         for i in 0..10 {
             let (id, j) = ev(i);
-            relay.push(id, j);
+            relay.push(id, None, j);
         }
         assert!(relay.dirty());
         let saved = relay.snapshot();
@@ -593,7 +704,7 @@ mod tests {
         fn relay_with(greet: bool, n: usize, send: bool) -> Relay {
             let mut relay = Relay::new(DEFAULT_CAPACITY);
             let (id, j) = ev(0);
-            relay.push(id, j);
+            relay.push(id, None, j);
             let mut host = Host::default();
             if greet {
                 pump(&mut relay, &mut host, 0);
@@ -601,7 +712,7 @@ mod tests {
             }
             for i in 1..=n {
                 let (id, j) = ev(i);
-                relay.push(id, j);
+                relay.push(id, None, j);
             }
             if send {
                 let _ = relay.poll(0);
@@ -624,14 +735,14 @@ mod tests {
         // One sent, one not: the unsent one is saved at once.
         let mut relay = relay_with(true, 1, true);
         let (id, j) = ev(7);
-        relay.push(id, j);
+        relay.push(id, None, j);
         assert_eq!(relay.save_due(0), Save::Now);
 
         // Nothing queued, but the saved ring still holds acked events:
         // nothing to wait for, the empty ring is written at once.
         let mut saved = Relay::new(DEFAULT_CAPACITY);
         let (id, j) = ev(9);
-        saved.push(id, j);
+        saved.push(id, None, j);
         let mut relay = Relay::new(DEFAULT_CAPACITY);
         relay.restore(&saved.snapshot()).unwrap();
         pump(&mut relay, &mut Host::default(), 0);
@@ -646,7 +757,7 @@ mod tests {
         fn acked(relay: &mut Relay, host: &mut Host, ids: std::ops::Range<usize>) -> bool {
             for i in ids {
                 let (id, j) = ev(i);
-                relay.push(id, j);
+                relay.push(id, None, j);
             }
             assert!(relay.dirty(), "unacked events must be saved");
             pump(relay, host, 0);
@@ -665,7 +776,7 @@ mod tests {
         // and only then.
         let mut saved = Relay::new(DEFAULT_CAPACITY);
         let (id, j) = ev(9);
-        saved.push(id, j);
+        saved.push(id, None, j);
         let mut again = Relay::new(DEFAULT_CAPACITY);
         again.restore(&saved.snapshot()).unwrap();
         assert!(!again.dirty());
@@ -685,7 +796,7 @@ mod tests {
     fn host_errors() {
         let mut relay = Relay::new(10);
         let (id, j) = ev(1);
-        relay.push(id, j);
+        relay.push(id, None, j);
         relay.poll(0);
         let cases = [
             (
@@ -737,7 +848,7 @@ mod tests {
             let mut relay = Relay::new(10);
             assert_eq!(relay.stats().host, None);
             let (id, j) = ev(0);
-            relay.push(id, j);
+            relay.push(id, None, j);
             assert_eq!(relay.poll(0)[0], Action::Connect);
             let _ = relay.on_message(reply, 0);
             assert_eq!(relay.stats().connected, *ready, "{reply}");
@@ -759,7 +870,7 @@ mod tests {
             for op in ops {
                 now += 500;
                 match op {
-                    0 | 1 => { let (id, j) = ev(n); n += 1; relay.push(id, j); }
+                    0 | 1 => { let (id, j) = ev(n); n += 1; relay.push(id, None, j); }
                     2 => { // deliver with replies
                         pump(&mut relay, &mut host, now);
                     }

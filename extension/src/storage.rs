@@ -59,6 +59,23 @@ pub struct Tracker {
 }
 
 impl Tracker {
+    /// `origin`'s state; beyond [`limits::SITES_TRACKED`] sites one holding
+    /// no credential makes room first.
+    fn origin(&mut self, origin: &str) -> &mut OriginState {
+        if !self.origins.contains_key(origin) && self.origins.len() >= limits::SITES_TRACKED {
+            let spare = self
+                .origins
+                .iter()
+                .find(|(_, s)| s.creds.is_empty())
+                .or_else(|| self.origins.iter().next())
+                .map(|(o, _)| o.clone());
+            if let Some(o) = spare {
+                self.origins.remove(&o);
+            }
+        }
+        self.origins.entry(origin.to_owned()).or_default()
+    }
+
     pub fn has_credentials(&self, origin: &str) -> bool {
         self.origins
             .get(origin)
@@ -72,7 +89,7 @@ impl Tracker {
     /// A hooked call by the page's own script. Returns the event worth
     /// recording (credential writes/removals, and every `clear`).
     pub fn hooked(&mut self, origin: &str, op: Op<'_>, r: &Redactor) -> Option<StorageChange> {
-        let state = self.origins.entry(origin.to_owned()).or_default();
+        let state = self.origin(origin);
         let ak = area_key(op.area);
         let key = clip(op.key, limits::KEY);
         let stack = op.stack.map(|s| clip(s, limits::STACK).to_owned());
@@ -152,7 +169,7 @@ impl Tracker {
         entries: &[(String, String)],
         r: &Redactor,
     ) -> Vec<StorageChange> {
-        let state = self.origins.entry(origin.to_owned()).or_default();
+        let state = self.origin(origin);
         let ak = area_key(area);
         // Keyed like `creds` (the last entry for a key wins), so the wasm
         // carries one map type, not two; `values` holds the raw values for
@@ -303,6 +320,19 @@ mod tests {
         assert!(!t.has_credentials(o));
         let json = serde_json::to_string(&clear).unwrap();
         assert!(!json.contains(JWT));
+    }
+
+    #[test]
+    fn sites_are_bounded_keeping_those_with_credentials() {
+        let r = r();
+        let mut t = Tracker::default();
+        let signed = "https://keep.test";
+        t.hooked(signed, op(StorageOp::Set, "access", Some(JWT), None), &r);
+        for i in 0..(limits::SITES_TRACKED + 10) {
+            t.scan(&format!("https://f{i}.test"), StorageArea::Local, &[], &r);
+        }
+        assert_eq!(t.origins.len(), limits::SITES_TRACKED);
+        assert!(t.has_credentials(signed));
     }
 
     #[test]

@@ -32,6 +32,12 @@ pub(crate) struct State {
     flush_scheduled: bool,
 }
 
+impl State {
+    pub(crate) fn status(&self) -> crate::relay::Status {
+        crate::relay::Status::new(self.relay.stats(), self.core.counts())
+    }
+}
+
 thread_local! {
     static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
 }
@@ -168,7 +174,7 @@ pub fn handle(input: &str, details: JsValue, at_ms: f64) {
 
 fn queue(st: &mut State, e: logout_lens_model::Event) {
     let text = crate::encode::event(&e);
-    st.relay.push(e.id.0, text);
+    st.relay.push(e.id.0, e.origin, text);
 }
 
 /// The held logouts' ids, one per line (`""` when none): the glue then
@@ -186,21 +192,26 @@ pub fn held_timeline() -> String {
 
 /// Settles the held logouts with the pages' module's answer, or releases
 /// them all without a cause when there is none (it failed), and queues
-/// those the options send. Returns the settled logouts (JSON array): the
-/// pages' module makes their alerts (`page_alerts`).
+/// those the options send. Returns the settled logouts and those that may
+/// not notify (`{"settled":[events],"quiet":[ids]}`): the pages' module
+/// makes their alerts (`page_alerts`).
 #[wasm_bindgen]
 pub fn settle(answer: Option<String>) -> String {
     let settled = with_state(|st| {
         let settled = st.core.settle(answer.as_deref());
-        for e in &settled {
+        for e in &settled.events {
             if st.core.sends(e) {
                 queue(st, e.clone());
             }
         }
-        crate::encode::events(&settled)
+        format!(
+            r#"{{"settled":{},"quiet":{}}}"#,
+            crate::encode::events(&settled.events),
+            serde_json::to_string(&settled.quiet).unwrap_or_else(|_| "[]".into())
+        )
     });
     schedule_flush();
-    settled.unwrap_or_else(|| "[]".into())
+    settled.unwrap_or_else(|| r#"{"settled":[],"quiet":[]}"#.into())
 }
 
 /// Sends what queued up after a short pause, so a page load's dozens of
@@ -220,10 +231,11 @@ fn schedule_flush() {
     }
 }
 
-/// Relay counters and the signed-in state, for the popup and tests.
+/// The relay's counters and what the core refused, for the popup and tests
+/// (`relay::Status`).
 #[wasm_bindgen]
 pub fn status() -> JsValue {
-    with_state(|st| serde_json::to_string(&st.relay.stats()).unwrap_or_default())
+    with_state(|st| serde_json::to_string(&st.status()).unwrap_or_default())
         .and_then(|s| JSON::parse(&s).ok())
         .unwrap_or(JsValue::NULL)
 }

@@ -4,7 +4,10 @@
 mod extension {
     mod support;
 
+    mod hostile;
     mod inputs;
     mod scenarios;
+    mod secrets;
+    mod sites;
     mod ui;
 }

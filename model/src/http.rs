@@ -259,6 +259,39 @@ pub fn is_auth_cookie(name: &str) -> bool {
     .any(|w| n.contains(w))
 }
 
+/// The host of an origin or URL (`scheme://host[:port]…`), without the port
+/// (cookies ignore ports) and without userinfo; IPv6 keeps its brackets.
+pub fn host_of_origin(origin: &str) -> Option<&str> {
+    let rest = origin.split_once("://")?.1;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host_port.starts_with('[') {
+        &host_port[..host_port.find(']').map_or(host_port.len(), |i| i + 1)]
+    } else {
+        host_port.split(':').next().unwrap_or(host_port)
+    };
+    (!host.is_empty()).then_some(host)
+}
+
+/// Does a cookie's `domain` cover `host` (RFC 6265 §5.1.3)? The browsers
+/// report a domain cookie with a leading dot (`.example.test`: that host and
+/// its subdomains) and a host-only cookie without one (that host only).
+/// Ports play no part: two apps on two ports of one host share a cookie.
+pub fn cookie_domain_matches(domain: &str, host: &str) -> bool {
+    match domain.strip_prefix('.') {
+        Some(d) if !d.is_empty() => {
+            let split = host.len().saturating_sub(d.len());
+            host.eq_ignore_ascii_case(d)
+                || (split > 1
+                    && host.is_char_boundary(split)
+                    && host[..split].ends_with('.')
+                    && host[split..].eq_ignore_ascii_case(d))
+        }
+        Some(_) => false,
+        None => !domain.is_empty() && host.eq_ignore_ascii_case(domain),
+    }
+}
+
 /// The path of a URL (no scheme, host, query or fragment).
 pub fn path_of(url: &str) -> &str {
     let no_frag = url.split('#').next().unwrap_or(url);
@@ -311,6 +344,38 @@ fn glob(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cookie_domains_and_hosts() {
+        #[rustfmt::skip]
+        let domains = [
+            (".example.test", "example.test", true),
+            (".example.test", "app.example.test", true),
+            (".Example.test", "APP.example.test", true),
+            (".example.test", "badexample.test", false),
+            ("example.test", "example.test", true),
+            ("example.test", "app.example.test", false),
+            ("127.0.0.1", "127.0.0.1", true),
+            ("127.0.0.1", "localhost", false),
+            (".", "x", false),
+            ("", "x", false),
+        ];
+        for (d, h, want) in domains {
+            assert_eq!(cookie_domain_matches(d, h), want, "{d} {h}");
+        }
+        #[rustfmt::skip]
+        let hosts = [
+            ("http://127.0.0.1:8080/x", Some("127.0.0.1")),
+            ("https://user:pw@App.test", Some("App.test")),
+            ("http://[::1]:9/x", Some("[::1]")),
+            ("http://localhost", Some("localhost")),
+            ("https:///x", None),
+            ("nope", None),
+        ];
+        for (o, want) in hosts {
+            assert_eq!(host_of_origin(o), want, "{o}");
+        }
+    }
 
     #[test]
     fn http_dates() {

@@ -9,9 +9,10 @@
 //! - [`wire`]: the tolerant wire form and the seed app's report payload.
 //! - [`jwt`]: JWT header/claims decoding (no signature check).
 //! - [`creds`]: credentials and their expiries inside structured storage values (SDK layouts).
-//! - [`redact`]: fingerprints and redaction of tokens, URLs, headers, bodies.
+//! - [`redact`]: fingerprints, and the one scrubber for events, text, JSON, URLs and headers.
 //! - [`http`]: small HTTP helpers (dates, `Set-Cookie`, `WWW-Authenticate`, request roles).
-//! - [`logout`]: per-event classification and the diagnosis engine.
+//! - [`logout`]: per-event classification and the diagnosis engine, which
+//!   reads one logout's site only ([`narrow`]).
 
 pub mod creds;
 pub mod error;
@@ -26,7 +27,7 @@ pub mod wire;
 pub use error::ModelError;
 pub use event::{Event, EventId, EventKind, SCHEMA_VERSION};
 pub use logout::{
-    Cause, DiagnoseOptions, Diagnosis, Finding, LogoutType, Signal, Target, classify, diagnose,
-    logouts,
+    Cause, DiagnoseOptions, Diagnosis, Finding, LogoutType, Narrowed, Signal, Site, Target,
+    classify, diagnose, logouts, narrow,
 };
 pub use redact::{Fingerprint, RedactedToken, RedactionOptions, Redactor};

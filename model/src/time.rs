@@ -1,4 +1,11 @@
-//! Human-readable durations for explanations and UI ("23 min", "19 d 12 h").
+//! Human-readable durations for explanations and UI ("23 min", "19 d 12 h"),
+//! and what a believable clock difference is.
+
+/// Server and local clocks further apart than this are not a skew but a
+/// forged or broken `Date` (a day: no real clock that far off still
+/// produces tokens a server accepts). The diagnosis ignores such samples;
+/// the extension refuses them.
+pub const PLAUSIBLE_SKEW_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Format a duration given in ms the way a person would say it.
 pub fn human_ms(ms: i64) -> String {

@@ -72,13 +72,14 @@ impl TryFrom<WireEvent> for Event {
             return Err(ModelError::MissingField("kind"));
         }
         let mut kind = kind_from_body(w.kind, w.body)?;
-        scrub_urls(&mut kind);
+        let mut path = w.path;
+        scrub_urls(path.as_mut(), &mut kind);
         Ok(Event {
             schema: SCHEMA_VERSION,
             id: EventId(w.id),
             ts_ms: w.ts_ms,
             origin: w.origin,
-            path: w.path,
+            path,
             tab: w.tab,
             frame: w.frame,
             source: w.source.unwrap_or_default(),
@@ -114,14 +115,21 @@ fn kind_from_body(kind: String, body: Map<String, Value>) -> Result<EventKind, M
 }
 
 /// Producers redact URLs before sending; redacting again is idempotent and
-/// makes sure a careless producer cannot get a query-string secret stored.
-fn scrub_urls(kind: &mut EventKind) {
+/// makes sure a careless producer cannot get a query-string secret or a token
+/// in a path stored. (Secrets elsewhere need the install's secret for their
+/// placeholders: that is [`crate::Redactor::scrub_event`], which the collector
+/// applies on ingest.)
+fn scrub_urls(path: Option<&mut String>, kind: &mut EventKind) {
     use crate::redact::redact_url;
     let scrub = |s: &mut String| {
-        if s.contains(['?', '#', '@']) || s.len() >= 32 {
-            *s = redact_url(s);
+        let clean = redact_url(s);
+        if clean != *s {
+            *s = clean;
         }
     };
+    if let Some(p) = path {
+        scrub(p);
+    }
     match kind {
         EventKind::HttpExchange(x) => {
             scrub(&mut x.url);
@@ -266,6 +274,18 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("code=REDACTED"));
+    }
+
+    #[test]
+    fn a_token_in_the_path_is_redacted_on_the_way_in() {
+        // Issue 18: `path` was copied raw (`/magic/<JWT>` reached every hop).
+        let json = br#"{"schema":1,"id":"e1","ts_ms":5,"kind":"activity","last_input_ms":1,
+            "path":"/magic/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl;jsessionid=ABC123"}"#;
+        let event = parse_event(json).expect("parses");
+        assert_eq!(
+            event.path.as_deref(),
+            Some("/magic/:REDACTED;jsessionid=REDACTED")
+        );
     }
 
     #[test]

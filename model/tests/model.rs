@@ -4,5 +4,7 @@ mod model {
     mod fixtures;
     mod props;
     mod protocol;
+    mod redact;
     mod sdk_fixtures;
+    mod sites;
 }

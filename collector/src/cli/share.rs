@@ -127,6 +127,7 @@ pub(crate) fn export(store: &mut Store, a: &ExportArgs, out: &Out) -> anyhow::Re
         .events(&Filter {
             trace: a.trace,
             origin: a.origin.clone(),
+            site: true,
             since_ms,
             ..Filter::default()
         })?

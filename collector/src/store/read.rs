@@ -1,7 +1,7 @@
 //! Queries over the store.
 
-use logout_lens_model::Event;
 use logout_lens_model::wire::parse_event;
+use logout_lens_model::{Event, Site};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, params, params_from_iter};
 use serde::Serialize;
@@ -19,6 +19,12 @@ pub const DIAGNOSIS_AFTER_MS: i64 = 10 * 60_000;
 pub struct Filter {
     pub trace: TraceId,
     pub origin: Option<String>,
+    /// `origin` names a site: its events as the diagnosis counts them
+    /// (`logout_lens_model::Site`: that origin's, and those without an
+    /// origin that belong to every site, such as idle state, sleep or a
+    /// cookie shared by several sites of its host), not only the rows
+    /// carrying that origin.
+    pub site: bool,
     pub since_ms: Option<i64>,
     pub until_ms: Option<i64>,
     pub logouts_only: bool,
@@ -72,7 +78,13 @@ impl Store {
             String::from("SELECT seq, received_ms, body, ts_ms FROM events WHERE trace = ?");
         let mut args: Vec<SqlValue> = vec![filter.trace.into()];
         if let Some(o) = &filter.origin {
-            sql.push_str(" AND origin = ?");
+            // For a site, the rows without an origin too; `Site::holds` below
+            // keeps those that belong to it.
+            sql.push_str(if filter.site {
+                " AND (origin = ? OR origin IS NULL)"
+            } else {
+                " AND origin = ?"
+            });
             args.push(o.clone().into());
         }
         if let Some(s) = filter.since_ms {
@@ -112,14 +124,18 @@ impl Store {
                 r.get::<_, String>(2)?,
             ))
         })?;
+        let site = Site::new(filter.origin.as_deref().filter(|_| filter.site));
         let mut out = Vec::new();
         for row in rows {
             let (seq, received_ms, body) = row?;
-            out.push(StoredEvent {
-                seq,
-                received_ms,
-                event: parse_event(body.as_bytes())?,
-            });
+            let event = parse_event(body.as_bytes())?;
+            if site.holds(&event) {
+                out.push(StoredEvent {
+                    seq,
+                    received_ms,
+                    event,
+                });
+            }
         }
         Ok(out)
     }
@@ -166,8 +182,9 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The events a diagnosis of `logout` needs: the same origin, from a day
-    /// before to a few minutes after. Returns the logout too.
+    /// The events a diagnosis of `logout` needs: its site's (the model's
+    /// `Site`, which the diagnosis narrows to again), from a day before to a
+    /// few minutes after. Returns the logout too.
     pub fn diagnosis_window(
         &self,
         trace: TraceId,
@@ -193,6 +210,7 @@ impl Store {
             .events(&Filter {
                 trace,
                 origin: logout.origin.clone(),
+                site: true,
                 since_ms: Some(logout.ts_ms.saturating_sub(DIAGNOSIS_BEFORE_MS)),
                 until_ms: Some(logout.ts_ms.saturating_add(DIAGNOSIS_AFTER_MS)),
                 ..Filter::default()

@@ -281,7 +281,7 @@ mod tests {
     #[test]
     fn reads_the_relays_stats() {
         let mut relay = Relay::new(10);
-        relay.push("e".into(), "{}".into());
+        relay.push("e".into(), None, "{}".into());
         relay.poll(0);
         relay
             .on_message(

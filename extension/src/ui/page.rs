@@ -87,12 +87,11 @@ pub fn page_causes(ids: &str, timeline: &str) -> String {
 }
 
 /// The alerts (notification, overlay, banner, the report forwarded to the
-/// site) for the logouts the worker just settled (`settle`'s JSON array).
+/// site) for the logouts the worker just settled (`settle`'s answer:
+/// `{"settled":[events],"quiet":[ids]}`; the quiet ones get no notification).
 #[wasm_bindgen]
 pub fn page_alerts(settled: &str) -> String {
-    let events = wire::parse_timeline(settled.as_bytes()).unwrap_or_default();
-    let alerts: Vec<view::Alert> = events.iter().filter_map(|e| view::alert(e, None)).collect();
-    json(&alerts)
+    json(&view::alerts(settled))
 }
 
 /// "Copy full state": the popup (`page_popup`'s answer), and the site's

@@ -7,9 +7,7 @@ use std::collections::VecDeque;
 
 use logout_lens_model::event::{EventKind, RequestRole, StorageOp};
 use logout_lens_model::jwt::TokenKind;
-use logout_lens_model::{Event, RedactedToken, http};
-
-use crate::url::{domain_matches, host_of};
+use logout_lens_model::{Event, RedactedToken, Site, http};
 
 /// One credential the site holds now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,24 +45,18 @@ fn put(held: &mut Held, key: (u8, String), c: Option<Credential>) {
     }
 }
 
-/// Does this event belong to `origin` (its page, or for a cookie its domain)?
-fn of_site(e: &Event, origin: &str, host: &str) -> bool {
-    match &e.kind {
-        EventKind::CookieChange(c) => domain_matches(&c.domain, host),
-        _ => e.origin.as_deref() == Some(origin),
-    }
-}
-
 /// The credentials `origin` holds after replaying its storage and auth-cookie
-/// changes, soonest expiry first.
+/// changes (its own, as the diagnosis counts them: the model's `Site`),
+/// soonest expiry first.
 pub fn credentials(timeline: &VecDeque<Event>, origin: &str) -> Vec<Credential> {
-    let Some(host) = host_of(origin) else {
+    if http::host_of_origin(origin).is_none() {
         return Vec::new();
-    };
+    }
+    let site = Site::new(Some(origin));
     // Keyed by where they live, so a rewrite replaces and a removal deletes.
     // A site holds a handful: a plain list is smaller (in the wasm) than a map.
     let mut held: Held = Vec::new();
-    for e in timeline.iter().filter(|e| of_site(e, origin, &host)) {
+    for e in timeline.iter().filter(|e| site.holds(e)) {
         match &e.kind {
             EventKind::StorageChange(s) => {
                 let area = s.area as u8;
@@ -140,10 +132,12 @@ pub fn last_refresh(timeline: &VecDeque<Event>, origin: &str) -> Option<(i64, bo
     })
 }
 
-/// The newest server-vs-local clock difference (server minus local, ms).
-pub fn skew_ms(timeline: &VecDeque<Event>) -> Option<i64> {
+/// The newest server-vs-local clock difference of `origin`'s server
+/// (server minus local, ms); of any site's when no origin is given.
+pub fn skew_ms(timeline: &VecDeque<Event>, origin: Option<&str>) -> Option<i64> {
+    let site = Site::new(origin);
     timeline.iter().rev().find_map(|e| match &e.kind {
-        EventKind::TimeSample(t) => t.skew_ms,
+        EventKind::TimeSample(t) if site.holds(e) => t.skew_ms,
         _ => None,
     })
 }
@@ -316,7 +310,7 @@ pub(crate) mod tests {
             Some((30, false, "net::ERR_FAILED".into()))
         );
         assert_eq!(last_refresh(&tl, "https://x.test"), None);
-        assert_eq!(skew_ms(&tl), None);
+        assert_eq!(skew_ms(&tl, Some(O)), None);
         let s = |v| {
             EventKind::TimeSample(TimeSample {
                 wall_elapsed_ms: 0,
@@ -324,8 +318,11 @@ pub(crate) mod tests {
                 skew_ms: v,
             })
         };
-        tl.push_back(Event::new("4", 40, s(Some(-90_000))));
+        tl.push_back(Event::new("4", 40, s(Some(-90_000))).with_origin(O));
         tl.push_back(Event::new("5", 50, s(None)));
-        assert_eq!(skew_ms(&tl), Some(-90_000));
+        tl.push_back(Event::new("6", 60, s(Some(5_000))).with_origin("https://other.test"));
+        assert_eq!(skew_ms(&tl, Some(O)), Some(-90_000), "its own server's");
+        assert_eq!(skew_ms(&tl, Some("https://other.test")), Some(5_000));
+        assert_eq!(skew_ms(&tl, None), Some(5_000));
     }
 }

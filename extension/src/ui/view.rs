@@ -206,7 +206,7 @@ pub fn popup(timeline: &VecDeque<Event>, cx: Context<'_>) -> Popup {
             last_refresh: "none seen".into(),
             refresh_ok: None,
             idle: human_ms(cx.idle_ms),
-            skew: skew_text(site::skew_ms(timeline)),
+            skew: skew_text(site::skew_ms(timeline, None)),
             logouts: Vec::new(),
         };
     };
@@ -240,7 +240,7 @@ pub fn popup(timeline: &VecDeque<Event>, cx: Context<'_>) -> Popup {
         refresh_ok: refresh.map(|r| r.1),
         credentials,
         idle: human_ms(cx.idle_ms),
-        skew: skew_text(site::skew_ms(timeline)),
+        skew: skew_text(site::skew_ms(timeline, Some(origin))),
         logouts: site::logouts(timeline, origin)
             .filter_map(|e| logout_row(e, &cx))
             .take(RECENT)
@@ -428,7 +428,20 @@ fn lower_first(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Does this logout get a notification? Not one the user asked for.
+pub fn notifies(e: &Event) -> bool {
+    observed(e).is_some_and(|o| {
+        let coarse = o
+            .coarse
+            .or(o.cause.map(Cause::coarse))
+            .unwrap_or(LogoutType::Unknown);
+        coarse != LogoutType::UserAction
+    })
+}
+
 /// The alert for a logout event; `d` is its diagnosis when there is one.
+/// The overlay and the banner are for a logout of the tab's own page: a
+/// frame's logout (another site inside the page) gets the notification only.
 pub fn alert(e: &Event, d: Option<&Diagnosis>) -> Option<Alert> {
     let o = observed(e)?;
     let cause = d.map(|d| d.cause).or(o.cause).unwrap_or(Cause::Unknown);
@@ -436,15 +449,19 @@ pub fn alert(e: &Event, d: Option<&Diagnosis>) -> Option<Alert> {
     let idle = o.idle_ms.or(d.and_then(|d| d.idle_ms));
     let headline = d.map_or_else(|| headline(cause, idle), |d| d.headline.clone());
     let user = coarse == LogoutType::UserAction;
+    // A frame's logout is another site's, inside the page: its sign-in page
+    // (if any) is in the frame, so neither the overlay nor the banner goes
+    // to the tab.
+    let top = matches!(e.frame, None | Some(0));
     let site = e.origin.as_deref().unwrap_or("a site");
     let idle_line = idle_text(idle);
     let location = e.path.clone().unwrap_or_else(|| "—".into());
     Some(Alert {
         id: e.id.0.clone(),
-        tab: e.tab,
+        tab: e.tab.filter(|_| top),
         origin: e.origin.clone(),
         on_login_page: o.trigger == LogoutTrigger::LoginPage,
-        overlay: !user,
+        overlay: !user && top,
         notification: (!user).then(|| Notice {
             title: format!("Logged out of {site}"),
             message: format!("{} — {idle_line}", cause.title()),
@@ -474,6 +491,31 @@ pub fn alert(e: &Event, d: Option<&Diagnosis>) -> Option<Alert> {
             hide_after_ms: BANNER_MS,
         },
     })
+}
+
+/// The alerts for the worker's settled logouts (`settle`'s answer,
+/// `{"settled":[events],"quiet":[ids]}`): those in `quiet` (their site had
+/// a notification less than a minute before) get none.
+pub fn alerts(settled: &str) -> Vec<Alert> {
+    let v: serde_json::Value = serde_json::from_slice(settled.as_bytes()).unwrap_or_default();
+    let events = serde_json::to_vec(&v["settled"])
+        .ok()
+        .and_then(|b| logout_lens_model::wire::parse_timeline(&b).ok())
+        .unwrap_or_default();
+    let quiet: Vec<&str> = v["quiet"]
+        .as_array()
+        .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    events
+        .iter()
+        .filter_map(|e| {
+            let mut a = alert(e, None)?;
+            if quiet.contains(&a.id.as_str()) {
+                a.notification = None;
+            }
+            Some(a)
+        })
+        .collect()
 }
 
 #[cfg(test)]

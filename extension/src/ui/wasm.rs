@@ -49,7 +49,7 @@ pub fn ui(what: &str, arg: Option<String>) -> String {
 
 /// What the popup's views need besides the timeline, for a tab showing
 /// `url`: its origin, whether it is watched and signed in, the idle time,
-/// the collector's counters, the logouts still held for their cause, and
+/// the collector's counters (with what the core refused), the logouts still held for their cause, and
 /// `rev`, which changes whenever the timeline does (so the popup fetches
 /// `events` only then): a logout gets its cause only as it leaves the held
 /// set, so the held ids are part of it.
@@ -72,7 +72,7 @@ fn ui_popup(url: Option<String>) -> String {
             st.core.idle_ms(now),
             json(&rev),
             json(&held),
-            json(&st.relay.stats())
+            json(&st.status())
         )
     })
     .unwrap_or_else(|| "null".into())

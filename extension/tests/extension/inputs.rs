@@ -155,11 +155,15 @@ proptest! {
     }
 
     #[test]
-    fn any_page_message_is_handled(t in "storage|cookie|scan|activity|lifecycle|click",
-                                   s in ".{0,100}", n in any::<i64>()) {
+    fn any_page_message_is_handled(t in "storage|cookie|scan|activity|lifecycle|click|net|dropped",
+                                   s in ".{0,100}", n in any::<i64>(), frame in any::<i64>(),
+                                   origin in proptest::option::of(".{0,30}")) {
         let mut h = Harness::new();
         let msg = json!({"t": t, "area": s, "op": s, "key": s, "value": s, "text": s, "state": s,
-                         "label": s, "last_input_ms": n, "local": [[s, s]], "entries": [[s, s]]});
-        let _ = h.core.handle("page", &json!({"msg": msg, "tab": n, "frame": 0, "url": format!("http://h.test/{s}")}).to_string(), T0);
+                         "label": s, "last_input_ms": n, "local": [[s, s]], "entries": [[s, s]],
+                         "url": format!("http://h.test/{s}"), "id": n.unsigned_abs(), "start": n, "end": n,
+                         "n": n.unsigned_abs(), "at": n});
+        let _ = h.core.handle("page", &json!({"msg": msg, "tab": n, "frame": frame, "url": format!("http://h.test/{s}"),
+                                             "origin": origin}).to_string(), T0);
     }
 }

@@ -439,7 +439,7 @@ fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
         assert_eq!(read.len(), h.core.timeline().len(), "{case}");
         assert!(read.iter().any(|e| e.id.0 == id), "{case}");
 
-        let out = h.core.settle(answer(&id, &timeline).as_deref());
+        let out = h.core.settle(answer(&id, &timeline).as_deref()).events;
         assert_eq!(out.len(), usize::from(released), "{case}");
         let sent = out.iter().filter(|e| h.core.sends(e)).count();
         assert_eq!(sent, usize::from(queued), "{case}");
@@ -528,7 +528,7 @@ fn evidence_handed_over_as_the_page_is_left_still_counts() {
             deliver(&mut h);
         }
         let timeline = wire::parse_timeline(h.core.held_timeline().as_bytes()).unwrap();
-        let settled = h.core.settle(Some(&held::answer(&timeline, &id)));
+        let settled = h.core.settle(Some(&held::answer(&timeline, &id))).events;
         if !backlog_first {
             deliver(&mut h);
         }

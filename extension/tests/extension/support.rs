@@ -2,6 +2,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use logout_lens_extension::Core;
 use logout_lens_extension::held;
+use logout_lens_extension::ui::view::{self, Alert};
 use logout_lens_model::event::LogoutObserved;
 use logout_lens_model::{Event, EventKind, wire};
 use serde_json::{Value, json};
@@ -30,8 +31,14 @@ pub(super) enum Net {
 pub(super) struct Harness {
     pub(super) core: Core,
     pub(super) events: Vec<Event>,
+    /// Every logout settled, with its alert as the pages' module makes it.
+    pub(super) alerts: Vec<Alert>,
     pub(super) now: i64,
     pub(super) net: Net,
+    /// The site `page` and `request` act on (default [`BASE`]), and the
+    /// tab `page` sends from.
+    pub(super) base: String,
+    pub(super) tab: i64,
     next_req: u64,
 }
 
@@ -57,8 +64,11 @@ impl Harness {
             )
             .unwrap(),
             events: Vec::new(),
+            alerts: Vec::new(),
             now: T0,
             net,
+            base: BASE.to_owned(),
+            tab: 1,
             next_req: 0,
         };
         // The glue says first which source is live.
@@ -68,6 +78,13 @@ impl Harness {
 
     pub(super) fn at(&mut self, ms: i64) -> &mut Self {
         self.now = T0 + ms;
+        self
+    }
+
+    /// From now on `page` and `request` act on `base`, `page` from `tab`.
+    pub(super) fn on(&mut self, base: &str, tab: i64) -> &mut Self {
+        self.base = base.to_owned();
+        self.tab = tab;
         self
     }
 
@@ -102,17 +119,28 @@ impl Harness {
         if !ids.is_empty() {
             let timeline = wire::parse_timeline(self.core.held_timeline().as_bytes()).unwrap();
             let settled = self.core.settle(Some(&held::answer(&timeline, &ids)));
-            out.extend(settled.into_iter().filter(|e| self.core.sends(e)));
+            // What the worker hands the pages' module for the alerts.
+            let answer = json!({"settled": settled.events, "quiet": settled.quiet});
+            self.alerts.extend(view::alerts(&answer.to_string()));
+            out.extend(settled.events.into_iter().filter(|e| self.core.sends(e)));
         }
         self.events.extend(out.clone());
         out
     }
 
-    /// A content-script message from tab 1's top frame on `path`.
+    /// A content-script message from the current tab's top frame on `path`
+    /// of the current site.
     pub(super) fn page(&mut self, path: &str, msg: Value) -> Vec<Event> {
+        let url = format!("{}{path}", self.base);
+        let tab = self.tab;
+        self.frame_msg(tab, 0, &url, msg)
+    }
+
+    /// A content-script message from frame `frame` of `tab`, showing `url`.
+    pub(super) fn frame_msg(&mut self, tab: i64, frame: i64, url: &str, msg: Value) -> Vec<Event> {
         self.send(
             "page",
-            json!({"msg": msg, "tab": 1, "frame": 0, "url": format!("{BASE}{path}")}),
+            json!({"msg": msg, "tab": tab, "frame": frame, "url": url}),
         )
     }
 
@@ -144,8 +172,8 @@ impl Harness {
         }
         let id = self.next_req.to_string();
         let ts = self.now as f64;
-        let base = json!({"requestId": id, "url": format!("{BASE}{path}"), "method": method, "tabId": tab,
-            "frameId": 0, "type": kind, "timeStamp": ts});
+        let base = json!({"requestId": id, "url": format!("{}{path}", self.base), "method": method, "tabId": tab,
+            "frameId": 0, "type": kind, "timeStamp": ts, "initiator": self.base});
         let with = |extra: Value| {
             let mut b = base.clone();
             for (k, v) in extra.as_object().unwrap() {
@@ -193,16 +221,17 @@ impl Harness {
             .filter_map(|n| header(response_headers, n).map(|v| json!([n, v])))
             .collect();
         let start = self.now;
-        let url = format!("{BASE}{path}");
+        let url = format!("{}{path}", self.base);
         let msg = json!({"t": "net", "id": self.next_req, "url": url, "method": method,
             "auth": header(request_headers, "authorization"), "body": body,
             "start": start, "end": start + 20, "status": status, "redirected": false,
             "final_url": url, "headers": readable});
         // Posted when the response is in.
         self.now += 20;
+        let page = format!("{}/dashboard", self.base);
         self.send(
             "page",
-            json!({"msg": msg, "tab": tab, "frame": 0, "url": format!("{BASE}/dashboard")}),
+            json!({"msg": msg, "tab": tab, "frame": 0, "url": page}),
         );
         self.now += 10;
         format!("page:{tab}:0:{}", self.next_req)

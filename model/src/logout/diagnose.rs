@@ -13,16 +13,8 @@ use crate::time::human_ms;
 
 use super::cause::{Cause, LogoutType};
 use super::classify::Signal;
-use super::facts::{AFTER_MS, Facts, Suspend, episodes, server_code, sorted_order};
-
-/// Which logout to diagnose.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// The most recent logout in the timeline.
-    Last,
-    /// The logout with this event id (any event of its episode).
-    Id(EventId),
-}
+use super::facts::{AFTER_MS, Facts, Suspend, server_code};
+use super::scope::{Target, narrow};
 
 /// Tunables; the defaults suit almost every site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,75 +73,17 @@ pub struct Diagnosis {
     pub causes: Vec<Finding>,
 }
 
-/// The representative event of every logout in the timeline, oldest first.
-pub fn logouts(events: &[Event]) -> Vec<EventId> {
-    let order = sorted_order(events);
-    episodes(events, &order)
-        .into_iter()
-        .map(|ep| events[order[ep.rep]].id.clone())
-        .collect()
-}
-
-/// Diagnose one logout of a timeline (events in any order).
+/// Diagnose one logout of a timeline (events in any order, any number of
+/// sites): [`narrow`]ed to the logout's site and session, then every rule
+/// reads that window only.
 pub fn diagnose(
     events: &[Event],
     target: &Target,
     opts: &DiagnoseOptions,
 ) -> Result<Diagnosis, ModelError> {
-    let order = sorted_order(events);
-    let eps = episodes(events, &order);
-    let k = match target {
-        Target::Last => eps.len().checked_sub(1).ok_or(ModelError::NoLogout)?,
-        Target::Id(id) => eps
-            .iter()
-            .position(|ep| ep.members.iter().any(|&p| &events[order[p]].id == id))
-            .ok_or_else(|| ModelError::UnknownLogout(id.0.clone()))?,
-    };
-    let ep = &eps[k];
-    let rep = &events[order[ep.rep]];
-    let first_ts = events[order[ep.members[0]]].ts_ms;
-    let prev_end = k
-        .checked_sub(1)
-        .map(|j| events[order[*eps[j].members.last().unwrap_or(&0)]].ts_ms);
-    let next_start = eps.get(k + 1).map(|n| events[order[n.members[0]]].ts_ms);
-    let origin = rep.origin.as_deref();
-    let same_site = |e: &Event| match (origin, e.origin.as_deref()) {
-        (Some(o), Some(eo)) => o == eo,
-        _ => true,
-    };
-
-    // The session being diagnosed starts after the previous logout, at the last login before this one.
-    let end = rep
-        .ts_ms
-        .saturating_add(AFTER_MS)
-        .min(next_start.map_or(i64::MAX, |n| n - 1));
-    let after_prev = |e: &Event| prev_end.is_none_or(|p| e.ts_ms > p);
-    let login_start = order
-        .iter()
-        .map(|&i| &events[i])
-        .filter(|e| e.ts_ms <= first_ts && after_prev(e) && same_site(e))
-        .filter(|e| super::classify(e) == Signal::LoginOk)
-        .map(|e| e.ts_ms)
-        .next_back();
-    let start = login_start.or(prev_end.map(|p| p + 1)).unwrap_or(i64::MIN);
-
-    let mut window = Vec::new();
-    let mut rep_pos = 0;
-    let mut episode = Vec::new();
-    for (pos, &i) in order.iter().enumerate() {
-        let e = &events[i];
-        if e.ts_ms < start || e.ts_ms > end || !same_site(e) {
-            continue;
-        }
-        if pos == ep.rep {
-            rep_pos = window.len();
-        }
-        if ep.members.binary_search(&pos).is_ok() {
-            episode.push(window.len());
-        }
-        window.push(e);
-    }
-    let facts = Facts::build(window, rep_pos, episode);
+    let n = narrow(events, target)?;
+    let rep = n.logout;
+    let facts = Facts::build(n.events, n.rep, n.episode);
     Ok(conclude(&facts, opts, rep))
 }
 

@@ -6,6 +6,7 @@ use crate::event::{Event, EventKind, HttpExchange, LifecycleState};
 use crate::http::{parse_http_date, parse_www_authenticate};
 use crate::jwt::TokenKind;
 use crate::redact::TokenClaims;
+use crate::time::PLAUSIBLE_SKEW_MS;
 
 use super::classify::{Signal, classify};
 
@@ -13,50 +14,6 @@ use super::classify::{Signal, classify};
 pub(crate) const EPISODE_GAP_MS: i64 = 10_000;
 /// Events this long after the logout still belong to it (the landing, the app's report).
 pub(crate) const AFTER_MS: i64 = 5_000;
-
-/// One logout: the logout-kind events that describe it, and its representative.
-#[derive(Debug, Clone)]
-pub(crate) struct Episode {
-    /// Positions in the sorted order.
-    pub members: Vec<usize>,
-    pub rep: usize,
-}
-
-/// Indices of `events` sorted by time, ties kept in input order (deterministic).
-pub(crate) fn sorted_order(events: &[Event]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..events.len()).collect();
-    order.sort_by_key(|&i| (events[i].ts_ms, i));
-    order
-}
-
-/// Group logout-kind events into episodes, in time order.
-pub(crate) fn episodes(events: &[Event], order: &[usize]) -> Vec<Episode> {
-    let mut out: Vec<Episode> = Vec::new();
-    let mut last_ts = i64::MIN;
-    for (pos, &i) in order.iter().enumerate() {
-        let e = &events[i];
-        if !e.is_logout() {
-            continue;
-        }
-        match out.last_mut() {
-            Some(ep) if e.ts_ms.saturating_sub(last_ts) <= EPISODE_GAP_MS => ep.members.push(pos),
-            _ => out.push(Episode {
-                members: vec![pos],
-                rep: pos,
-            }),
-        }
-        last_ts = e.ts_ms;
-    }
-    for ep in &mut out {
-        ep.rep = ep
-            .members
-            .iter()
-            .copied()
-            .find(|&p| matches!(events[order[p]].kind, EventKind::LogoutObserved(_)))
-            .unwrap_or(ep.members[0]);
-    }
-    out
-}
 
 /// A span during which page timers could not run on time.
 #[derive(Debug, Clone, Copy)]
@@ -133,7 +90,8 @@ impl<'a> Facts<'a> {
         let mut by_request_id = HashMap::new();
         let mut deleted_by: HashMap<&'a str, Vec<usize>> = HashMap::new();
         let mut note_skew = |s: i64, pos: usize| {
-            if skew.is_none_or(|(best, _)| s.abs() > best.abs()) {
+            let plausible = s.checked_abs().is_some_and(|a| a <= PLAUSIBLE_SKEW_MS);
+            if plausible && skew.is_none_or(|(best, _)| s.abs() > best.abs()) {
                 skew = Some((s, pos));
             }
         };

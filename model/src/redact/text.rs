@@ -1,0 +1,399 @@
+//! Free text: stack traces, messages, notes, labels — anything whose meaning
+//! is not known. Secrets are found by their shape:
+//!
+//! - URLs (`scheme://…`) go through [`redact_url`];
+//! - JWT-shaped runs become placeholders;
+//! - `Authorization:`, `Cookie:` and `Set-Cookie:` lines lose their credential
+//!   and cookie values (names and attributes kept);
+//! - the credential after `Bearer`, `Basic`, `Negotiate` or `Token` becomes a
+//!   placeholder (an auth-parameter such as `error="invalid_token"`, or a
+//!   short lower-case word of prose, is not a credential);
+//! - the value of a `name=value` pair whose name says it is a credential
+//!   (`sessionid=…`, `password=…`, `x_token=…`) becomes a placeholder;
+//! - e-mail addresses are masked unless the user opted in.
+//!
+//! Placeholders already in the text are kept as they are.
+
+use super::shape::{is_secret_name, jwt_len_at};
+use super::url::{mask_emails, redact_url};
+use super::{Redactor, placeholder};
+
+/// Header lines whose value is a credential or a cookie list, as they appear
+/// in pasted requests and logs.
+const HEADER_LINES: &[(&str, Line)] = &[
+    ("proxy-authorization:", Line::Authorization),
+    ("authorization:", Line::Authorization),
+    ("set-cookie:", Line::SetCookie),
+    ("cookie:", Line::Cookie),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Line {
+    Authorization,
+    Cookie,
+    SetCookie,
+}
+
+/// Authorization schemes whose next word is the credential.
+const CREDENTIAL_SCHEMES: &[&str] = &["bearer", "basic", "negotiate", "token"];
+
+impl Redactor {
+    /// Free text with every secret shape replaced (see the module docs).
+    /// Idempotent.
+    pub fn scrub_text(&self, s: &str) -> String {
+        if !may_hold_secret(s) {
+            return s.to_owned();
+        }
+        super::fixed_point(s, |t| self.text_pass(t))
+    }
+
+    fn text_pass(&self, s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        let mut i = 0;
+        while i < s.len() {
+            let rest = &s[i..];
+            let prev = out.chars().next_back();
+            // The first rule that recognises something here takes it.
+            let taken = if let Some(n) = placeholder::len_at(rest) {
+                out.push_str(&rest[..n]);
+                Some(n)
+            } else if let Some(n) = url_len_at(rest, prev) {
+                out.push_str(&redact_url(&rest[..n]));
+                Some(n)
+            } else if let Some(n) = jwt_len_at(rest) {
+                out.push_str(&self.placeholder(&rest[..n]));
+                Some(n)
+            } else {
+                self.header_line_at(rest, prev, &mut out)
+                    .or_else(|| self.credential_at(rest, prev, &mut out))
+                    .or_else(|| self.secret_pair_at(rest, prev, &mut out))
+            };
+            match taken {
+                Some(n) => i += n,
+                None => {
+                    let c = rest.chars().next().unwrap_or('\0');
+                    out.push(c);
+                    i += c.len_utf8();
+                }
+            }
+        }
+        if self.options.keep_email {
+            out
+        } else {
+            mask_emails(&out).into_owned()
+        }
+    }
+
+    /// `Authorization: …`, `Cookie: …`, `Set-Cookie: …` up to the end of the line.
+    fn header_line_at(&self, rest: &str, prev: Option<char>, out: &mut String) -> Option<usize> {
+        if prev.is_some_and(|c| c.is_alphanumeric() || c == '-') {
+            return None;
+        }
+        let (prefix, line) = HEADER_LINES.iter().find(|(p, _)| starts_with_ci(rest, p))?;
+        let tail_end = rest[prefix.len()..]
+            .find(['\n', '\r'])
+            .map_or(rest.len(), |e| prefix.len() + e);
+        let tail = &rest[prefix.len()..tail_end];
+        out.push_str(&rest[..prefix.len()]);
+        out.push_str(&match line {
+            Line::Authorization => self.authorization(tail),
+            Line::Cookie => self.cookie_list(tail, false),
+            Line::SetCookie => self.cookie_list(tail, true),
+        });
+        Some(tail_end)
+    }
+
+    /// The credential after `Bearer ` or `Basic `.
+    fn credential_at(&self, rest: &str, prev: Option<char>, out: &mut String) -> Option<usize> {
+        if prev.is_some_and(char::is_alphanumeric) {
+            return None;
+        }
+        let scheme = CREDENTIAL_SCHEMES
+            .iter()
+            .find(|s| starts_with_ci(rest, s))?
+            .len();
+        let gap = rest[scheme..]
+            .bytes()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        if gap == 0 {
+            return None;
+        }
+        let start = scheme + gap;
+        let cred_len = rest[start..]
+            .bytes()
+            .take_while(|&b| is_token68_byte(b))
+            .count();
+        let cred = &rest[start..start + cred_len];
+        let unpadded = cred.trim_end_matches('=');
+        // `error=invalid_token` or `realm="api"`: an auth-parameter, not a credential.
+        let param = unpadded.contains('=')
+            || (unpadded.len() < cred.len() && rest[start + cred_len..].starts_with('"'));
+        let scheme_word = CREDENTIAL_SCHEMES.contains(&unpadded.to_ascii_lowercase().as_str());
+        if unpadded.is_empty() || param || scheme_word || is_prose_word(unpadded) {
+            return None;
+        }
+        out.push_str(&rest[..start]);
+        out.push_str(&self.placeholder(cred));
+        Some(start + cred_len)
+    }
+
+    /// `sessionid=…`, `password=…`: a pair whose name says its value is a credential.
+    fn secret_pair_at(&self, rest: &str, prev: Option<char>, out: &mut String) -> Option<usize> {
+        if prev.is_some_and(is_name_char) {
+            return None;
+        }
+        let name_len = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
+        if name_len == 0 || !rest[name_len..].starts_with('=') {
+            return None;
+        }
+        let name = &rest[..name_len];
+        if !is_secret_name(name) {
+            return None;
+        }
+        let start = name_len + 1;
+        // Already a placeholder: let the scan go on (it keeps placeholders).
+        if placeholder::len_at(&rest[start..]).is_some() {
+            return None;
+        }
+        let value_len = rest[start..]
+            .find(|c: char| c.is_whitespace() || "&;,\"'<>(){}`".contains(c))
+            .unwrap_or(rest.len() - start);
+        let value = &rest[start..start + value_len];
+        if value.is_empty() {
+            return None;
+        }
+        out.push_str(&rest[..start]);
+        out.push_str(&self.placeholder(value));
+        Some(start + value_len)
+    }
+
+    /// An `Authorization` value: the scheme is kept, the credential becomes a
+    /// placeholder; surrounding whitespace is kept as it was.
+    pub(super) fn authorization(&self, value: &str) -> String {
+        let body = value.trim();
+        if body.is_empty() || super::is_redaction_mark(body) {
+            return value.to_owned();
+        }
+        let lead = &value[..value.len() - value.trim_start().len()];
+        let trail = &value[value.trim_end().len()..];
+        let redacted = match body.split_once(char::is_whitespace) {
+            Some((scheme, cred)) if is_scheme_name(scheme) => {
+                let gap = &body[scheme.len()..body.len() - cred.trim_start().len()];
+                format!("{scheme}{gap}{}", self.placeholder(cred.trim_start()))
+            }
+            None if CREDENTIAL_SCHEMES.contains(&body.to_ascii_lowercase().as_str()) => {
+                body.to_owned()
+            }
+            _ => self.placeholder(body),
+        };
+        format!("{lead}{redacted}{trail}")
+    }
+
+    /// A `Cookie` list (every value redacted) or a `Set-Cookie` value (the
+    /// first pair's value redacted, attributes scrubbed as text). Names,
+    /// separators and whitespace are kept as they were.
+    pub(super) fn cookie_list(&self, value: &str, set_cookie: bool) -> String {
+        let mut out = String::with_capacity(value.len() + 32);
+        for (i, part) in value.split(';').enumerate() {
+            if i > 0 {
+                out.push(';');
+            }
+            if set_cookie && i > 0 {
+                out.push_str(&self.scrub_text(part));
+                continue;
+            }
+            let (name, eq, val) = match part.split_once('=') {
+                Some((n, v)) => (n, "=", v),
+                None => ("", "", part),
+            };
+            out.push_str(&self.scrub_text(name));
+            out.push_str(eq);
+            let trimmed = val.trim();
+            if trimmed.is_empty() {
+                out.push_str(val);
+            } else {
+                let lead = &val[..val.len() - val.trim_start().len()];
+                let trail = &val[val.trim_end().len()..];
+                out.push_str(lead);
+                out.push_str(&self.placeholder(trimmed));
+                out.push_str(trail);
+            }
+        }
+        out
+    }
+}
+
+/// The length of the `scheme://…` URL starting at `rest`, when a scheme starts
+/// a word here. It ends at whitespace, a quote, `<`, `>`, `)` or a backtick.
+fn url_len_at(rest: &str, prev: Option<char>) -> Option<usize> {
+    if prev.is_some_and(is_scheme_char) {
+        return None;
+    }
+    let scheme = rest
+        .find(|c: char| !is_scheme_char(c))
+        .unwrap_or(rest.len());
+    if scheme == 0 || !rest[scheme..].starts_with("://") {
+        return None;
+    }
+    let end = rest[scheme..]
+        .find(|c: char| c.is_whitespace() || "\"'<>)`".contains(c))
+        .map_or(rest.len(), |e| scheme + e);
+    Some(end)
+}
+
+fn is_scheme_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
+}
+
+/// An auth scheme's name as schemes are named (`Bearer`, `AWS4-HMAC-SHA256`);
+/// anything else in its place is treated as part of the credential.
+fn is_scheme_name(s: &str) -> bool {
+    (1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// RFC 7235 token68, the shape of a credential after its scheme.
+fn is_token68_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
+}
+
+/// `Bearer tokens are…`, `token expired`: a short lower-case word after a
+/// scheme name is prose, not a credential (credentials mix cases and digits).
+fn is_prose_word(w: &str) -> bool {
+    w.len() <= 12 && w.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+}
+
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+/// A cheap check that lets most strings (ids, names, plain words) through
+/// without a scan: every rule needs one of these.
+fn may_hold_secret(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, b'=' | b':' | b'@' | b'\t'))
+        || s.contains("eyJ")
+        || (s.contains(' ')
+            && CREDENTIAL_SCHEMES.iter().any(|scheme| {
+                s.as_bytes()
+                    .windows(scheme.len())
+                    .any(|w| w.eq_ignore_ascii_case(scheme.as_bytes()))
+            }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::redactor;
+    use super::*;
+
+    const JWT: &str =
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiIsImV4cCI6MTcwMDAwMDAwMH0.c2lnbmF0dXJlLXNlY3JldA";
+
+    #[test]
+    fn secrets_leave_free_text() {
+        let cases = [
+            (
+                format!("at f (https://a.test/app.js?access_token={JWT}:1:2)"),
+                JWT,
+            ),
+            (format!("token is {JWT}."), JWT),
+            (
+                "Authorization: Bearer opaque-secret-123456".to_owned(),
+                "opaque-secret-123456",
+            ),
+            (
+                "header bearer\topaque-secret-99".to_owned(),
+                "opaque-secret-99",
+            ),
+            (
+                "see https://u:pw@a.test/x?sid=abc123def#frag=zz".to_owned(),
+                "abc123def",
+            ),
+            (
+                "Cookie: sessionid=rawCookie1; theme=dark".to_owned(),
+                "rawCookie1",
+            ),
+            (
+                "set-cookie: sid=rawCookie2; Path=/; HttpOnly".to_owned(),
+                "rawCookie2",
+            ),
+            ("saw sessionid=rawCookie3 in a log".to_owned(), "rawCookie3"),
+            ("password=hunter22&x=1".to_owned(), "hunter22"),
+            (
+                "mail alice.smith@example.com now".to_owned(),
+                "alice.smith@",
+            ),
+            (
+                "at (https://a.test/#/reset/Zk3mQ9xT2vLp8RwY:3:1)".to_owned(),
+                "Zk3mQ9xT2vLp8RwY",
+            ),
+        ];
+        let r = redactor();
+        for (input, secret) in cases {
+            let out = r.scrub_text(&input);
+            assert!(!out.contains(secret), "{input} -> {out}");
+            assert_eq!(r.scrub_text(&out), out, "idempotent on {out}");
+        }
+    }
+
+    #[test]
+    fn what_a_diagnosis_reads_stays() {
+        let r = redactor();
+        for s in [
+            "plain words, nothing secret",
+            "Bearer error=\"invalid_token\", error_description=\"refresh token reused\"",
+            "Bearer realm=\"api\", error=invalid_token, code=reused",
+            "Bearer",
+            "at refresh (https://a.test/static/app.js:120:9)",
+            "Set-Cookie: sid=[fp:0123456789abcdef len:32]; Path=/; Max-Age=0",
+            "Authorization: Bearer [fp:0123456789abcdef len:40]",
+            "token_type=Bearer",
+            "a***@example.com",
+            "the session cookie expired at 10:00",
+            "the refresh token expired; Bearer tokens are short-lived",
+        ] {
+            assert_eq!(r.scrub_text(s), s);
+        }
+    }
+
+    #[test]
+    fn placeholders_are_not_nested() {
+        // The issue-18 bug: each round trip wrapped the previous placeholder.
+        let r = redactor();
+        let once = r.scrub_text("Bearer opaque-secret-value1");
+        assert_eq!(
+            once,
+            format!("Bearer {}", r.placeholder("opaque-secret-value1"))
+        );
+        let mut x = once.clone();
+        for _ in 0..3 {
+            x = r.scrub_text(&x);
+        }
+        assert_eq!(x, once);
+        // Same fingerprint for the same token wherever it appears.
+        assert_eq!(
+            r.scrub_text(&format!("Authorization: Bearer {JWT}")),
+            format!("Authorization: Bearer {}", r.placeholder(JWT))
+        );
+        assert_eq!(r.scrub_text(JWT), r.placeholder(JWT));
+    }
+
+    #[test]
+    fn emails_kept_when_opted_in() {
+        let open = Redactor::new(
+            b"0123456789abcdef",
+            super::super::RedactionOptions {
+                keep_email: true,
+                keep_sub: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            open.scrub_text("to alice@example.com"),
+            "to alice@example.com"
+        );
+    }
+}
