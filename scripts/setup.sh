@@ -18,6 +18,9 @@ command -v musl-gcc >/dev/null || need+=(musl-tools)
 command -v x86_64-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64-x86-64-win32)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+# Python 3 with venv for schemathesis (the server library's API check).
+command -v python3 >/dev/null || need+=(python3)
+python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
@@ -27,6 +30,8 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 (cd e2e && npm ci --no-audit --no-fund)
+# schemathesis from PyPI, pinned with its dependencies, into server-lib/tests/api/.venv.
+bash server-lib/tests/api/install.sh
 
 cargo build --workspace --release
 cargo xtask dist

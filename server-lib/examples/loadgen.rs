@@ -13,6 +13,7 @@
 //!
 //! The medians over rounds are printed last.
 
+#[cfg(feature = "postgres")]
 #[path = "../tests/server/pg_cluster.rs"]
 mod pg_cluster;
 
@@ -128,12 +129,24 @@ fn serve(
 }
 
 /// A PostgreSQL server and two instances on it; the one-instance phase uses the first.
+#[cfg(feature = "postgres")]
 struct PgBench {
     _instances: Vec<tokio::runtime::Runtime>,
     addrs: Vec<SocketAddr>,
     _cluster: pg_cluster::PgCluster,
 }
 
+#[cfg(not(feature = "postgres"))]
+struct PgBench {
+    addrs: Vec<SocketAddr>,
+}
+
+#[cfg(not(feature = "postgres"))]
+fn start_pg(_: &Args, _: &Config) -> anyhow::Result<PgBench> {
+    anyhow::bail!("--postgres needs the PostgreSQL store: add --features postgres")
+}
+
+#[cfg(feature = "postgres")]
 fn start_pg(args: &Args, config: &Config) -> anyhow::Result<PgBench> {
     use logout_lens_server::store::PgOptions;
     anyhow::ensure!(
@@ -193,8 +206,7 @@ fn main() -> anyhow::Result<()> {
         "eddsa" => {}
         "hs256" => {
             let mut secret = [0u8; 32];
-            ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
-                .map_err(|_| anyhow::anyhow!("no randomness"))?;
+            aws_lc_rs::rand::fill(&mut secret).map_err(|_| anyhow::anyhow!("no randomness"))?;
             builder = builder.signing_key(SigningKey::hs256("bench", &secret)?);
         }
         other => anyhow::bail!("--alg must be eddsa or hs256, not {other}"),

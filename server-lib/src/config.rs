@@ -7,6 +7,13 @@ use crate::error::ServerError;
 use crate::keys::{KeySet, SigningKey};
 
 /// Where the browser keeps tokens when the server manages them as cookies.
+///
+/// The default is for HTTPS: `Secure` cookies named `__Host-ll_access` (`Path=/`; the
+/// `__Host-` prefix makes the browser refuse the cookie unless it is `Secure`, host-only and
+/// `Path=/`, so a sibling subdomain or a plain-HTTP page cannot plant or overwrite it) and
+/// `__Secure-ll_refresh` (`Path=/v1/auth/`, so the refresh token reaches only the auth
+/// endpoints; `__Host-` would force `Path=/`). For development over plain HTTP, where a browser
+/// drops `Secure` cookies from a non-local address, use [`CookieConfig::plain_http_development`].
 #[derive(Debug, Clone)]
 pub struct CookieConfig {
     pub access_name: String,
@@ -14,17 +21,65 @@ pub struct CookieConfig {
     /// Overrides the cookies' `Max-Age`; shorter than the token lifetimes reproduces the
     /// "short session cookie" logout. `None` = the token's own lifetime.
     pub max_age: Option<Duration>,
+    /// The `Secure` attribute. A name with a `__Host-` or `__Secure-` prefix requires it
+    /// ([`ConfigBuilder::build`] refuses the combination, since the browser would drop the cookie).
     pub secure: bool,
 }
 
 impl Default for CookieConfig {
     fn default() -> Self {
         CookieConfig {
+            access_name: "__Host-ll_access".to_owned(),
+            refresh_name: "__Secure-ll_refresh".to_owned(),
+            max_age: None,
+            secure: true,
+        }
+    }
+}
+
+impl CookieConfig {
+    /// The opt-out for plain-HTTP development (`http://127.0.0.1:PORT`): no `Secure`
+    /// attribute and unprefixed names (`ll_access`, `ll_refresh`). Never use it in production:
+    /// the tokens would also travel over unencrypted connections.
+    pub fn plain_http_development() -> Self {
+        CookieConfig {
             access_name: "ll_access".to_owned(),
             refresh_name: "ll_refresh".to_owned(),
             max_age: None,
             secure: false,
         }
+    }
+
+    fn check(&self) -> Result<(), ServerError> {
+        for (name, path) in [
+            (&self.access_name, "/"),
+            (&self.refresh_name, crate::cookies::REFRESH_COOKIE_PATH),
+        ] {
+            let token_char = |c: char| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c);
+            if name.is_empty() || !name.chars().all(token_char) {
+                return Err(ServerError::Config(format!(
+                    "cookie name `{name}` must be a non-empty RFC 6265 token"
+                )));
+            }
+            let prefixed = name.starts_with("__Host-") || name.starts_with("__Secure-");
+            if prefixed && !self.secure {
+                return Err(ServerError::Config(format!(
+                    "cookie `{name}` needs `secure`: browsers drop a prefixed cookie without it \
+                     (for plain HTTP use CookieConfig::plain_http_development())"
+                )));
+            }
+            if name.starts_with("__Host-") && path != "/" {
+                return Err(ServerError::Config(format!(
+                    "cookie `{name}`: the `__Host-` prefix requires Path=/, this cookie has Path={path}"
+                )));
+            }
+        }
+        if self.access_name == self.refresh_name {
+            return Err(ServerError::Config(
+                "the access and refresh cookies need different names".into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -40,11 +95,10 @@ pub struct CorsConfig {
 #[derive(Debug, Clone)]
 pub struct LogoutEventLimits {
     pub max_body_bytes: usize,
-    /// Requests per second per client IP; `None` disables the limit (benchmarks only).
+    /// Requests per second per client (an IPv4 address or an IPv6 /64); `None` disables the
+    /// limit (benchmarks only).
     pub rate_per_second: Option<f64>,
     pub burst: u32,
-    /// Peers whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for LogoutEventLimits {
@@ -53,23 +107,50 @@ impl Default for LogoutEventLimits {
             max_body_bytes: 16 * 1024,
             rate_per_second: Some(5.0),
             burst: 30,
-            trusted_proxies: Vec::new(),
         }
     }
 }
 
-/// Failed logins allowed per client IP: a burst, then a steady rate. Successful logins are free.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginLimits {
-    pub failures_per_second: f64,
+/// A token bucket: `burst` at once, then `per_second` as it refills.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bucket {
+    pub per_second: f64,
     pub burst: u32,
+}
+
+/// Failed logins allowed, each a token bucket; `None` turns that bucket off. An attempt takes
+/// one token from every bucket that applies before the password is checked (so concurrent
+/// guesses cannot outrun the limit) and a successful login gives them back, so only failures
+/// spend the budget.
+///
+/// The per-account bucket stops guessing one account from many addresses; its price is that
+/// someone who knows an account's email can keep it throttled (a lockout). Its default is
+/// therefore wider than the per-address one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoginLimits {
+    /// Per client address. Default: 10, then one per 5 s.
+    pub per_ip: Option<Bucket>,
+    /// Per IPv6 /64 (one subscriber's network, where a client may use any of 2^64 addresses).
+    /// Default: as per address.
+    pub per_ipv6_64: Option<Bucket>,
+    /// Per account (the email, trimmed and case-insensitive), from any address.
+    /// Default: 20, then one per 30 s.
+    pub per_account: Option<Bucket>,
 }
 
 impl Default for LoginLimits {
     fn default() -> Self {
-        LoginLimits {
-            failures_per_second: 0.2,
+        let per_address = Bucket {
+            per_second: 0.2,
             burst: 10,
+        };
+        LoginLimits {
+            per_ip: Some(per_address),
+            per_ipv6_64: Some(per_address),
+            per_account: Some(Bucket {
+                per_second: 1.0 / 30.0,
+                burst: 20,
+            }),
         }
     }
 }
@@ -92,8 +173,13 @@ pub struct Config {
     pub logout_event: LogoutEventLimits,
     /// `None` leaves brute-force protection to the [`crate::Authenticator`].
     pub login_limits: Option<LoginLimits>,
+    /// Peers whose `X-Forwarded-For` is believed (walked from the right) when naming the client
+    /// of a login or a logout report.
+    pub trusted_proxies: Vec<IpAddr>,
     pub cors: Option<CorsConfig>,
     pub cookies: Option<CookieConfig>,
+    /// Where the router serves its OpenAPI document (`None`: not served).
+    pub openapi_path: Option<String>,
 }
 
 impl Config {
@@ -127,8 +213,10 @@ pub struct ConfigBuilder {
     check_session: Option<bool>,
     logout_event: Option<LogoutEventLimits>,
     login_limits: Option<Option<LoginLimits>>,
+    trusted_proxies: Vec<IpAddr>,
     cors: Option<CorsConfig>,
     cookies: Option<CookieConfig>,
+    openapi_path: Option<String>,
 }
 
 impl ConfigBuilder {
@@ -179,9 +267,14 @@ impl ConfigBuilder {
         self.logout_event = Some(limits);
         self
     }
-    /// Failed-login limit per IP (default 10, then one per 5 s); `None` turns it off.
+    /// Failed-login limits (see [`LoginLimits`] for the defaults); `None` turns them all off.
     pub fn login_limits(mut self, limits: Option<LoginLimits>) -> Self {
         self.login_limits = Some(limits);
+        self
+    }
+    /// Reverse proxies whose `X-Forwarded-For` names the client (default: none).
+    pub fn trusted_proxies(mut self, proxies: Vec<IpAddr>) -> Self {
+        self.trusted_proxies = proxies;
         self
     }
     pub fn cors(mut self, cors: CorsConfig) -> Self {
@@ -190,6 +283,12 @@ impl ConfigBuilder {
     }
     pub fn cookies(mut self, cookies: CookieConfig) -> Self {
         self.cookies = Some(cookies);
+        self
+    }
+    /// Serve the OpenAPI 3.1 document ([`crate::openapi::document`]) at `path`, e.g.
+    /// `/v1/auth/openapi.json`. Off by default.
+    pub fn openapi_path(mut self, path: impl Into<String>) -> Self {
+        self.openapi_path = Some(path.into());
         self
     }
 
@@ -216,8 +315,10 @@ impl ConfigBuilder {
             check_session: self.check_session.unwrap_or(true),
             logout_event: self.logout_event.unwrap_or_default(),
             login_limits: self.login_limits.unwrap_or(Some(LoginLimits::default())),
+            trusted_proxies: self.trusted_proxies,
             cors: self.cors,
             cookies: self.cookies,
+            openapi_path: self.openapi_path,
         };
         for (name, d) in [
             ("access TTL", config.access_ttl),
@@ -243,6 +344,20 @@ impl ConfigBuilder {
                 "issuer and audience must not be empty".into(),
             ));
         }
+        if let Some(c) = &config.cookies {
+            c.check()?;
+        }
+        if let Some(p) = &config.openapi_path {
+            let ours = ["/v1/auth/login", "/v1/auth/refresh", "/v1/auth/logout"];
+            let taken = p == "/.well-known/jwks.json"
+                || ours.iter().any(|r| p.trim_end_matches('/') == *r)
+                || p.trim_end_matches('/') == "/v1/auth/logout-event";
+            if !p.starts_with('/') || p.contains(['{', '}', '*', '?', '#']) || taken {
+                return Err(ServerError::Config(format!(
+                    "openapi_path `{p}` must be a plain path starting with / that no route uses"
+                )));
+            }
+        }
         if config.logout_event.max_body_bytes == 0 {
             return Err(ServerError::Config(
                 "max_body_bytes must be positive".into(),
@@ -251,6 +366,18 @@ impl ConfigBuilder {
         if let Some(r) = config.logout_event.rate_per_second {
             if !(r > 0.0 && r.is_finite()) || config.logout_event.burst == 0 {
                 return Err(ServerError::Config("rate limit must be positive".into()));
+            }
+        }
+        if let Some(l) = &config.login_limits {
+            for b in [l.per_ip, l.per_ipv6_64, l.per_account]
+                .into_iter()
+                .flatten()
+            {
+                if !(b.per_second > 0.0 && b.per_second.is_finite()) || b.burst == 0 {
+                    return Err(ServerError::Config(
+                        "login limits must have a positive rate and burst".into(),
+                    ));
+                }
             }
         }
         Ok(config)
@@ -288,5 +415,53 @@ mod tests {
                 .is_err()
         );
         assert!(Config::builder().issuer("").build().is_err());
+    }
+
+    #[test]
+    fn cookie_settings_table() {
+        let plain = CookieConfig::plain_http_development;
+        let cases = [
+            (CookieConfig::default(), true),
+            (plain(), true),
+            (
+                CookieConfig {
+                    secure: false,
+                    ..CookieConfig::default()
+                },
+                false,
+            ),
+            (
+                CookieConfig {
+                    refresh_name: "__Host-r".into(),
+                    ..CookieConfig::default()
+                },
+                false,
+            ),
+            (
+                CookieConfig {
+                    access_name: "a b".into(),
+                    ..plain()
+                },
+                false,
+            ),
+            (
+                CookieConfig {
+                    access_name: "ll_refresh".into(),
+                    ..plain()
+                },
+                false,
+            ),
+            (
+                CookieConfig {
+                    secure: true,
+                    ..plain()
+                },
+                true,
+            ),
+        ];
+        for (cookies, ok) in cases {
+            let built = Config::builder().cookies(cookies.clone()).build();
+            assert_eq!(built.is_ok(), ok, "{cookies:?}");
+        }
     }
 }

@@ -131,6 +131,39 @@ mod tests {
     }
 
     #[test]
+    fn secure_by_default_with_prefixes() {
+        let mut h = HeaderMap::new();
+        let ttl = Duration::from_secs(60);
+        issue(&mut h, &CookieConfig::default(), "a", ttl, "r", ttl, true);
+        clear(&mut h, &CookieConfig::default());
+        let all: Vec<_> = h
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(all.len(), 4);
+        for c in &all {
+            assert!(c.ends_with("; Secure") && !c.contains("Domain"), "{c}");
+        }
+        assert!(all[0].starts_with("__Host-ll_access=a; Path=/;"));
+        assert!(all[1].starts_with("__Secure-ll_refresh=r; Path=/v1/auth/;"));
+        let mut plain = HeaderMap::new();
+        issue(
+            &mut plain,
+            &CookieConfig::plain_http_development(),
+            "a",
+            ttl,
+            "r",
+            ttl,
+            true,
+        );
+        for v in plain.get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            assert!(v.starts_with("ll_") && !v.contains("Secure"), "{v}");
+        }
+    }
+
+    #[test]
     fn remember_me_decides_between_persistent_and_session_cookies() {
         let cfg = CookieConfig::default();
         for (persistent, want_max_age) in [(true, true), (false, false)] {
@@ -154,7 +187,7 @@ mod tests {
     fn short_cookie_age_caps_both() {
         let cfg = CookieConfig {
             max_age: Some(Duration::from_secs(5)),
-            ..Default::default()
+            ..CookieConfig::plain_http_development()
         };
         let mut h = HeaderMap::new();
         issue(

@@ -1,105 +1,89 @@
 //! The crate's error type and the HTTP error responses built from it.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use logout_lens_model::http::AUTH_CODE_HEADER;
-use serde_json::json;
 
-/// Why a refresh token was refused. The codes are a stable contract: only ever append.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefreshFailure {
-    /// The family's absolute lifetime is over.
-    Expired,
-    /// The family was not used for longer than the idle timeout.
-    IdleTimeout,
-    /// An already-rotated token was presented outside the grace window; the family is now revoked.
-    Reused,
-    /// The family was revoked (logout, earlier reuse, administrator).
-    Revoked,
-    /// No such token (never issued, or the server forgot it).
-    NotFound,
-    /// Not shaped like one of our refresh tokens.
-    Malformed,
-    /// An access token was presented where a refresh token belongs.
-    WrongType,
-}
-
-impl RefreshFailure {
-    /// The stable machine code.
-    pub fn code(self) -> &'static str {
-        match self {
-            RefreshFailure::Expired => "expired",
-            RefreshFailure::IdleTimeout => "idle_timeout",
-            RefreshFailure::Reused => "reused",
-            RefreshFailure::Revoked => "revoked",
-            RefreshFailure::NotFound => "not_found",
-            RefreshFailure::Malformed => "malformed",
-            RefreshFailure::WrongType => "wrong_type",
+/// A failure enum whose variants each have a stable machine code and a human description,
+/// with `ALL` listing every variant (the OpenAPI document and the tests iterate it).
+macro_rules! failure_codes {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $code:literal, $description:literal, )*
         }
-    }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
+        }
 
-    /// Parse a stable code back (used when reading stored reasons).
-    pub fn from_code(code: &str) -> Option<Self> {
-        Some(match code {
-            "expired" => RefreshFailure::Expired,
-            "idle_timeout" => RefreshFailure::IdleTimeout,
-            "reused" => RefreshFailure::Reused,
-            "revoked" => RefreshFailure::Revoked,
-            "not_found" => RefreshFailure::NotFound,
-            "malformed" => RefreshFailure::Malformed,
-            "wrong_type" => RefreshFailure::WrongType,
-            _ => return None,
-        })
-    }
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
 
-    fn description(self) -> &'static str {
-        match self {
-            RefreshFailure::Expired => "the refresh token has expired",
-            RefreshFailure::IdleTimeout => "the session was idle for too long",
-            RefreshFailure::Reused => {
-                "the refresh token was already used; the session has been revoked"
+            /// The stable machine code.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($name::$variant => $code,)*
+                }
             }
-            RefreshFailure::Revoked => "the session has been revoked",
-            RefreshFailure::NotFound => "unknown refresh token",
-            RefreshFailure::Malformed => "the refresh token is malformed",
-            RefreshFailure::WrongType => "an access token cannot be used as a refresh token",
+
+            /// Parse a stable code back (used when reading stored reasons).
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code {
+                    $($code => Some($name::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// The sentence sent as `detail`.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $($name::$variant => $description,)*
+                }
+            }
         }
+    };
+}
+
+failure_codes! {
+    /// Why a refresh token was refused. The codes are a stable contract: only ever append.
+    pub enum RefreshFailure {
+        /// The family's absolute lifetime is over.
+        Expired => "expired", "the refresh token has expired",
+        /// The family was not used for longer than the idle timeout.
+        IdleTimeout => "idle_timeout", "the session was idle for too long",
+        /// An already-rotated token was presented outside the grace window; the family is now
+        /// revoked.
+        Reused => "reused", "the refresh token was already used; the session has been revoked",
+        /// The family was revoked (logout, earlier reuse, administrator).
+        Revoked => "revoked", "the session has been revoked",
+        /// No such token (never issued, or the server forgot it).
+        NotFound => "not_found", "unknown refresh token",
+        /// Not shaped like one of our refresh tokens.
+        Malformed => "malformed", "the refresh token is malformed",
+        /// An access token was presented where a refresh token belongs.
+        WrongType => "wrong_type", "an access token cannot be used as a refresh token",
     }
 }
 
-/// Why an access token was refused by [`crate::AuthUser`]. Stable codes: only ever append.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccessFailure {
-    Expired,
-    NotYetValid,
-    BadSignature,
-    WrongType,
-    SessionRevoked,
-    Malformed,
-}
-
-impl AccessFailure {
-    /// The stable machine code.
-    pub fn code(self) -> &'static str {
-        match self {
-            AccessFailure::Expired => "expired",
-            AccessFailure::NotYetValid => "not_yet_valid",
-            AccessFailure::BadSignature => "bad_signature",
-            AccessFailure::WrongType => "wrong_type",
-            AccessFailure::SessionRevoked => "session_revoked",
-            AccessFailure::Malformed => "malformed",
-        }
-    }
-
-    fn description(self) -> &'static str {
-        match self {
-            AccessFailure::Expired => "the access token has expired",
-            AccessFailure::NotYetValid => "the access token is not valid yet",
-            AccessFailure::BadSignature => "the access token signature is invalid",
-            AccessFailure::WrongType => "this token is not an access token",
-            AccessFailure::SessionRevoked => "the session behind this token has ended",
-            AccessFailure::Malformed => "the access token is malformed",
-        }
+failure_codes! {
+    /// Why an access token was refused by [`crate::AuthUser`]. Stable codes: only ever append.
+    pub enum AccessFailure {
+        /// Past `exp` plus the leeway.
+        Expired => "expired", "the access token has expired",
+        /// Before `nbf` minus the leeway (a client clock ahead of the server's).
+        NotYetValid => "not_yet_valid", "the access token is not valid yet",
+        /// Unknown `kid`, another algorithm than the key's, or a signature that does not verify.
+        BadSignature => "bad_signature", "the access token signature is invalid",
+        /// Not an access token (`typ` is not `at+jwt`, or a refresh token).
+        WrongType => "wrong_type", "this token is not an access token",
+        /// The session behind the token was revoked or forgotten (with `Config::check_session`).
+        SessionRevoked => "session_revoked", "the session behind this token has ended",
+        /// Not a JWT, or claims that do not match (issuer, audience, missing fields).
+        Malformed => "malformed", "the access token is malformed",
     }
 }
 
@@ -136,6 +120,7 @@ pub enum ServerError {
     RateLimited { retry_after_s: u64 },
 }
 
+#[cfg(feature = "sqlite")]
 impl From<rusqlite::Error> for ServerError {
     fn from(e: rusqlite::Error) -> Self {
         ServerError::Store(e.to_string())
@@ -192,83 +177,117 @@ fn bearer_challenge(error: Option<(&str, &str, &str)>) -> HeaderValue {
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
 }
 
+impl ServerError {
+    /// The body's `error` and `code` (`None`: no code, and no `X-Auth-Error-Code` header).
+    pub fn error_and_code(&self) -> (&'static str, Option<&'static str>) {
+        match self {
+            ServerError::Refresh(f) => ("invalid_grant", Some(f.code())),
+            ServerError::Access(f) => ("invalid_token", Some(f.code())),
+            ServerError::BadCredentials => ("invalid_credentials", Some("bad_credentials")),
+            ServerError::MissingCredentials => ("unauthorized", None),
+            ServerError::BadRequest { code, .. } => ("invalid_request", Some(*code)),
+            ServerError::TooLarge { .. } => ("payload_too_large", Some("too_large")),
+            ServerError::RateLimited { .. } => ("rate_limited", Some("rate_limited")),
+            ServerError::StoreClosed => ("unavailable", Some("unavailable")),
+            ServerError::StoreUnavailable(_) => ("unavailable", Some("store_unavailable")),
+            ServerError::Config(_)
+            | ServerError::Store(_)
+            | ServerError::Signing(_)
+            | ServerError::Authenticator(_) => ("server_error", Some("internal")),
+        }
+    }
+
+    /// The body's `detail`: never a storage or configuration detail (those go to the log).
+    fn detail(&self) -> String {
+        match self {
+            ServerError::Refresh(f) => f.description().to_owned(),
+            ServerError::Access(f) => f.description().to_owned(),
+            ServerError::BadRequest { message, .. } => message.clone(),
+            ServerError::StoreUnavailable(_) => {
+                "the session store is unavailable; retry shortly".to_owned()
+            }
+            ServerError::Config(_)
+            | ServerError::Store(_)
+            | ServerError::Signing(_)
+            | ServerError::Authenticator(_) => "internal server error".to_owned(),
+            _ => self.to_string(),
+        }
+    }
+
+    /// Every header of this error's response besides `Content-Type`, in the order sent.
+    pub fn headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+        let mut out = Vec::new();
+        if let (_, Some(code)) = self.error_and_code() {
+            out.push((
+                HeaderName::from_static(AUTH_CODE_HEADER),
+                HeaderValue::from_static(code),
+            ));
+        }
+        match self {
+            ServerError::Access(f) => out.push((
+                header::WWW_AUTHENTICATE,
+                bearer_challenge(Some(("invalid_token", f.description(), f.code()))),
+            )),
+            ServerError::MissingCredentials => {
+                out.push((header::WWW_AUTHENTICATE, bearer_challenge(None)));
+            }
+            ServerError::RateLimited { retry_after_s } => {
+                out.push((header::RETRY_AFTER, HeaderValue::from(*retry_after_s)));
+            }
+            ServerError::StoreUnavailable(_) => {
+                out.push((header::RETRY_AFTER, HeaderValue::from(1u64)));
+            }
+            _ => {}
+        }
+        out.push((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        out
+    }
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// The error class (`invalid_grant`, `invalid_token`, `rate_limited`, …).
+    pub error: String,
+    /// The stable code, also in `X-Auth-Error-Code`; absent only for a request without
+    /// credentials on a protected route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
+    pub code: Option<String>,
+    /// A sentence for people; never parse it.
+    pub detail: String,
+}
+
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let (error, code, description): (&str, Option<&str>, String) = match &self {
-            ServerError::Refresh(f) => {
-                ("invalid_grant", Some(f.code()), f.description().to_owned())
-            }
-            ServerError::Access(f) => ("invalid_token", Some(f.code()), f.description().to_owned()),
-            ServerError::BadCredentials => (
-                "invalid_credentials",
-                Some("bad_credentials"),
-                self.to_string(),
-            ),
-            ServerError::MissingCredentials => ("unauthorized", None, self.to_string()),
-            ServerError::BadRequest { code, message } => {
-                ("invalid_request", Some(*code), message.clone())
-            }
-            ServerError::TooLarge { .. } => {
-                ("payload_too_large", Some("too_large"), self.to_string())
-            }
-            ServerError::RateLimited { .. } => {
-                ("rate_limited", Some("rate_limited"), self.to_string())
-            }
-            ServerError::StoreClosed => ("unavailable", Some("unavailable"), self.to_string()),
+        match &self {
             ServerError::StoreUnavailable(_) => {
-                tracing::warn!(error = %crate::sanitize::for_log(&self.to_string()), "store unavailable");
-                (
-                    "unavailable",
-                    Some("store_unavailable"),
-                    "the session store is unavailable; retry shortly".to_owned(),
-                )
+                let error = self.to_string();
+                tracing::warn!(
+                    error = crate::sanitize::log_field(&error),
+                    "store unavailable"
+                );
             }
             ServerError::Config(_)
             | ServerError::Store(_)
             | ServerError::Signing(_)
             | ServerError::Authenticator(_) => {
                 // The detail may name files or SQL; it goes to the log, not to the client.
-                tracing::error!(error = %crate::sanitize::for_log(&self.to_string()), "internal error");
-                (
-                    "server_error",
-                    Some("internal"),
-                    "internal server error".to_owned(),
-                )
-            }
-        };
-        let mut body = json!({ "error": error, "detail": description });
-        if let Some(code) = code {
-            body["code"] = json!(code);
-        }
-        let mut response = (status, axum::Json(body)).into_response();
-        let headers = response.headers_mut();
-        if let Some(code) = code {
-            if let Ok(v) = HeaderValue::from_str(code) {
-                headers.insert(AUTH_CODE_HEADER, v);
-            }
-        }
-        match &self {
-            ServerError::Access(f) => {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    bearer_challenge(Some(("invalid_token", f.description(), f.code()))),
-                );
-            }
-            ServerError::MissingCredentials => {
-                headers.insert(header::WWW_AUTHENTICATE, bearer_challenge(None));
-            }
-            ServerError::RateLimited { retry_after_s } => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
-            }
-            ServerError::StoreUnavailable(_) => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(1u64));
+                let error = self.to_string();
+                tracing::error!(error = crate::sanitize::log_field(&error), "internal error");
             }
             _ => {}
         }
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        let (error, code) = self.error_and_code();
+        let body = ErrorBody {
+            error: error.to_owned(),
+            code: code.map(str::to_owned),
+            detail: self.detail(),
+        };
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        for (name, value) in self.headers() {
+            response.headers_mut().insert(name, value);
+        }
         response
     }
 }
@@ -305,17 +324,18 @@ mod tests {
     }
 
     #[test]
-    fn refresh_codes_round_trip() {
-        for f in [
-            RefreshFailure::Expired,
-            RefreshFailure::IdleTimeout,
-            RefreshFailure::Reused,
-            RefreshFailure::Revoked,
-            RefreshFailure::NotFound,
-            RefreshFailure::Malformed,
-            RefreshFailure::WrongType,
-        ] {
-            assert_eq!(RefreshFailure::from_code(f.code()), Some(f));
+    fn codes_round_trip_and_are_unique() {
+        assert_eq!(RefreshFailure::ALL.len(), 7);
+        assert_eq!(AccessFailure::ALL.len(), 6);
+        for f in RefreshFailure::ALL {
+            assert_eq!(RefreshFailure::from_code(f.code()), Some(*f));
         }
+        for f in AccessFailure::ALL {
+            assert_eq!(AccessFailure::from_code(f.code()), Some(*f));
+        }
+        let mut codes: Vec<_> = RefreshFailure::ALL.iter().map(|f| f.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), RefreshFailure::ALL.len());
     }
 }

@@ -11,6 +11,62 @@ use crate::state::AuthState;
 use crate::tokens::{AccessClaims, verify_access};
 
 /// A caller whose access token verified (and, unless disabled, whose session is still live).
+///
+/// The token comes from `Authorization: Bearer …`, else (with [`Config::cookies`]) from the
+/// access cookie. A rejection is a 401 with an RFC 6750 `WWW-Authenticate` challenge and a
+/// stable code ([`AccessFailure`]). It works with any app state from which an [`AuthState`]
+/// can be taken ([`FromRef`]):
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use axum::body::Body;
+/// use axum::extract::{FromRef, State};
+/// use axum::http::{Request, StatusCode, header};
+/// use axum::routing::get;
+/// use axum::Router;
+/// use logout_lens_server::{AuthFuture, AuthState, AuthUser, Authenticator, Config, SqliteStore};
+/// use tower::ServiceExt as _;
+///
+/// # struct NoUsers;
+/// # impl Authenticator for NoUsers {
+/// #     fn verify<'a>(&'a self, _: &'a str, _: &'a str) -> AuthFuture<'a> {
+/// #         Box::pin(async { Ok(None) })
+/// #     }
+/// # }
+/// #[derive(Clone)]
+/// struct AppState {
+///     auth: AuthState,
+///     greeting: Arc<str>,
+/// }
+///
+/// impl FromRef<AppState> for AuthState {
+///     fn from_ref(app: &AppState) -> AuthState {
+///         app.auth.clone()
+///     }
+/// }
+///
+/// async fn hello(user: AuthUser, State(app): State<AppState>) -> String {
+///     format!("{}, user {}", app.greeting, user.user_id)
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = tempfile::tempdir()?;
+/// # let store = Arc::new(SqliteStore::open(dir.path().join("auth.db"))?);
+/// let auth = AuthState::new(Config::builder().build()?, store, Arc::new(NoUsers));
+/// let app: Router = Router::new()
+///     .route("/hello", get(hello))
+///     .with_state(AppState { auth, greeting: "Hello".into() });
+///
+/// let forged = Request::get("/hello")
+///     .header(header::AUTHORIZATION, "Bearer not.a.token")
+///     .body(Body::empty())?;
+/// let rejected = app.oneshot(forged).await?;
+/// assert_eq!(rejected.status(), StatusCode::UNAUTHORIZED);
+/// assert_eq!(rejected.headers()["x-auth-error-code"], "malformed");
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub user_id: String,

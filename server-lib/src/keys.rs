@@ -6,8 +6,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use std::sync::Arc;
 
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair as _};
-use ring::signature::Ed25519KeyPair as RingEd25519KeyPair;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::ServerError;
 
@@ -41,8 +41,7 @@ impl std::fmt::Debug for SigningKey {
 impl SigningKey {
     /// A fresh random Ed25519 key (the default algorithm).
     pub fn generate_ed25519(kid: impl Into<String>) -> Result<Self, ServerError> {
-        let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = RingEd25519KeyPair::generate_pkcs8(&rng)
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new())
             .map_err(|_| ServerError::Config("could not generate an Ed25519 key".to_owned()))?;
         Self::ed25519_from_pkcs8(kid, pkcs8.as_ref())
     }
@@ -110,17 +109,45 @@ impl SigningKey {
         &self.decoding
     }
 
-    fn jwk(&self) -> Option<Value> {
+    fn jwk(&self) -> Option<Jwk> {
         let x = self.public_ed25519.as_ref()?;
-        Some(json!({
-            "kty": "OKP",
-            "crv": "Ed25519",
-            "use": "sig",
-            "alg": "EdDSA",
-            "kid": self.kid,
-            "x": URL_SAFE_NO_PAD.encode(x),
-        }))
+        Some(Jwk {
+            kty: "OKP".to_owned(),
+            crv: "Ed25519".to_owned(),
+            use_: "sig".to_owned(),
+            alg: "EdDSA".to_owned(),
+            kid: self.kid.clone(),
+            x: URL_SAFE_NO_PAD.encode(x),
+        })
     }
+}
+
+/// One public key of the JWKS document (RFC 8037: an Ed25519 key as `kty: OKP`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Jwk {
+    /// Always `OKP`.
+    #[schema(example = "OKP")]
+    pub kty: String,
+    /// Always `Ed25519`.
+    #[schema(example = "Ed25519")]
+    pub crv: String,
+    /// Always `sig`.
+    #[serde(rename = "use")]
+    #[schema(example = "sig")]
+    pub use_: String,
+    /// Always `EdDSA`.
+    #[schema(example = "EdDSA")]
+    pub alg: String,
+    /// The `kid` access tokens name in their header.
+    pub kid: String,
+    /// The 32-byte public key, base64url without padding.
+    pub x: String,
+}
+
+/// `GET /.well-known/jwks.json`: the active and retired public keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Jwks {
+    pub keys: Vec<Jwk>,
 }
 
 fn encoded_header(alg: Algorithm, kid: &str) -> Result<String, ServerError> {
@@ -171,12 +198,13 @@ impl KeySet {
     }
 
     /// `{"keys":[…]}` with every public key; symmetric keys are never published.
-    pub fn jwks(&self) -> Value {
-        let keys: Vec<Value> = std::iter::once(&self.active)
-            .chain(&self.retired)
-            .filter_map(SigningKey::jwk)
-            .collect();
-        json!({ "keys": keys })
+    pub fn jwks(&self) -> Jwks {
+        Jwks {
+            keys: std::iter::once(&self.active)
+                .chain(&self.retired)
+                .filter_map(SigningKey::jwk)
+                .collect(),
+        }
     }
 
     pub(crate) fn check_unique(&self) -> Result<(), ServerError> {
@@ -209,7 +237,7 @@ mod tests {
         let set = KeySet::new(SigningKey::generate_ed25519("new").unwrap())
             .with_retired(SigningKey::generate_ed25519("old").unwrap())
             .with_retired(SigningKey::hs256("sym", &[1; 32]).unwrap());
-        let jwks = set.jwks();
+        let jwks = serde_json::to_value(set.jwks()).unwrap();
         let keys = jwks["keys"].as_array().unwrap();
         assert_eq!(keys.len(), 2);
         assert_eq!(keys[0]["kid"], "new");

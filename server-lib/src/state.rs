@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::auth::Authenticator;
+use crate::config::Bucket;
 use crate::config::Config;
-use crate::rate_limit::RateLimiter;
+use crate::rate_limit::{LoginLimiter, RateLimiter};
 use crate::store::Store;
 
 /// Milliseconds since the Unix epoch. Injectable so tests can move time.
@@ -25,7 +26,7 @@ pub struct AuthState {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) authenticator: Arc<dyn Authenticator>,
     pub(crate) limiter: Arc<RateLimiter>,
-    pub(crate) login_limiter: Arc<RateLimiter>,
+    pub(crate) login_limiter: Arc<LoginLimiter>,
     pub(crate) clock: Clock,
 }
 
@@ -35,14 +36,13 @@ impl AuthState {
         store: Arc<dyn Store>,
         authenticator: Arc<dyn Authenticator>,
     ) -> Self {
-        let limiter = Arc::new(RateLimiter::new(
-            config.logout_event.rate_per_second,
-            config.logout_event.burst,
-        ));
-        let login_limiter = Arc::new(match config.login_limits {
-            Some(l) => RateLimiter::new(Some(l.failures_per_second), l.burst),
-            None => RateLimiter::new(None, 1),
-        });
+        let limiter = Arc::new(RateLimiter::new(config.logout_event.rate_per_second.map(
+            |per_second| Bucket {
+                per_second,
+                burst: config.logout_event.burst,
+            },
+        )));
+        let login_limiter = Arc::new(LoginLimiter::new(config.login_limits));
         AuthState {
             login_limiter,
             config: Arc::new(config),

@@ -1,12 +1,11 @@
 //! Opaque refresh tokens and signed access tokens.
 
+use aws_lc_rs::digest::{Context, SHA256, digest};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Header, Validation};
-use ring::rand::SecureRandom as _;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::error::{AccessFailure, RefreshFailure, ServerError};
@@ -30,11 +29,7 @@ impl std::fmt::Debug for RefreshToken {
 
 impl RefreshToken {
     pub fn generate() -> Result<Self, ServerError> {
-        let mut raw = [0u8; REFRESH_BYTES];
-        ring::rand::SystemRandom::new()
-            .fill(&mut raw)
-            .map_err(|_| ServerError::Signing("the system random generator failed".to_owned()))?;
-        Ok(RefreshToken(raw))
+        Ok(RefreshToken(random_bytes()?))
     }
 
     /// Parse what a client sent. A JWT here is an access token in the wrong place.
@@ -61,17 +56,17 @@ impl RefreshToken {
 
     /// What the store keeps and looks up (RFC 6819 §5.1.4.1.3).
     pub fn lookup_hash(&self) -> [u8; 32] {
-        Sha256::digest(self.0).into()
+        sha256_bytes(digest(&SHA256, &self.0).as_ref())
     }
 
     /// Key that seals this token's successor, so a grace-window retry can be answered with the
     /// same successor although the store never holds a token in plain text. Only a holder of
     /// this token can unseal; a domain tag keeps it unrelated to [`Self::lookup_hash`].
     pub fn wrap_key(&self) -> [u8; 32] {
-        let mut h = Sha256::new();
+        let mut h = Context::new(&SHA256);
         h.update(WRAP_DOMAIN);
-        h.update(self.0);
-        h.finalize().into()
+        h.update(&self.0);
+        sha256_bytes(h.finish().as_ref())
     }
 
     /// Seal `successor` for storage next to this (parent) token.
@@ -84,6 +79,21 @@ impl RefreshToken {
         let sealed: [u8; 32] = sealed.try_into().ok()?;
         Some(RefreshToken(xor(&sealed, &self.wrap_key())))
     }
+}
+
+/// `N` bytes from the operating system's generator (through AWS-LC).
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], ServerError> {
+    let mut raw = [0u8; N];
+    aws_lc_rs::rand::fill(&mut raw)
+        .map_err(|_| ServerError::Signing("the system random generator failed".to_owned()))?;
+    Ok(raw)
+}
+
+/// A SHA-256 output as an array (it is always 32 bytes).
+pub(crate) fn sha256_bytes(d: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&d[..32]);
+    out
 }
 
 fn xor(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
@@ -112,10 +122,7 @@ pub fn issue_access(
     now_s: u64,
 ) -> Result<(String, AccessClaims), ServerError> {
     let key = config.keys.active();
-    let mut jti = [0u8; 16];
-    ring::rand::SystemRandom::new()
-        .fill(&mut jti)
-        .map_err(|_| ServerError::Signing("the system random generator failed".to_owned()))?;
+    let jti: [u8; 16] = random_bytes()?;
     let claims = AccessClaims {
         iss: config.issuer.clone(),
         aud: config.audience.clone(),
@@ -228,7 +235,8 @@ pub fn verify_signature(config: &Config, token: &str) -> Result<AccessClaims, Ac
             | ErrorKind::InvalidAlgorithm
             | ErrorKind::InvalidAlgorithmName
             | ErrorKind::InvalidKeyFormat
-            | ErrorKind::Crypto(_) => AccessFailure::BadSignature,
+            | ErrorKind::InvalidEddsaKey
+            | ErrorKind::Provider(_) => AccessFailure::BadSignature,
             _ => AccessFailure::Malformed,
         })
 }

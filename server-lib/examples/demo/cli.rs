@@ -120,12 +120,19 @@ pub(crate) struct Cli {
     /// Logout-event rate limit per IP and second (0 = off).
     #[arg(long, default_value_t = 5.0)]
     pub(crate) event_rate: f64,
+    /// Turn the failed-login limits off (API fuzzing only; never in production).
+    #[arg(long)]
+    pub(crate) no_login_limits: bool,
     /// Keep logout events (IPs, self-reported emails) this long.
     #[arg(long, default_value = "7d")]
     pub(crate) event_retention: Span,
     /// Log as JSON lines.
     #[arg(long)]
     pub(crate) log_json: bool,
+    /// Write the OpenAPI 3.1 document of the auth routes (as the other flags configure them;
+    /// also served at /v1/auth/openapi.json) to FILE, then exit.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) openapi: Option<std::path::PathBuf>,
 }
 
 impl Cli {

@@ -26,6 +26,9 @@ use serde_json::json;
 
 use crate::cli::{Cli, TokenStorage};
 
+/// Where the demo serves the OpenAPI document of its auth routes.
+const OPENAPI_PATH: &str = "/v1/auth/openapi.json";
+
 /// The one user from `--user`, compared in constant time.
 struct DemoUser {
     email: String,
@@ -54,6 +57,44 @@ async fn main() -> anyhow::Result<()> {
         .split_once(':')
         .context("--user must be EMAIL:PASSWORD")?;
 
+    let mut builder = Config::builder()
+        .access_ttl(cli.access_ttl.0)
+        .refresh_ttl_remember_me(cli.refresh_ttl.0)
+        .refresh_ttl(cli.refresh_ttl_no_remember.0.min(cli.refresh_ttl.0))
+        .refresh_idle_timeout(cli.idle_timeout.map(|d| d.0))
+        .reuse_grace(cli.grace.0)
+        .leeway(cli.leeway.0)
+        .issuer("logout-lens-demo")
+        .audience("logout-lens-demo-api")
+        .openapi_path(OPENAPI_PATH)
+        .logout_event_limits(LogoutEventLimits {
+            rate_per_second: (cli.event_rate > 0.0).then_some(cli.event_rate),
+            burst: 30,
+            ..Default::default()
+        });
+    if cli.token_storage() == TokenStorage::Cookie {
+        // The demo serves plain http://127.0.0.1, where a browser drops `Secure` cookies:
+        // the library's documented opt-out (never for production).
+        builder = builder.cookies(CookieConfig {
+            max_age: cli.cookie_max_age.map(|d| d.0),
+            ..CookieConfig::plain_http_development()
+        });
+    }
+    if cli.no_login_limits {
+        builder = builder.login_limits(None);
+    }
+    if !cli.cors_origin.is_empty() {
+        builder = builder.cors(CorsConfig {
+            allowed_origins: cli.cors_origin.clone(),
+            allow_credentials: true,
+        });
+    }
+    let config = builder.build().context("invalid settings")?;
+    if let Some(file) = &cli.openapi {
+        let json = logout_lens_server::openapi::document(&config).to_pretty_json()?;
+        std::fs::write(file, json + "\n").with_context(|| format!("writing {}", file.display()))?;
+        return Ok(());
+    }
     let tmp = tempfile::tempdir().context("creating a temporary directory")?;
     let database_url = cli
         .db
@@ -69,33 +110,6 @@ async fn main() -> anyhow::Result<()> {
         }
     })?;
 
-    let mut builder = Config::builder()
-        .access_ttl(cli.access_ttl.0)
-        .refresh_ttl_remember_me(cli.refresh_ttl.0)
-        .refresh_ttl(cli.refresh_ttl_no_remember.0.min(cli.refresh_ttl.0))
-        .refresh_idle_timeout(cli.idle_timeout.map(|d| d.0))
-        .reuse_grace(cli.grace.0)
-        .leeway(cli.leeway.0)
-        .issuer("logout-lens-demo")
-        .audience("logout-lens-demo-api")
-        .logout_event_limits(LogoutEventLimits {
-            rate_per_second: (cli.event_rate > 0.0).then_some(cli.event_rate),
-            burst: 30,
-            ..Default::default()
-        });
-    if cli.token_storage() == TokenStorage::Cookie {
-        builder = builder.cookies(CookieConfig {
-            max_age: cli.cookie_max_age.map(|d| d.0),
-            ..Default::default()
-        });
-    }
-    if !cli.cors_origin.is_empty() {
-        builder = builder.cors(CorsConfig {
-            allowed_origins: cli.cors_origin.clone(),
-            allow_credentials: true,
-        });
-    }
-    let config = builder.build().context("invalid settings")?;
     let state = AuthState::new(
         config,
         store.clone(),

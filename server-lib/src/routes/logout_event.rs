@@ -8,13 +8,13 @@ use axum::response::{IntoResponse, Response};
 use logout_lens_model::redact::mask_email;
 use logout_lens_model::wire::{LogoutReport, parse_logout_report};
 use logout_lens_model::{EventKind, ModelError};
-use serde_json::json;
 
+use crate::api::RecordedResponse;
 use crate::body::read_limited;
 use crate::cookies::read_cookie;
 use crate::error::{AccessFailure, ServerError};
 use crate::extract::access_token;
-use crate::sanitize::LogSafe;
+use crate::sanitize::{log_field, log_opt};
 use crate::state::AuthState;
 use crate::store::LogoutEventRecord;
 use crate::tokens::{RefreshToken, verify_access, verify_signature};
@@ -54,7 +54,10 @@ pub(super) async fn record(
     log_event(id, &rec);
     Ok((
         axum::http::StatusCode::CREATED,
-        Json(json!({ "status": "recorded", "id": id })),
+        Json(RecordedResponse {
+            status: "recorded".to_owned(),
+            id,
+        }),
     )
         .into_response())
 }
@@ -162,26 +165,208 @@ async fn server_view(
     Ok(())
 }
 
-/// Exactly one structured event per report; every client-supplied string is escaped so it
-/// cannot break the line, and emails are masked (the full value is only in the database).
+/// Exactly one structured event per report. Every client-supplied value is its own string
+/// field, which the subscriber quotes and escapes (see [`crate::sanitize`]), so no value can
+/// break the line or forge another field; emails are masked (the full value is only in the
+/// database).
 fn log_event(id: i64, rec: &LogoutEventRecord) {
-    let opt = LogSafe::opt;
     let email = rec.reported_email.as_deref().map(mask_email);
     tracing::info!(
         target: "logout_lens::logout_event",
         id,
-        report_type = %LogSafe(&rec.report_type),
-        report_message = %opt(&rec.message),
-        idle_minutes = %rec.idle_minutes.map(|m| m.to_string()).unwrap_or_default(),
-        location = %opt(&rec.location),
-        reported_user_id = %opt(&rec.reported_user_id),
-        reported_email = %opt(&email),
-        server_user_id = %opt(&rec.server_user_id),
-        session = %opt(&rec.server_session_id),
-        token_status = %opt(&rec.token_status),
-        server_reason = %opt(&rec.server_reason),
-        ip = %opt(&rec.client_ip),
-        user_agent = %opt(&rec.user_agent),
+        report_type = log_field(&rec.report_type),
+        report_message = log_opt(&rec.message),
+        idle_minutes = rec.idle_minutes,
+        location = log_opt(&rec.location),
+        reported_user_id = log_opt(&rec.reported_user_id),
+        reported_email = log_opt(&email),
+        server_user_id = log_opt(&rec.server_user_id),
+        session = log_opt(&rec.server_session_id),
+        token_status = log_opt(&rec.token_status),
+        server_reason = log_opt(&rec.server_reason),
+        ip = log_opt(&rec.client_ip),
+        user_agent = log_opt(&rec.user_agent),
         "logout event"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The hostile values, each aimed at one way out of its field.
+    const ATTACKS: &[&str] = &[
+        "TOKEN_EXPIRED ip=6.6.6.6 server_user_id=admin",
+        "x\" ip=\"6.6.6.6",
+        "x\\\" ip=\\\"6.6.6.6",
+        "bye\r\n2026-01-01T00:00:00Z  INFO logout_lens::logout_event: logout event id=9",
+        "\u{1b}[2K\u{1b}]0;title\u{7}\u{2028}\u{202e}x",
+        "key=value\tother=\"q\"",
+    ];
+
+    fn record(attack: &str) -> LogoutEventRecord {
+        LogoutEventRecord {
+            report_type: attack.to_owned(),
+            message: Some(attack.to_owned()),
+            location: Some(attack.to_owned()),
+            reported_user_id: Some(attack.to_owned()),
+            user_agent: Some(attack.to_owned()),
+            client_ip: Some("203.0.113.7".to_owned()),
+            idle_minutes: Some(23.0),
+            ..Default::default()
+        }
+    }
+
+    const KEYS: &[&str] = &[
+        "id",
+        "report_type",
+        "report_message",
+        "idle_minutes",
+        "location",
+        "reported_user_id",
+        "ip",
+        "user_agent",
+    ];
+
+    /// Parse the fields of one `tracing_subscriber::fmt` line: `key=value` separated by spaces,
+    /// a value either bare or a Rust string literal (`"…"` with `\` escapes).
+    fn fmt_fields(line: &str) -> Vec<(String, String)> {
+        let start = line.find("logout event ").expect("message") + "logout event ".len();
+        let mut chars = line[start..].chars().peekable();
+        let mut out = Vec::new();
+        loop {
+            while chars.peek() == Some(&' ') {
+                chars.next();
+            }
+            let key: String = chars.by_ref().take_while(|c| *c != '=').collect();
+            if key.is_empty() {
+                return out;
+            }
+            let mut value = String::new();
+            if chars.peek() == Some(&'"') {
+                chars.next();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => match chars.next().expect("escape") {
+                            'n' => value.push('\n'),
+                            'r' => value.push('\r'),
+                            't' => value.push('\t'),
+                            '0' => value.push('\0'),
+                            'u' => {
+                                let hex: String =
+                                    chars.by_ref().skip(1).take_while(|c| *c != '}').collect();
+                                let n = u32::from_str_radix(&hex, 16).expect("hex");
+                                value.push(char::from_u32(n).expect("char"));
+                            }
+                            other => value.push(other),
+                        },
+                        c => value.push(c),
+                    }
+                }
+            } else {
+                value = chars.by_ref().take_while(|c| *c != ' ').collect();
+            }
+            out.push((key, value));
+        }
+    }
+
+    fn check_fields(fields: &[(String, String)], attack: &str) {
+        let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, KEYS, "a value forged or hid a field: {attack:?}");
+        for (k, v) in fields {
+            let want = match k.as_str() {
+                "id" => "7",
+                "idle_minutes" => "23.0",
+                "ip" => "203.0.113.7",
+                _ => attack,
+            };
+            assert_eq!(v.trim_end_matches(".0"), want.trim_end_matches(".0"), "{k}");
+        }
+    }
+
+    /// What `log_event(id, rec)` writes through the text (or JSON) formatter.
+    fn logged(json: bool, id: i64, rec: &LogoutEventRecord) -> String {
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let fmt = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone());
+        if json {
+            tracing::subscriber::with_default(fmt.json().finish(), || log_event(id, rec));
+        } else {
+            tracing::subscriber::with_default(fmt.finish(), || log_event(id, rec));
+        }
+        let bytes = buf.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn text_log_fields_are_quoted_and_cannot_forge_another() {
+        for attack in ATTACKS {
+            let text = logged(false, 7, &record(attack));
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines.len(), 1, "{text:?}");
+            let bad = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202e}');
+            assert!(!lines[0].chars().any(bad), "{:?}", lines[0]);
+            check_fields(&fmt_fields(lines[0]), attack);
+        }
+    }
+
+    #[test]
+    fn json_log_fields_are_json_strings() {
+        for attack in ATTACKS {
+            let text = logged(true, 7, &record(attack));
+            assert_eq!(text.lines().count(), 1, "{text:?}");
+            let line: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let fields = line["fields"].as_object().unwrap();
+            let got: Vec<(String, String)> = fields
+                .iter()
+                .filter(|(k, _)| *k != "message")
+                .map(|(k, v)| {
+                    let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                    (k.clone(), v)
+                })
+                .collect();
+            let mut want_keys: Vec<&str> = KEYS.to_vec();
+            want_keys.sort_unstable();
+            let mut got_keys: Vec<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
+            got_keys.sort_unstable();
+            assert_eq!(got_keys, want_keys);
+            for (k, v) in &got {
+                if !matches!(k.as_str(), "id" | "idle_minutes" | "ip") {
+                    assert_eq!(v, attack, "{k}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_values_are_capped_in_the_log_only() {
+        let long = "x".repeat(5000);
+        let text = logged(false, 1, &record(&long));
+        let fields = fmt_fields(text.trim_end());
+        let message = &fields
+            .iter()
+            .find(|(k, _)| k == "report_message")
+            .unwrap()
+            .1;
+        assert_eq!(message.len(), crate::sanitize::MAX_LOG_FIELD);
+    }
 }

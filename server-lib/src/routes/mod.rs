@@ -12,23 +12,47 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::config::CorsConfig;
 use crate::state::AuthState;
 
+/// The routes' paths, shared by [`router`] and the OpenAPI document.
+pub(crate) mod paths {
+    pub(crate) const LOGIN: &str = "/v1/auth/login/";
+    pub(crate) const REFRESH: &str = "/v1/auth/refresh/";
+    pub(crate) const LOGOUT: &str = "/v1/auth/logout/";
+    pub(crate) const LOGOUT_EVENT: &str = "/v1/auth/logout-event/";
+    pub(crate) const JWKS: &str = "/.well-known/jwks.json";
+}
+
 /// `POST /v1/auth/{login,refresh,logout,logout-event}/` (with and without the trailing slash)
-/// and `GET /.well-known/jwks.json`. Serve it with
-/// `into_make_service_with_connect_info::<SocketAddr>()` so the logout-event endpoint sees the
-/// client's address (without it every client shares one rate-limit bucket).
+/// and `GET /.well-known/jwks.json`; with [`crate::ConfigBuilder::openapi_path`], also the
+/// OpenAPI document ([`crate::openapi::document`]). Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so the limits see the client's
+/// address (without it every client shares one rate-limit bucket).
 pub fn router(state: AuthState) -> Router {
     let mut r = Router::new();
     for (path, method) in [
-        ("/v1/auth/login", post(session::login)),
-        ("/v1/auth/refresh", post(session::refresh)),
-        ("/v1/auth/logout", post(session::logout)),
-        ("/v1/auth/logout-event", post(logout_event::record)),
+        (paths::LOGIN, post(session::login)),
+        (paths::REFRESH, post(session::refresh)),
+        (paths::LOGOUT, post(session::logout)),
+        (paths::LOGOUT_EVENT, post(logout_event::record)),
     ] {
         r = r
             .route(path, method.clone())
-            .route(&format!("{path}/"), method);
+            .route(path.trim_end_matches('/'), method);
     }
-    r = r.route("/.well-known/jwks.json", get(session::jwks));
+    r = r.route(paths::JWKS, get(session::jwks));
+    if let Some(path) = &state.config.openapi_path {
+        // Built once; a document is a few dozen KB and never changes while the router lives.
+        let json = crate::openapi::document(&state.config)
+            .to_pretty_json()
+            .unwrap_or_default();
+        let body = axum::body::Bytes::from(json);
+        r = r.route(
+            path,
+            get(move || {
+                let body = body.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+            }),
+        );
+    }
     if let Some(cors) = &state.config.cors {
         r = r.layer(cors_layer(cors));
     }
@@ -45,7 +69,7 @@ pub(crate) fn client_ip_of(
     let peer = extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
-    crate::client_ip::client_ip(peer, headers, &state.config.logout_event.trusted_proxies)
+    crate::client_ip::client_ip(peer, headers, &state.config.trusted_proxies)
 }
 
 /// The key for per-IP limits; unknown clients share one bucket.

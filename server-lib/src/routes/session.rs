@@ -7,42 +7,20 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::rand::SecureRandom as _;
-use serde::Deserialize;
-use serde_json::json;
 
+use crate::api::{LoginRequest, LogoutResponse, RefreshRequest, TokenResponse, UserView};
 use crate::body::{parse_json, read_limited};
 use crate::cookies;
 use crate::error::{RefreshFailure, ServerError};
-use crate::sanitize::for_log;
+use crate::sanitize::log_field;
 use crate::state::AuthState;
 use crate::store::{NewSession, RotateOutcome, RotateRequest, SessionInfo};
-use crate::tokens::{RefreshToken, issue_access};
+use crate::tokens::{RefreshToken, issue_access, random_bytes};
 
 const AUTH_BODY_LIMIT: usize = 16 * 1024;
 
-#[derive(Deserialize)]
-struct LoginBody {
-    email: String,
-    password: String,
-    #[serde(default, alias = "rememberMe")]
-    remember_me: bool,
-    #[serde(default, alias = "deviceId")]
-    device_id: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct RefreshBody {
-    #[serde(default, alias = "refresh_token", alias = "token")]
-    refresh: Option<String>,
-}
-
 fn session_id() -> Result<String, ServerError> {
-    let mut raw = [0u8; 16];
-    ring::rand::SystemRandom::new()
-        .fill(&mut raw)
-        .map_err(|_| ServerError::Signing("the system random generator failed".to_owned()))?;
-    Ok(URL_SAFE_NO_PAD.encode(raw))
+    Ok(URL_SAFE_NO_PAD.encode(random_bytes::<16>()?))
 }
 
 /// The token pair response; in cookie mode the tokens travel only as `HttpOnly` cookies.
@@ -50,20 +28,22 @@ fn token_response(
     state: &AuthState,
     session: &SessionInfo,
     refresh: &RefreshToken,
-    user: serde_json::Value,
+    user: UserView,
 ) -> Result<Response, ServerError> {
     let now_s = state.now_s();
     let (access, claims) =
         issue_access(&state.config, &session.user_id, &session.session_id, now_s)?;
     let refresh_s = refresh.encode();
-    let mut body = json!({
-        "token_type": "Bearer",
-        "expires_in": state.config.access_ttl.as_secs(),
-        "access_expires_at_ms": claims.exp * 1000,
-        "refresh_expires_at_ms": session.expires_ms,
-        "session_id": session.session_id,
-        "user": user,
-    });
+    let mut body = TokenResponse {
+        token_type: "Bearer".to_owned(),
+        expires_in: state.config.access_ttl.as_secs(),
+        access_expires_at_ms: claims.exp * 1000,
+        refresh_expires_at_ms: session.expires_ms,
+        session_id: session.session_id.clone(),
+        user,
+        access: None,
+        refresh: None,
+    };
     let mut headers = HeaderMap::new();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     match &state.config.cookies {
@@ -80,8 +60,8 @@ fn token_response(
             );
         }
         None => {
-            body["access"] = json!(access);
-            body["refresh"] = json!(refresh_s);
+            body.access = Some(access);
+            body.refresh = Some(refresh_s);
         }
     }
     Ok((headers, Json(body)).into_response())
@@ -94,22 +74,31 @@ pub(super) async fn login(
     let (parts, body) = request.into_parts();
     let headers = parts.headers;
     let ip = super::peer_ip(&parts.extensions, &headers, &state);
+    let limited = |retry_after_s| ServerError::RateLimited { retry_after_s };
+    // Cheap early answer for an address that is out of tokens already; the real check is the
+    // reservation below, once the account is known.
     state
         .login_limiter
-        .peek(ip, state.now_ms())
-        .map_err(|retry_after_s| ServerError::RateLimited { retry_after_s })?;
+        .precheck(ip, state.now_ms())
+        .map_err(limited)?;
     let bytes = read_limited(&headers, body, AUTH_BODY_LIMIT).await?;
-    let req: LoginBody = parse_json(&bytes)?;
+    let req: LoginRequest = parse_json(&bytes)?;
+    // Taken before the password check, so concurrent guesses cannot outrun the limit.
+    let permit = state
+        .login_limiter
+        .reserve(ip, &req.email, state.now_ms())
+        .map_err(limited)?;
     let Some(user) = state
         .authenticator
         .verify(&req.email, &req.password)
         .await?
     else {
-        // Only failures spend the budget, so a busy office behind one address can still log in.
-        let _ = state.login_limiter.check(ip, state.now_ms());
-        tracing::info!(email = %for_log(&logout_lens_model::redact::mask_email(&req.email)), "login refused");
+        let masked = logout_lens_model::redact::mask_email(&req.email);
+        tracing::info!(email = log_field(&masked), "login refused");
         return Err(ServerError::BadCredentials);
     };
+    // Only failures spend the budget, so a busy office behind one address can still log in.
+    state.login_limiter.refund(permit, state.now_ms());
     let now_ms = state.now_ms();
     let ttl = state.config.refresh_ttl_for(req.remember_me);
     let refresh = RefreshToken::generate()?;
@@ -132,13 +121,28 @@ pub(super) async fn login(
             token_hash: refresh.lookup_hash(),
         })
         .await?;
-    tracing::info!(user = %for_log(&user.id), session = %session.session_id, remember_me = req.remember_me, "login");
+    tracing::info!(
+        user = log_field(&user.id),
+        session = session.session_id.as_str(),
+        remember_me = req.remember_me,
+        "login"
+    );
     token_response(
         &state,
         &session,
         &refresh,
-        json!({ "id": user.id, "email": user.email }),
+        UserView {
+            id: user.id,
+            email: Some(user.email),
+        },
     )
+}
+
+fn user_id_only(session: &SessionInfo) -> UserView {
+    UserView {
+        id: session.user_id.clone(),
+        email: None,
+    }
 }
 
 /// The refresh token from the body, else from the refresh cookie.
@@ -150,7 +154,7 @@ fn presented_refresh(
     let from_body = if bytes.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        parse_json::<RefreshBody>(bytes)?.refresh
+        parse_json::<RefreshRequest>(bytes)?.refresh
     };
     Ok(from_body.or_else(|| {
         state
@@ -190,18 +194,17 @@ pub(super) async fn refresh(
         })
         .await?;
     match outcome {
-        RotateOutcome::Rotated(session) => token_response(
-            &state,
-            &session,
-            &successor,
-            json!({ "id": session.user_id }),
-        ),
+        RotateOutcome::Rotated(session) => {
+            let user = user_id_only(&session);
+            token_response(&state, &session, &successor, user)
+        }
         RotateOutcome::Replayed { session, sealed } => {
             let same = presented.unseal_successor(&sealed).ok_or_else(|| {
                 ServerError::Store("sealed successor has the wrong length".to_owned())
             })?;
             tracing::info!(session = %session.session_id, "refresh retried inside the grace window");
-            token_response(&state, &session, &same, json!({ "id": session.user_id }))
+            let user = user_id_only(&session);
+            token_response(&state, &session, &same, user)
         }
         RotateOutcome::Refused(failure) => {
             if failure == RefreshFailure::Reused {
@@ -240,7 +243,11 @@ pub(super) async fn logout(
             revoked = true;
         }
     }
-    let mut response = Json(json!({ "status": "ok", "revoked": revoked })).into_response();
+    let mut response = Json(LogoutResponse {
+        status: "ok".to_owned(),
+        revoked,
+    })
+    .into_response();
     if let Some(cfg) = &state.config.cookies {
         cookies::clear(response.headers_mut(), cfg);
     }

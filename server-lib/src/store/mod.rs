@@ -4,25 +4,38 @@
 //! token in plain text. Every method is one atomic unit, so a PostgreSQL store can implement
 //! `rotate` as one transaction with `UPDATE … WHERE generation = $n` as the compare-and-swap.
 
+#[cfg(feature = "postgres")]
 mod postgres;
+// The rotation rules and the migration helper serve the built-in stores.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 mod rotation;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+#[cfg(feature = "postgres")]
 pub use postgres::{PgOptions, PgStore};
+#[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
 
 use crate::error::{RefreshFailure, ServerError};
 
 /// Open the store named by `database_url`: a `postgres://` or `postgresql://` URL selects the
-/// shared [`PgStore`] (several instances may use one database); anything else is a path to an
-/// embedded [`SqliteStore`] file (`sqlite://` prefix optional). Migrations run in both cases.
+/// shared `PgStore` (feature `postgres`; several instances may use one database); anything
+/// else is a path to an embedded `SqliteStore` file (feature `sqlite`, on by default;
+/// `sqlite://` prefix optional). Migrations run in both cases. A URL whose store this build
+/// left out is a configuration error that names the feature.
 pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>, ServerError> {
     if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
         return Ok(Arc::new(PgStore::connect(database_url).await?));
+        #[cfg(not(feature = "postgres"))]
+        return Err(ServerError::Config(
+            "a postgres:// database needs logout-lens-server's `postgres` feature".into(),
+        ));
     }
     let path = database_url
         .strip_prefix("sqlite://")
@@ -30,16 +43,23 @@ pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>, ServerErro
     if path.is_empty() {
         return Err(ServerError::Config("database_url is empty".into()));
     }
-    let path = path.to_owned();
-    let store = tokio::task::spawn_blocking(move || SqliteStore::open(path))
-        .await
-        .map_err(|e| ServerError::Store(format!("opening the database failed: {e}")))??;
-    Ok(Arc::new(store))
+    #[cfg(feature = "sqlite")]
+    {
+        let path = path.to_owned();
+        let store = tokio::task::spawn_blocking(move || SqliteStore::open(path))
+            .await
+            .map_err(|e| ServerError::Store(format!("opening the database failed: {e}")))??;
+        Ok(Arc::new(store))
+    }
+    #[cfg(not(feature = "sqlite"))]
+    Err(ServerError::Config(
+        "an SQLite database needs logout-lens-server's `sqlite` feature (on by default)".into(),
+    ))
 }
 
-/// Boxed so `dyn Store` works without an extra macro crate.
 /// The migrations still to apply to a database at `version`, or an error when
 /// the database was written by a newer build (never guess at its schema).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn pending_migrations<'m>(
     version: usize,
     migrations: &'m [&'m str],
@@ -53,6 +73,7 @@ pub(crate) fn pending_migrations<'m>(
     Ok(migrations.iter().enumerate().skip(version))
 }
 
+/// Boxed so `dyn Store` works without an extra macro crate.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ServerError>> + Send + 'a>>;
 
 /// A new refresh family, created at login.

@@ -19,11 +19,19 @@ use serde_json::{Value, json};
 pub(crate) const EMAIL: &str = "ada@example.com";
 pub(crate) const PASSWORD: &str = "correct horse";
 
-struct OneUser;
+/// The one account; `calls` counts password checks, each of which takes `delay` (a real
+/// password hash takes tens of milliseconds).
+#[derive(Default)]
+pub(crate) struct OneUser {
+    pub(crate) calls: std::sync::atomic::AtomicUsize,
+    pub(crate) delay: Duration,
+}
 
 impl Authenticator for OneUser {
     fn verify<'a>(&'a self, email: &'a str, password: &'a str) -> AuthFuture<'a> {
         Box::pin(async move {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(self.delay).await;
             let ok = email == EMAIL
                 && logout_lens_server::auth::constant_time_eq(
                     password.as_bytes(),
@@ -109,26 +117,44 @@ impl TestServer {
 
     pub(crate) async fn start_in(dir: tempfile::TempDir, config: Config) -> TestServer {
         let store = SqliteStore::open(dir.path().join("auth.db")).expect("store");
-        Self::serve(dir, Arc::new(store), config).await
+        Self::serve(dir, Arc::new(store), config, Arc::default()).await
     }
 
     /// A server over any store (e.g. several servers sharing one PostgreSQL database).
+    #[cfg(feature = "postgres")]
     pub(crate) async fn start_on(store: Arc<dyn Store>, config: Config) -> TestServer {
-        Self::serve(tempfile::tempdir().expect("tempdir"), store, config).await
+        Self::serve(
+            tempfile::tempdir().expect("tempdir"),
+            store,
+            config,
+            Arc::default(),
+        )
+        .await
     }
 
-    async fn serve(dir: tempfile::TempDir, store: Arc<dyn Store>, config: Config) -> TestServer {
+    /// A server whose password checks the test can count and slow down.
+    pub(crate) async fn start_with_users(config: Config, users: Arc<OneUser>) -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SqliteStore::open(dir.path().join("auth.db")).expect("store");
+        Self::serve(dir, Arc::new(store), config, users).await
+    }
+
+    async fn serve(
+        dir: tempfile::TempDir,
+        store: Arc<dyn Store>,
+        config: Config,
+        users: Arc<OneUser>,
+    ) -> TestServer {
         logs();
         let offset_ms = Arc::new(AtomicI64::new(0));
         let off = Arc::clone(&offset_ms);
-        let state =
-            AuthState::new(config, store, Arc::new(OneUser)).with_clock(Arc::new(move || {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_millis() as i64;
-                now + off.load(Ordering::SeqCst)
-            }));
+        let state = AuthState::new(config, store, users).with_clock(Arc::new(move || {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as i64;
+            now + off.load(Ordering::SeqCst)
+        }));
         let api = Router::new()
             .route("/api/me", get(me))
             .with_state(state.clone());

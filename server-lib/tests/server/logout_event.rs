@@ -203,7 +203,7 @@ async fn log_injection_yields_exactly_one_line() {
         "bye {nonce}\n2026-01-01T00:00:00Z  INFO logout_lens::logout_event: FORGED {nonce}\r\n\u{1b}[2K\u{2028}x"
     );
     let body = json!({
-        "type": format!("TOKEN_EXPIRED\nFORGED {nonce}"),
+        "type": format!("TOKEN_EXPIRED\nFORGED {nonce} ip=6.6.6.6 \" server_user_id=\"admin"),
         "message": forged,
         "location": format!("/a\r\n{nonce}"),
         "context": {"userEmail": format!("e@x.io\n{nonce}")}
@@ -224,7 +224,35 @@ async fn log_injection_yields_exactly_one_line() {
     assert!(
         !lines[0].contains('\u{1b}') && !lines[0].contains('\r') && !lines[0].contains('\u{2028}')
     );
+    // Values are quoted: the forged `ip=` and `server_user_id=` stay inside `report_type`.
+    assert!(lines[0].contains(" ip=\"127.0.0.1\""), "{}", lines[0]);
+    let skeleton = unquoted(lines[0]);
+    assert_eq!(skeleton.matches(" ip=").count(), 1, "{skeleton}");
+    assert!(!skeleton.contains("server_user_id="), "{skeleton}");
     // The stored record keeps the text as sent.
     let stored = &s.state.store().recent_logout_events(1).await.unwrap()[0];
     assert!(stored.message.as_deref().unwrap().contains('\n'));
+}
+
+/// The line with every quoted value (`"…"`, `\` escapes) taken out: what is left is the
+/// line's own structure.
+fn unquoted(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            out.push(c);
+            continue;
+        }
+        while let Some(q) = chars.next() {
+            match q {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => break,
+                _ => {}
+            }
+        }
+    }
+    out
 }

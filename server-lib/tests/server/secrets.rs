@@ -3,10 +3,7 @@ use std::collections::HashMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use logout_lens_server::{Config, open_store};
-
 use crate::harness::{TestServer, log_text};
-use crate::pg_cluster::PgCluster;
 
 /// Logins, refresh chains and grace retries; every token handed out.
 async fn exercise(s: &TestServer) -> Vec<String> {
@@ -48,8 +45,11 @@ async fn no_refresh_token_reaches_the_database_or_logs_in_plain_text() {
     assert_absent(&files, &tokens);
 }
 
+#[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_refresh_token_reaches_postgresql_files_in_plain_text() {
+    use crate::pg_cluster::PgCluster;
+    use logout_lens_server::{Config, open_store};
     let cluster = tokio::task::spawn_blocking(|| PgCluster::start(&[]))
         .await
         .unwrap();

@@ -158,7 +158,12 @@ async fn cookie_mode_keeps_tokens_out_of_the_body() {
     assert!(
         cookies
             .iter()
-            .all(|c| c.contains("HttpOnly") && c.contains("Max-Age="))
+            .all(|c| c.contains("HttpOnly") && c.contains("Max-Age=") && c.contains("; Secure"))
+    );
+    // Secure by default, with the strongest prefix each cookie's path allows.
+    assert!(cookies[0].starts_with("__Host-ll_access=") && cookies[0].contains("Path=/;"));
+    assert!(
+        cookies[1].starts_with("__Secure-ll_refresh=") && cookies[1].contains("Path=/v1/auth/;")
     );
     let pair = |c: &str| c.split(';').next().unwrap().to_owned();
     let jar = format!("{}; {}", pair(&cookies[0]), pair(&cookies[1]));
@@ -207,8 +212,11 @@ async fn cookie_mode_keeps_tokens_out_of_the_body() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failed_logins_are_throttled_per_ip() {
     let limits = logout_lens_server::LoginLimits {
-        failures_per_second: 0.01,
-        burst: 3,
+        per_ip: Some(logout_lens_server::Bucket {
+            per_second: 0.01,
+            burst: 3,
+        }),
+        ..Default::default()
     };
     let s = TestServer::start(|b| b.login_limits(Some(limits))).await;
     // Successes are free.
@@ -241,5 +249,51 @@ async fn repeated_failed_logins_are_throttled_per_ip() {
         .await
         .status,
         200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_is_served_only_where_asked() {
+    let off = TestServer::start(|b| b).await;
+    assert_eq!(
+        off.send("GET", "/v1/auth/openapi.json", &[], "")
+            .await
+            .status,
+        404
+    );
+    let on = TestServer::start(|b| b.openapi_path("/docs/auth.json")).await;
+    let r = on.send("GET", "/docs/auth.json", &[], "").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let want =
+        serde_json::to_value(logout_lens_server::openapi::document(on.state.config())).unwrap();
+    assert_eq!(r.json(), want);
+    assert_eq!(r.json()["openapi"], "3.1.0");
+    // Every documented operation is routed (no 404/405), with and without the trailing slash.
+    for (path, item) in want["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            for p in [path.clone(), path.trim_end_matches('/').to_owned()] {
+                if p.is_empty() || (p != *path && !path.starts_with("/v1/auth/")) {
+                    continue;
+                }
+                let got = on
+                    .send(
+                        &method.to_uppercase(),
+                        &p,
+                        &[("content-type", "application/json")],
+                        "{}",
+                    )
+                    .await
+                    .status;
+                assert!(got != 404 && got != 405, "{method} {p}: {got}");
+            }
+        }
+    }
+    // A path one of the routes uses is refused.
+    assert!(
+        logout_lens_server::Config::builder()
+            .openapi_path("/v1/auth/login")
+            .build()
+            .is_err()
     );
 }

@@ -131,11 +131,34 @@ async fn error_responses() {
 fn jwks_document() {
     let keys = KeySet::new(fixed_key())
         .with_retired(SigningKey::hs256("never-published", &[1; 32]).unwrap());
-    let jwks = keys.jwks();
+    let jwks = serde_json::to_value(keys.jwks()).unwrap();
     // Cross-check the published key against another implementation's derivation from the seed.
     let pk = ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new([7u8; 32])).pk;
     use base64::Engine as _;
     let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(pk.as_ref());
     assert_eq!(jwks["keys"][0]["x"].as_str(), Some(x.as_str()));
     check("jwks.json", &jwks);
+}
+
+/// The OpenAPI document as the demo configures it, in both token modes.
+#[test]
+fn openapi_documents() {
+    let base = || {
+        logout_lens_server::Config::builder()
+            .signing_key(fixed_key())
+            .openapi_path("/v1/auth/openapi.json")
+    };
+    for (name, config) in [
+        ("openapi.json", base().build().unwrap()),
+        (
+            "openapi-cookies.json",
+            base()
+                .cookies(logout_lens_server::CookieConfig::default())
+                .build()
+                .unwrap(),
+        ),
+    ] {
+        let doc = serde_json::to_value(logout_lens_server::openapi::document(&config)).unwrap();
+        check(name, &doc);
+    }
 }

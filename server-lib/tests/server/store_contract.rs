@@ -1,14 +1,17 @@
-//! One behavioural suite for every `Store`: each case runs against an SQLite file and against
-//! a fresh database on a real PostgreSQL server (`pg_cluster::shared()`).
+//! One behavioural suite for every `Store`: each case runs against an SQLite file and (feature
+//! `postgres`) against a fresh database on a real PostgreSQL server (`pg_cluster::shared()`).
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
+#[cfg(feature = "postgres")]
+use logout_lens_server::PgStore;
 use logout_lens_server::store::{
     LogoutEventRecord, NewSession, RotateOutcome, RotateRequest, Store,
 };
-use logout_lens_server::{PgStore, RefreshFailure, SqliteStore};
+use logout_lens_server::{RefreshFailure, SqliteStore};
 
+#[cfg(feature = "postgres")]
 use crate::pg_cluster;
 
 pub(crate) struct Subject {
@@ -25,6 +28,7 @@ pub(crate) async fn sqlite() -> Subject {
     }
 }
 
+#[cfg(feature = "postgres")]
 pub(crate) async fn postgres() -> Subject {
     let url = pg_cluster::shared().fresh_database().await;
     Subject {
@@ -42,6 +46,7 @@ macro_rules! contract {
             async fn sqlite() {
                 super::$case(super::sqlite().await).await;
             }
+            #[cfg(feature = "postgres")]
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 super::$case(super::postgres().await).await;
