@@ -339,8 +339,9 @@ fn collector_archive(
 ) -> Result<String> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // Its own target folder: other profile settings (strip) and a store id
-    // must not evict the everyday release build's artifacts.
-    let target = target_dir(root).join("package");
+    // must not evict the everyday release build's artifacts (and
+    // `target/package/` is `cargo package`'s).
+    let target = target_dir(root).join("xtask-package");
     let mut build = Command::new(cargo);
     build
         .current_dir(root)
