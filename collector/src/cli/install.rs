@@ -198,6 +198,13 @@ fn host_binary(a: &InstallArgs) -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
     if a.in_place {
         return Ok((me, None));
     }
+    if a.scope == ScopeArg::System {
+        // A machine-wide registration must not point into one user's folder.
+        bail!(
+            "--scope system registers the host for every user: name a binary they can all run \
+             with --exe PATH (e.g. /usr/local/bin/logout-lens), or --in-place"
+        );
+    }
     let stable = installed_exe_path().context(
         "no per-user data folder (set HOME, or LOCALAPPDATA on Windows); or use --in-place",
     )?;

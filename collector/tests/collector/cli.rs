@@ -148,6 +148,26 @@ fn install_survives_the_download_folder_and_uninstall_removes_everything() {
     );
 }
 
+/// A machine-wide registration names a binary every user can run: never a
+/// copy in one user's folder.
+#[test]
+fn system_scope_needs_a_binary_for_everyone() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("events.db");
+    let out = cli(
+        home.path(),
+        &db,
+        &["install", "--scope", "system", "--browser", "chromium"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--exe PATH"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!home.path().join(".local/share/logout-lens").exists());
+}
+
 /// `uninstall` without `--purge` keeps the database and says where it is.
 #[test]
 fn uninstall_keeps_the_database_unless_purged() {
