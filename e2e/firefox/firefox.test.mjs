@@ -87,7 +87,7 @@ async function scenario({ demoArgs, act, cause, coarse, trigger, ui, minIdleMs =
     assert.ok(logout.idle_ms <= logout.ts_ms - lastInput + 3000, `idle ${logout.idle_ms} ms is at most the time since the last input`);
 
     // The tab that logged out shows the alert: the banner once on the sign-in page.
-    const [tab, alert] = await Promise.any(pages.map(async (p) => [p, await ff.inPageUi(p, ui)]));
+    const [tab, alert] = await Promise.any(pages.map(async (p) => [p, await ff.inPageUi(b, p, ui)]));
     if (ui === 'banner') assert.ok(alert.includes(`(${cause})`), alert);
     else assert.match(alert, /You're being logged out — .+ — idle \d+ s/);
 

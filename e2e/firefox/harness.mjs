@@ -144,16 +144,56 @@ export async function openPopup(b, page) {
   return popup;
 }
 
-/** The text of the add-on's in-page UI (`.overlay` or `.banner`) in `page`, once shown. */
-export function inPageUi(page, kind, timeout = 20000) {
-  return waitFor(
-    () => page.evaluate((k) => {
-      const host = document.querySelector('logout-lens-ui');
-      const box = host && host.shadowRoot && host.shadowRoot.querySelector(`.${k}`);
-      return box && box.textContent;
-    }, kind),
-    { timeout, what: `the ${kind} in the page` },
+/**
+ * The add-on's in-page UI (overlay or banner) on `page` as `{ kind, mode,
+ * text }`, or null when none is shown. It lives in a shadow root the page
+ * cannot read (closed); WebDriver BiDi serializes closed shadow trees
+ * (`includeShadowTree: 'all'`), which is how the driver reads it. The host is
+ * `<logout-lens-ui>`, or a `div` with its fixed, topmost inline style when a
+ * page took that tag first.
+ */
+export async function pageUi(b, page) {
+  const res = await b.browser.connection.send('script.evaluate', {
+    expression: `document.querySelector('logout-lens-ui') ||
+      [...document.querySelectorAll('body > div, html > div')].find((d) => (d.getAttribute('style') || '').includes('2147483647')) || null`,
+    target: { context: page.mainFrame()._id },
+    awaitPromise: false,
+    resultOwnership: 'none',
+    serializationOptions: { includeShadowTree: 'all', maxDomDepth: 16 },
+  });
+  const host = res.result.result;
+  const root = host && host.type === 'node' && host.value.shadowRoot;
+  if (!root) return null;
+  const text = (n) => (n.value.nodeType === 3 ? n.value.nodeValue || '' : (n.value.children || []).map(text).join(''));
+  const find = (n) => {
+    const cls = (n.value.attributes && n.value.attributes.class) || '';
+    if (/\bbox\b/.test(cls)) return n;
+    for (const c of n.value.children || []) {
+      const f = find(c);
+      if (f) return f;
+    }
+    return null;
+  };
+  const box = find(root);
+  if (!box) return null;
+  const cls = box.value.attributes.class;
+  return {
+    kind: /\boverlay\b/.test(cls) ? 'overlay' : /\bbanner\b/.test(cls) ? 'banner' : 'other',
+    mode: root.value.mode,
+    text: text(box),
+  };
+}
+
+/** The text of the add-on's in-page UI (`overlay` or `banner`) on `page`, once shown. */
+export async function inPageUi(b, page, kind, timeout = 20000) {
+  const ui = await waitFor(
+    async () => {
+      const u = await pageUi(b, page);
+      return u && u.kind === kind && u;
+    },
+    { timeout, what: `the ${kind} on ${page.url()}` },
   );
+  return ui.text;
 }
 
 /** Signs in through the demo's form with real input; the time of the last input. */
