@@ -192,7 +192,8 @@ test('Firefox: leaving pages never trips the slow-script timeout in the add-on',
       await tab.goto(`${demo.base}/dashboard`);
       await tab.waitForFunction(() => Number(document.getElementById('api-ok').textContent) >= 1);
       await tab.goto(`${demo.base}/signin`);
-      await tab.close();
+      // As a user closes a tab: Firefox asks the page first (beforeunload).
+      await tab.close({ runBeforeUnload: true });
     }
     await page.click('#logout');
     await ff.onSignIn(page);
