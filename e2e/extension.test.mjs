@@ -344,6 +344,50 @@ test('what a frame does before it has loaded waits in the page hook and arrives 
   }
 });
 
+test('a page left before it loaded hands its whole backlog over in one message', async () => {
+  // 300 token writes at document start, a load that never ends (an image
+  // that never comes), then the user goes elsewhere: the forwarder, never
+  // started, takes the hook's backlog on pagehide and sends it at once.
+  const demo = await h.startDemo(['--reports-every', '0']);
+  const b = await h.launch();
+  try {
+    const N = 300;
+    await b.ctx.route(`${demo.base}/never.gif`, () => {});
+    await b.ctx.route(`${demo.base}/busy`, (r) =>
+      r.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><title>busy</title><script>
+          const jwt = (i) => btoa(JSON.stringify({ alg: 'HS256' })).replace(/=+$/, '') + '.' + btoa(JSON.stringify({ sub: String(i), exp: Math.floor(Date.now() / 1000) + 900 })).replace(/=+$/, '') + '.' + 'sig'.repeat(8) + i;
+          for (let i = 0; i < ${N}; i++) localStorage.setItem('token_' + i, jwt(i));
+        </script><img src="/never.gif">`,
+      }),
+    );
+    // What the worker receives from the page's frame: one entry per runtime message.
+    await b.sw.evaluate(() => {
+      globalThis.fromPage = [];
+      chrome.runtime.onMessage.addListener((m, sender) => {
+        if (sender.tab && m && (m.t === 'batch' || m.t === 'storage')) globalThis.fromPage.push(m.t === 'batch' ? m.msgs.length : 1);
+      });
+    });
+    const tab = await b.ctx.newPage();
+    await tab.goto(`${demo.base}/busy`, { waitUntil: 'commit' });
+    await tab.waitForFunction((n) => localStorage.length >= n, N);
+    assert.equal(await tab.evaluate(() => document.readyState), 'interactive', 'the load never ends');
+    await tab.goto(`${demo.base}/signin`);
+    const writes = await h.waitFor(() => {
+      const r = h.dbEvents(b.db, "kind = 'storage_change'").map((e) => e.event).filter((e) => /^token_\d+$/.test(e.key));
+      return r.length >= N && r;
+    }, { what: `all ${N} writes in the collector`, timeout: 30000 });
+    assert.equal(new Set(writes.map((e) => e.key)).size, N);
+    assert.ok(writes.every((e) => e.path === '/busy' && e.actor === 'page_script'));
+    const sizes = await b.sw.evaluate(() => globalThis.fromPage);
+    assert.equal(sizes.filter((n) => n >= N).length, 1, `one message carried them all: ${JSON.stringify(sizes)}`);
+  } finally {
+    await b.close();
+    demo.stop();
+  }
+});
+
 test('the options page shows whether the full network capture is on', async () => {
   for (const net of NETWORKS) {
     const b = await h.launch({ dist: net.dist(), host: false });

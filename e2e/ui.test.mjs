@@ -12,8 +12,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as h from './extension/helpers.mjs';
+import * as v from './extension/views.mjs';
 
-const EXT = 'chrome-extension://pgblapmpbbjjadbhpohickicabgcppge';
+const { EXT, tabId, openPopup, newestLogout } = v;
 const ARTIFACTS = path.join(h.ROOT, 'e2e/artifacts');
 
 before(() => {
@@ -21,29 +22,10 @@ before(() => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
 });
 
-/** The id of the tab showing `page` (the worker knows tabs; Playwright does not). */
-async function tabId(b, page) {
-  const url = page.url();
-  return h.waitFor(() => b.sw.evaluate(async (u) => {
-    const t = (await chrome.tabs.query({})).find((x) => x.url === u);
-    return t && t.id;
-  }, url), { what: `the tab of ${url}` });
-}
-
-async function openPopup(b, tab) {
-  const popup = await b.ctx.newPage();
-  const errors = [];
-  popup.on('pageerror', (e) => errors.push(String(e)));
-  await popup.setViewportSize({ width: 400, height: 900 });
-  await popup.goto(`${EXT}/popup.html?tab=${tab}`);
-  await popup.waitForFunction(() => document.querySelector('#origin').textContent !== '…');
-  return { popup, errors };
-}
-
 /**
  * Screenshots of `page` at device scale 1 and 2 (CDP's own capture, so the
- * scale really changes): the whole page, or the box of `selector` with a
- * margin.
+ * scale really changes): the whole page, or the box `selector()` resolves
+ * with (`{ x, y, width, height }`), with a margin.
  */
 async function shoot(b, page, name, { selector, width, height } = {}) {
   const cdp = await b.ctx.newCDPSession(page);
@@ -55,7 +37,7 @@ async function shoot(b, page, name, { selector, width, height } = {}) {
     await page.waitForTimeout(200);
     let clip;
     if (selector) {
-      const r = await page.locator(selector).first().boundingBox();
+      const r = await selector();
       const m = 12;
       clip = { x: Math.max(0, r.x - m), y: Math.max(0, r.y - m), width: r.width + 2 * m, height: r.height + 2 * m, scale: 1 };
     } else {
@@ -67,18 +49,6 @@ async function shoot(b, page, name, { selector, width, height } = {}) {
   }
   await cdp.send('Emulation.clearDeviceMetricsOverride');
   await cdp.detach();
-}
-
-/**
- * The popup's newest logout once its cause is in (a logout is listed at once
- * as "Finding the cause…" while the worker diagnoses it).
- */
-async function newestLogout(popup) {
-  await popup.waitForFunction(() => {
-    const li = document.querySelector('#logouts li');
-    return li && !/Finding the cause/.test(li.textContent);
-  }, null, { timeout: 15000 });
-  return popup.textContent('#logouts li');
 }
 
 function badge(b, tab) {
@@ -144,25 +114,36 @@ test('popup: countdowns, badge, the logout the demo caused, its diagnosis; banne
     assert.ok(evidence.some((l) => / → 403/.test(l)), JSON.stringify(evidence));
     await shoot(b, popup, 'popup-diagnosis', { width: 400, height: 600 });
 
-    // The sign-in page shows the banner with the reason and the ⚠️ icon.
-    const banner = page.locator('logout-lens-ui .banner');
-    await banner.waitFor({ timeout: 15000 });
-    assert.match(await banner.textContent(), /⚠️/);
-    assert.match(await banner.locator('.title').textContent(), /403 was treated as a logout/);
-    await banner.locator('summary').click();
-    const details = await banner.locator('dl').textContent();
+    // The sign-in page shows the banner with the reason and the ⚠️ icon, in
+    // a closed shadow root: the page's scripts cannot read it.
+    const banner = await v.waitForPageUi(b.ctx, page, { kind: 'banner' });
+    assert.equal(banner.mode, 'closed');
+    assert.match(banner.text, /⚠️/);
+    assert.match(banner.title, /403 was treated as a logout/);
+    assert.deepEqual(await page.evaluate(() => {
+      const host = document.querySelector('logout-lens-ui');
+      return [host.shadowRoot, host.textContent, host.innerHTML];
+    }), [null, '', '']);
+    // Keyboard: the details open from their summary.
+    await v.focusInPageUi(b.ctx, page, 'summary');
+    await page.keyboard.press('Enter');
+    const opened = await h.waitFor(async () => {
+      const ui = await v.pageUi(b.ctx, page);
+      return ui.open && ui;
+    }, { what: 'the banner details to open' });
+    const details = opened.details.map(([k, val]) => `${k}${val}`).join('');
     assert.match(details, /TypeAUTH_ERROR/);
     assert.match(details, /forbidden_treated_as_logout/);
     assert.match(details, /Location\/(signin|dashboard)/);
-    await shoot(b, page, 'banner', { selector: 'logout-lens-ui .banner', width: 900, height: 600 });
+    await shoot(b, page, 'banner', { selector: () => v.pageUiBox(b.ctx, page), width: 900, height: 600 });
     await shoot(b, page, 'banner-page', { width: 900, height: 600 });
     // The page's own styles cannot reach inside (the demo styles every div).
     const hostStyle = await page.locator('logout-lens-ui').evaluate((e) => getComputedStyle(e).position);
     assert.equal(hostStyle, 'fixed');
     // Keyboard: the dismiss button is reachable and closes the banner.
-    await banner.locator('button').focus();
+    await v.focusInPageUi(b.ctx, page, 'button');
     await page.keyboard.press('Enter');
-    await banner.waitFor({ state: 'detached' });
+    await h.waitFor(async () => (await v.pageUi(b.ctx, page)) === null, { what: 'the banner to close' });
     assert.deepEqual(errors, []);
   } finally {
     await b.close();
@@ -178,18 +159,18 @@ test('overlay: the page clears its tokens and the overlay names the reason and t
     await h.signIn(page, demo.base);
     await page.waitForTimeout(1500);
     await page.evaluate(() => localStorage.clear());
-    const overlay = page.locator('logout-lens-ui .overlay');
-    await overlay.waitFor({ timeout: 15000 });
-    const text = await overlay.textContent();
-    assert.match(text, /You're being logged out — the page's own script cleared the credentials — idle \d+ s/);
+    const overlay = await v.waitForPageUi(b.ctx, page, { kind: 'overlay' });
+    assert.equal(overlay.mode, 'closed');
+    assert.match(overlay.text, /You're being logged out — the page's own script cleared the credentials — idle \d+ s/);
+    assert.equal(overlay.focused, true, 'the overlay takes the focus');
     // And a notification with the same reason.
     const notes = await b.sw.evaluate(() => chrome.notifications.getAll());
     assert.equal(Object.keys(notes).filter((k) => k.startsWith('logout-lens-')).length, 1, JSON.stringify(notes));
-    await shoot(b, page, 'overlay', { selector: 'logout-lens-ui .overlay', width: 900, height: 500 });
+    await shoot(b, page, 'overlay', { selector: () => v.pageUiBox(b.ctx, page), width: 900, height: 500 });
     await shoot(b, page, 'overlay-page', { width: 900, height: 500 });
     // It got the focus, so Escape closes it.
     await page.keyboard.press('Escape');
-    await overlay.waitFor({ state: 'detached' });
+    await h.waitFor(async () => (await v.pageUi(b.ctx, page)) === null, { what: 'the overlay to close' });
   } finally {
     await b.close();
     demo.stop();

@@ -47,8 +47,13 @@ export async function waitFor(fn, { timeout = 20000, interval = 150, what = 'con
   }
 }
 
-/** Starts the demo app with `args`; resolves with `{ base, stop }` once it listens. */
-export function startDemo(args = []) {
+/**
+ * Starts the demo app with `args`; resolves with `{ base, port, stop }` once
+ * it listens. It always binds 127.0.0.1; `host: 'localhost'` names it so in
+ * `base`, which makes it another site for the browser (127.0.0.1 and
+ * localhost do not share storage; two ports of one host do share cookies).
+ */
+export function startDemo(args = [], { host = '127.0.0.1' } = {}) {
   const child = spawn(DEMO_BIN, ['--addr', '127.0.0.1:0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: 'warn' },
@@ -60,10 +65,10 @@ export function startDemo(args = []) {
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
-      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const m = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
       if (m) {
         clearTimeout(timer);
-        resolve({ base: m[1], stop: () => child.kill('SIGTERM') });
+        resolve({ base: `http://${host}:${m[1]}`, port: Number(m[1]), stop: () => child.kill('SIGTERM') });
       }
     });
     child.on('exit', (code) => reject(new Error(`demo exited ${code}: ${stderr}`)));
@@ -88,11 +93,22 @@ export function webRequestDist(from = DIST) {
   return dir;
 }
 
-/** Registers the real collector as the native host of a Chromium profile, with its own installer. */
+/**
+ * The environment for the collector's `install`: its record of what it wrote
+ * goes to a folder of the test's own, not the user's data folder.
+ */
+export function installEnv() {
+  return { ...process.env, XDG_DATA_HOME: tmpDir('data'), NO_COLOR: '1' };
+}
+
+/**
+ * Registers the real collector as the native host of a Chromium profile, with
+ * its own installer; `--in-place`: the build under test, not a per-user copy.
+ */
 export function installHost(userDataDir, hostBin = HOST_BIN) {
-  return execFileSync(hostBin, ['install', '--browser', 'chromium', '--user-data-dir', userDataDir], {
+  return execFileSync(hostBin, ['install', '--in-place', '--browser', 'chromium', '--user-data-dir', userDataDir], {
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
+    env: installEnv(),
   }).trim();
 }
 
@@ -127,6 +143,7 @@ export function dbEvents(db, where = '1=1') {
   if (!fs.existsSync(db)) return [];
   const out = execFileSync('sqlite3', ['-json', `file:${db}?mode=ro`, `SELECT id, kind, body FROM events WHERE ${where} ORDER BY ts_ms, seq`], {
     encoding: 'utf8',
+    maxBuffer: 1 << 30,
   });
   return out.trim() ? JSON.parse(out).map((r) => ({ ...r, event: JSON.parse(r.body) })) : [];
 }

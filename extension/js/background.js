@@ -13,6 +13,8 @@ import { isUiMessage, showAlerts, uiDrained, uiStarted } from './ui-worker.js';
 // is done in batches just after a burst (a page load) instead of competing
 // with it. Each keeps the time it happened.
 const MAX_PENDING = 10000;
+// The most messages one forwarder batch may carry (content/isolated.js: LEAVE_MAX).
+const MAX_BATCH = 600;
 const DEFER_MS = 250;
 const pending = [];
 let ready = false;
@@ -30,6 +32,7 @@ const ready_p = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.
 
 function drain() {
   timer = 0;
+  pendingPerTab.clear();
   for (const [name, details, at] of pending.splice(0)) {
     try {
       handle(name, details, at);
@@ -78,8 +81,21 @@ function settleHeld() {
   return settling;
 }
 
+// One tab may fill at most this much of the queue, so a page flooding it
+// (many frames, each within its forwarder's own limit) leaves room for the
+// other tabs' events.
+const MAX_PENDING_PER_TAB = 2000;
+const pendingPerTab = new Map();
+
 function forward(name, details) {
-  if (pending.length < MAX_PENDING) pending.push([name, details, Date.now()]);
+  const tab = name === 'page' ? details.tab : details && details.tabId;
+  if (pending.length >= MAX_PENDING) return;
+  if (typeof tab === 'number' && tab >= 0) {
+    const n = pendingPerTab.get(tab) || 0;
+    if (n >= MAX_PENDING_PER_TAB) return;
+    pendingPerTab.set(tab, n + 1);
+  }
+  pending.push([name, details, Date.now()]);
   if (ready && !timer) timer = setTimeout(drain, DEFER_MS);
 }
 
@@ -167,9 +183,11 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   }
   if (sender.id !== chrome.runtime.id) return false;
   const tab = sender.tab ? sender.tab.id : undefined;
-  // The forwarder batches; each message is still its own input.
-  const msgs = msg && msg.t === 'batch' && Array.isArray(msg.msgs) ? msg.msgs.slice(0, 100) : [msg];
-  for (const m of msgs) forward('page', { msg: m, tab, frame: sender.frameId, url: sender.url });
+  // The forwarder batches (and bounds its batches: at most what a document
+  // hands over as it is left); each message is still its own input, with
+  // what the browser says about its sender (the frame's own URL and origin).
+  const msgs = msg && msg.t === 'batch' && Array.isArray(msg.msgs) ? msg.msgs.slice(0, MAX_BATCH) : [msg];
+  for (const m of msgs) forward('page', { msg: m, tab, frame: sender.frameId, url: sender.url, origin: sender.origin });
   return false;
 });
 

@@ -84,10 +84,20 @@ chrome.tabs.onActivated.addListener(({ tabId }) => {
   chrome.tabs.get(tabId).then((t) => setBadge(t.id, t.url), () => {});
 });
 
+/** `scheme://host[:port]` of a URL, or null. */
+function originOf(url) {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null;
+  } catch (_) {
+    return null;
+  }
+}
+
 async function inject(tabId, msg) {
   try {
-    await chrome.scripting.executeScript({ target: { tabId }, files: [UI_SCRIPT] });
-    await chrome.tabs.sendMessage(tabId, msg);
+    await chrome.scripting.executeScript({ target: { tabId, frameIds: [0] }, files: [UI_SCRIPT] });
+    await chrome.tabs.sendMessage(tabId, msg, { frameId: 0 });
     return true;
   } catch (_) {
     return false; // The tab went away or is not scriptable (a browser page).
@@ -102,9 +112,11 @@ async function showBanner(tabId) {
     return;
   }
   const tab = await chrome.tabs.get(tabId).catch(() => null);
-  if (!tab || tab.status !== 'complete' || !tab.url || !isLogin(tab.url)) return;
+  // Only on a sign-in page of the site that logged out: another site's
+  // page (the tab went elsewhere) is left alone, and the banner waits.
+  if (!tab || tab.status !== 'complete' || !tab.url || originOf(tab.url) !== p.origin || !isLogin(tab.url)) return;
   pendingBanners.delete(tabId);
-  await inject(tabId, { t: 'ui:banner', banner: p.banner });
+  await inject(tabId, { t: 'ui:banner', origin: p.origin, banner: p.banner });
 }
 
 /** The alerts the pages' module made for the logouts just settled (JSON). */
@@ -128,15 +140,17 @@ export async function showAlerts(json) {
         credentials: 'omit',
       }).catch(() => {});
     }
-    if (a.tab == null) continue;
-    pendingBanners.set(a.tab, { banner: a.banner, until: Date.now() + BANNER_WAIT_MS });
+    if (a.tab == null || !a.origin) continue;
+    pendingBanners.set(a.tab, { banner: a.banner, origin: a.origin, until: Date.now() + BANNER_WAIT_MS });
     // The tab may already be on the login page (or still loading it: then
-    // tabs.onUpdated shows the banner once it is complete).
+    // tabs.onUpdated shows the banner once it is complete). The overlay
+    // goes only to a page of the site that logged out (not to the page
+    // around a frame of another site, nor to a site the tab went on to).
     const tab = await chrome.tabs.get(a.tab).catch(() => null);
-    if (!tab) continue;
-    if (tab.url && isLogin(tab.url)) showBanner(a.tab);
+    if (!tab || originOf(tab.url) !== a.origin) continue;
+    if (isLogin(tab.url)) showBanner(a.tab);
     else if (a.overlay && tab.status === 'complete') {
-      inject(a.tab, { t: 'ui:overlay', text: a.overlay_text, icon: a.banner.icon });
+      inject(a.tab, { t: 'ui:overlay', origin: a.origin, text: a.overlay_text, icon: a.banner.icon });
     }
   }
 }

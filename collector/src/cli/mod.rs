@@ -3,6 +3,7 @@
 mod data;
 mod install;
 mod output;
+mod receipt;
 mod share;
 
 use std::path::{Path, PathBuf};
@@ -43,11 +44,12 @@ pub(crate) enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// Register the native-messaging host with browsers.
+    /// Copy this binary to the per-user data folder and register it as the
+    /// native-messaging host with browsers.
     Install(install::InstallArgs),
-    /// Remove the native-messaging host registration.
-    Uninstall(install::InstallArgs),
-    /// Check registrations, the database and the newest event.
+    /// Remove everything install wrote (host manifests, registry keys, the copied binary).
+    Uninstall(install::UninstallArgs),
+    /// Which browsers are installed and registered; the database and the newest event.
     Doctor(install::DoctorArgs),
     /// List stored events.
     List(data::ListArgs),
@@ -123,7 +125,7 @@ fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         || -> anyhow::Result<Store> { Ok(Store::open(&existing()?, Durability::Normal)?) };
     let result = match cli.command {
         Cmd::Install(a) => install::install(&a, out),
-        Cmd::Uninstall(a) => install::uninstall(&a, out),
+        Cmd::Uninstall(a) => install::uninstall(&a, db.as_deref(), out),
         Cmd::Doctor(a) => install::doctor(&a, db.as_deref(), out),
         Cmd::List(a) => open().and_then(|s| data::list(&s, &a, out)),
         Cmd::Show(a) => open().and_then(|s| data::show(&s, &a, out)),

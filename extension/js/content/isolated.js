@@ -3,47 +3,80 @@
 // lifecycle, clicks on buttons and links, and a periodic look at web
 // storage. Observes only; every decision is made in the extension's Rust core.
 //
+// The hook's messages come over a private channel (see main-world.js): a
+// node only the two scripts hold, agreed on at document start before
+// any page script runs. Everything the page controls is bounded here before
+// it leaves: each field is checked and capped, and the hook's messages pass
+// a per-document token bucket (a flood costs the page its own messages, not
+// the extension its work).
+//
 // Declared at document_start in every frame, but quiet while the page loads:
 // nothing leaves before the renderer is idle after the `load` event (each
 // `runtime.sendMessage` opens a channel through the browser, and those
 // compete with a page load), and the MAIN-world hook keeps its messages
 // until then; input, visibility and the periodic look at storage are
 // watched from then on too. A document left before it has loaded (an app
-// that logs out at start) hands everything over as it goes, so that logout
-// keeps its evidence. The worker also injects it into
-// open tabs when the extension is installed or reloaded; a second copy in one
-// document (a reload of the extension reuses the world) takes over and the
-// older copies' listeners go quiet.
+// that logs out at start) hands everything over as it goes, in one bounded
+// message, so that logout keeps its evidence. The worker also injects it
+// into open tabs when the extension is installed or reloaded; a second copy
+// in one document (a reload of the extension reuses the world) takes over
+// the first one's channel, and the older copies' listeners go quiet.
 (() => {
-  const me = {};
-  globalThis.logoutLensForwarder = me;
-  const current = () => globalThis.logoutLensForwarder === me;
+  const OFFER = 'logout-lens:offer';
+  const ASK = 'logout-lens:ask';
+  const MSG = 'logout-lens:msg';
+  const READY = 'logout-lens:ready';
+  const PENDING = 'logout-lens:pending';
+  // Field caps: the Rust core's `input::limits` (VALUE, KEY, URL, METHOD,
+  // HEADERS, HEADER_NAME, HEADER_VALUE, STACK, LABEL, ENTRIES, BODY), so
+  // that what leaves here is never clipped there, and the hook's own.
   const MAX_VALUE = 16384;
+  const MAX_KEY = 256;
+  const MAX_URL = 4096;
+  const MAX_METHOD = 16;
+  const MAX_HEADERS = 16;
+  const MAX_HEADER_NAME = 64;
+  const MAX_HEADER_VALUE = 1024;
+  const MAX_STACK = 1000;
+  const MAX_LABEL = 64;
   const MAX_ENTRIES = 500;
+  const MAX_BODY = 16384;
+  const MAX_ENTRIES_CHARS = 256 * 1024;
+  // The hook's messages: a burst as large as its backlog, then RATE a second.
+  const BUCKET_MESSAGES = 500;
+  const RATE_MESSAGES = 50;
+  const BUCKET_CHARS = 2 * 1024 * 1024;
+  const RATE_CHARS = 256 * 1024;
   const INPUT_STEP_MS = 2000;
   const SCAN_EVERY_MS = 15000;
   const LOAD_WAIT_MS = 10000;
+
+  const prev = globalThis.logoutLensForwarder;
+  const me = { channel: (prev && prev.channel) || null };
+  globalThis.logoutLensForwarder = me;
+  const current = () => globalThis.logoutLensForwarder === me;
 
   // Messages go in batches: every `runtime.sendMessage` opens a channel
   // through the browser, and a page's bursts (the hook's backlog, a scan,
   // a page's API calls) would otherwise each pay for one. Until the start
   // below (`open`) they only gather. Then a batch leaves BATCH_MS after its
-  // first message, when it is full, or as the document is left (a click on
-  // "Log out" must not be lost with the page). The first batch of a
-  // document that was left before it loaded can be larger: the hook keeps
-  // at most 500 messages, and the worker reads 100 of a batch.
+  // first message or when it is full. A document left with messages still
+  // here sends them all as it goes, in one message (`pagehide`): at most the
+  // hook's hand-over (500) and what was gathered since, with the dropped
+  // count within the worker's 600 a batch (background.js: MAX_BATCH).
   const BATCH_MS = 100;
   const BATCH_MAX = 100;
+  const LEAVE_MAX = 599;
   let batch = [];
   let timer = 0;
   let open = false;
-  const flush = () => {
-    clearTimeout(timer);
-    timer = 0;
-    if (!open) return;
-    const msgs = batch.splice(0, BATCH_MAX);
-    if (batch.length) timer = setTimeout(flush, 0);
+  const post = (msgs) => {
     if (!msgs.length || !current()) return;
+    // What the bucket refused since the last batch, counted by the core.
+    if (dropped) {
+      msgs.push({ t: 'dropped', n: dropped });
+      dropped = 0;
+    }
     try {
       const p = chrome.runtime.sendMessage(msgs.length === 1 ? msgs[0] : { t: 'batch', msgs });
       if (p && p.catch) p.catch(() => {});
@@ -51,41 +84,196 @@
       // The extension was reloaded; this page's script is orphaned.
     }
   };
+  const flush = () => {
+    clearTimeout(timer);
+    timer = 0;
+    if (!open) return;
+    post(batch.splice(0, BATCH_MAX));
+    if (batch.length) timer = setTimeout(flush, 0);
+    else watchLeave(false);
+  };
   const send = (msg) => {
     if (!current()) return;
     batch.push(msg);
-    if (!open) return;
+    watchLeave(true);
+    if (!open || leaving) return;
     if (batch.length >= BATCH_MAX) flush();
     else if (!timer) timer = setTimeout(flush, BATCH_MS);
   };
-  // The hook hands over its backlog when told `logout-lens:ready`
-  // (synchronously: its messages are in `batch` when this returns).
-  const takeOver = () => {
-    if (open) return;
-    open = true;
-    document.dispatchEvent(new CustomEvent('logout-lens:ready'));
-    if (batch.length && !timer) timer = setTimeout(flush, BATCH_MS);
-  };
-  addEventListener(
-    'pagehide',
-    () => {
-      takeOver();
-      // Everything, now: the document is going.
-      while (batch.length && current()) flush();
-    },
-    true,
-  );
 
-  document.addEventListener('logout-lens:main', (e) => {
-    if (typeof e.detail !== 'string' || e.detail.length > 1048576) return;
-    let m;
+  // Leaving: listened to only while something would be lost with the
+  // document (the hook keeps messages for the start, or a batch waits), so
+  // that a page closed or left with nothing pending runs none of this file:
+  // Firefox aborts whatever script runs in a tab being torn down ("Script
+  // terminated by timeout"). `beforeunload` comes first, before that
+  // teardown (a tab closed by the user asks the page first), `pagehide` is
+  // the fallback (and what a frame removed or a close without asking
+  // gets). The work is bounded: the hook's backlog in one event, one
+  // message out. (Firefox keeps a page with a `beforeunload` listener out
+  // of its back/forward cache: only a page left while something is pending.)
+  let leaving = false;
+  const leave = () => {
+    leaving = true;
     try {
-      m = JSON.parse(e.detail);
+      takeOver();
+      clearTimeout(timer);
+      timer = 0;
+      post(batch.splice(0, LEAVE_MAX));
+      batch = [];
+      watchLeave(false);
+    } finally {
+      leaving = false;
+    }
+  };
+  let watchingLeave = false;
+  const watchLeave = (on) => {
+    if (on === watchingLeave) return;
+    watchingLeave = on;
+    for (const t of ['beforeunload', 'pagehide']) {
+      if (on) addEventListener(t, leave, true);
+      else removeEventListener(t, leave, true);
+    }
+  };
+
+  // --- The hook's messages: checked, capped and rate-limited.
+  const str = (v, max) => (typeof v === 'string' && v.length <= max ? v : null);
+  const cut = (v, max) => (typeof v === 'string' ? v.slice(0, max) : null);
+  const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  // `[key, value]` pairs: a key too long is skipped, a value too long
+  // skipped (`str`: a token cut short is no token) or cut (`cut`: text).
+  const pairs = (list, maxKey, maxValue, maxCount, maxChars, value = str) => {
+    const out = [];
+    if (!Array.isArray(list)) return out;
+    let chars = 0;
+    for (let i = 0; i < list.length && out.length < maxCount; i++) {
+      const p = list[i];
+      if (!Array.isArray(p)) continue;
+      const k = str(p[0], maxKey);
+      const v = value(p[1], maxValue);
+      if (k === null || v === null || chars + k.length + v.length > maxChars) continue;
+      chars += k.length + v.length;
+      out.push([k, v]);
+    }
+    return out;
+  };
+  /** The hook's message as the core may see it, or null. */
+  const clean = (m) => {
+    if (!m || typeof m !== 'object') return null;
+    const at = num(m.at);
+    if (m.t === 'storage') {
+      if ((m.area !== 'local' && m.area !== 'session') || (m.op !== 'set' && m.op !== 'remove' && m.op !== 'clear')) return null;
+      return {
+        t: 'storage',
+        area: m.area,
+        op: m.op,
+        key: cut(m.key, MAX_KEY) || '',
+        value: str(m.value, MAX_VALUE),
+        old: str(m.old, MAX_VALUE),
+        entries: pairs(m.entries, MAX_KEY, MAX_VALUE, MAX_ENTRIES, MAX_ENTRIES_CHARS),
+        stack: cut(m.stack, MAX_STACK),
+        at,
+      };
+    }
+    if (m.t === 'cookie') {
+      const text = str(m.text, MAX_VALUE);
+      return text === null ? null : { t: 'cookie', text, stack: cut(m.stack, MAX_STACK), at };
+    }
+    if (m.t === 'net') {
+      const url = cut(m.url, MAX_URL);
+      const id = num(m.id);
+      const start = num(m.start);
+      const end = num(m.end);
+      const status = num(m.status);
+      if (url === null || id === null || start === null || end === null || status === null) return null;
+      return {
+        t: 'net',
+        id,
+        url,
+        method: cut(m.method, MAX_METHOD) || 'GET',
+        // `Bearer ` and a token.
+        auth: str(m.auth, MAX_VALUE + 16),
+        body: cut(m.body, MAX_BODY),
+        start,
+        end,
+        status: status >= 0 && status <= 999 ? Math.floor(status) : 0,
+        error: cut(m.error, 64),
+        redirected: m.redirected === true,
+        final_url: cut(m.final_url, MAX_URL),
+        headers: pairs(m.headers, MAX_HEADER_NAME, MAX_HEADER_VALUE, MAX_HEADERS, MAX_HEADERS * MAX_HEADER_VALUE, cut),
+        at,
+      };
+    }
+    return null;
+  };
+  // A token bucket per document: a burst the size of the hook's backlog, then RATE a second.
+  let tokens = BUCKET_MESSAGES;
+  let chars = BUCKET_CHARS;
+  let filled = Date.now();
+  let dropped = 0;
+  const admit = (size) => {
+    const t = Date.now();
+    const s = Math.max(0, t - filled) / 1000;
+    filled = t;
+    tokens = Math.min(BUCKET_MESSAGES, tokens + s * RATE_MESSAGES);
+    chars = Math.min(BUCKET_CHARS, chars + s * RATE_CHARS);
+    if (tokens < 1 || chars < size) {
+      dropped++;
+      return false;
+    }
+    tokens -= 1;
+    chars -= size;
+    return true;
+  };
+  const fromHook = (e) => {
+    if (!current()) return;
+    const text = e.detail;
+    if (typeof text !== 'string') return;
+    let v;
+    try {
+      v = JSON.parse(text);
     } catch (_) {
       return;
     }
-    if (m && (m.t === 'storage' || m.t === 'cookie' || m.t === 'net')) send(m);
-  });
+    // One message, or the hook's backlog as one array (each counted alone).
+    const list = Array.isArray(v) ? v : [v];
+    const size = Array.isArray(v) ? text.length / Math.max(1, list.length) : text.length;
+    for (let i = 0; i < list.length; i++) {
+      const m = clean(list[i]);
+      if (m && admit(size)) send(m);
+    }
+  };
+  const link = (node) => {
+    me.channel = node;
+    node.addEventListener(MSG, fromHook);
+    // The hook keeps its first message for the start: from then on leaving must hand it over.
+    node.addEventListener(PENDING, () => current() && !open && watchLeave(true));
+  };
+  if (me.channel) {
+    link(me.channel);
+  } else if (document.readyState === 'loading') {
+    // At document start (see main-world.js): take the first offer (its
+    // `relatedTarget` is the hook's node), then ask (the hook answers at
+    // once if it ran first; else its offer comes next).
+    const take = (e) => {
+      const node = e.relatedTarget;
+      if (me.channel || !node || node === document || typeof node.addEventListener !== 'function') return;
+      e.preventDefault();
+      document.removeEventListener(OFFER, take, true);
+      link(node);
+    };
+    document.addEventListener(OFFER, take, true);
+    document.dispatchEvent(new CustomEvent(ASK));
+  }
+
+  // The hook hands over its backlog when told it is ready (synchronously:
+  // its messages are in `batch` when this returns).
+  const takeOver = () => {
+    if (open) return;
+    open = true;
+    if (me.channel) me.channel.dispatchEvent(new CustomEvent(READY));
+    if (batch.length && !timer) timer = setTimeout(flush, BATCH_MS);
+    watchLeave(batch.length > 0);
+  };
 
   // Input activity: the first input after a pause at once, then at most every
   // INPUT_STEP_MS, plus a trailing report so the last input is exact.
@@ -108,10 +296,15 @@
 
   // Lifecycle. A document being left turns hidden as it unloads; that is a
   // navigation (the worker sees it from the tab), and a message sent then
-  // lands on the browser just as it starts loading the next page.
-  let leaving = false;
-  addEventListener('pagehide', () => (leaving = true), true);
-  const life = (state) => leaving || send({ t: 'lifecycle', state });
+  // lands on the browser just as it starts loading the next page. So
+  // `hidden` is reported a task later, which never comes for a document
+  // that is gone (and finds it visible again after a return from the
+  // back/forward cache).
+  const life = (state) => send({ t: 'lifecycle', state });
+  const hidden = () =>
+    setTimeout(() => {
+      if (current() && document.visibilityState === 'hidden') life('hidden');
+    }, 0);
 
   // Clicks on controls, with their visible label (the core decides what a logout control is).
   addEventListener(
@@ -120,7 +313,7 @@
       if (!e.isTrusted || !e.target || !e.target.closest) return;
       const el = e.target.closest('button, a, [role=button], input[type=submit], input[type=button]');
       if (!el) return;
-      const label = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 64);
+      const label = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, MAX_LABEL);
       if (label) send({ t: 'click', label });
     },
     true,
@@ -130,11 +323,14 @@
   const entries = (s) => {
     const out = [];
     try {
-      const n = Math.min(s.length, MAX_ENTRIES);
-      for (let i = 0; i < n; i++) {
+      const n = Math.min(s.length, MAX_ENTRIES * 4);
+      let total = 0;
+      for (let i = 0; i < n && out.length < MAX_ENTRIES; i++) {
         const k = s.key(i);
         const v = s.getItem(k);
-        if (k !== null && v !== null && v.length <= MAX_VALUE) out.push([k, v]);
+        if (k === null || v === null || k.length > MAX_KEY || v.length > MAX_VALUE || total + k.length + v.length > MAX_ENTRIES_CHARS) continue;
+        total += k.length + v.length;
+        out.push([k, v]);
       }
     } catch (_) {
       // Storage may be blocked in this frame.
@@ -174,11 +370,10 @@
     for (const t of ['mousedown', 'mousemove', 'keydown', 'wheel', 'touchstart', 'pointerdown']) {
       addEventListener(t, onInput, { capture: true, passive: true });
     }
-    addEventListener('pageshow', () => (leaving = false), true);
     document.addEventListener('visibilitychange', () => {
-      const visible = document.visibilityState === 'visible';
-      life(visible ? 'visible' : 'hidden');
-      if (visible) scan();
+      if (document.visibilityState !== 'visible') return hidden();
+      life('visible');
+      scan();
     });
     document.addEventListener('freeze', () => life('frozen'));
     document.addEventListener('resume', () => life('resumed'));

@@ -1,8 +1,10 @@
 // Logout Lens in-page UI: the logout overlay and the sign-in banner. Not a
-// registered content script: the worker injects this file into a tab only
-// when it has something to show, then sends the (Rust-made) text. It lives
-// in a shadow root under one fixed-position host, so the page's CSS cannot
-// reach it and it cannot reach the page beyond its own box.
+// registered content script: the worker injects this file into a tab's top
+// frame only when it has something to show, then sends the (Rust-made)
+// text, which is shown only on a page of the site that logged out. It lives
+// in a closed shadow root under one fixed-position host, so the page's CSS
+// cannot reach it, the page's scripts cannot read what it says (the cause,
+// the idle time, the path), and it cannot reach the page beyond its own box.
 (() => {
   if (globalThis.__logoutLensUi) return;
   globalThis.__logoutLensUi = true;
@@ -36,10 +38,20 @@
   function mount(kind, label) {
     if (host) host.remove();
     clearTimeout(timer);
-    host = document.createElement('logout-lens-ui');
+    let root;
+    // A page that defined `logout-lens-ui` itself (and gave it a shadow
+    // root first) gets a plain `div` host instead.
+    for (const tag of ['logout-lens-ui', 'div']) {
+      host = document.createElement(tag);
+      try {
+        root = host.attachShadow({ mode: 'closed' });
+        break;
+      } catch (_) {
+        // Taken: try the next.
+      }
+    }
     // Inline !important beats any page rule aimed at the host itself.
     host.setAttribute('style', 'all: initial !important; position: fixed !important; z-index: 2147483647 !important; inset: 0 auto auto 0 !important; width: 0 !important; height: 0 !important; display: block !important;');
-    const root = host.attachShadow({ mode: 'open' });
     const style = document.createElement('style');
     style.textContent = CSS;
     const box = document.createElement('div');
@@ -97,7 +109,7 @@
   }
 
   chrome.runtime.onMessage.addListener((msg) => {
-    if (!msg || typeof msg.t !== 'string') return;
+    if (!msg || typeof msg.t !== 'string' || msg.origin !== location.origin) return;
     if (msg.t === 'ui:overlay') overlay(msg);
     else if (msg.t === 'ui:banner' && msg.banner) banner(msg.banner);
   });

@@ -5,6 +5,7 @@
 //! the thin renderers are in `static/` and `js/content/ui.js`.
 
 pub mod bundle;
+pub mod collector;
 pub mod options;
 pub mod site;
 pub mod view;
