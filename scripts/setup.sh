@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Set-up and main job (README): install what a fresh machine lacks, build
-# everything (the extension into dist/), register the collector as native host
-# for the browsers found on this machine, and diagnose the bundled scenarios.
+# everything (the extension into dist/), register this build as the native
+# host for every supported browser (doctor says which are installed), and
+# diagnose the bundled scenarios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rustup target add wasm32-unknown-unknown
+# The collector packages: a static Linux build and a Windows one (cargo xtask package).
+rustup target add x86_64-unknown-linux-musl x86_64-pc-windows-gnu
 rustup component add rust-src || echo "note: rust-src not installed; the wasm is built with the prebuilt std"
 need=()
 command -v chromium >/dev/null || need+=(chromium)
+command -v firefox-esr >/dev/null || need+=(firefox-esr)
+# C compilers the bundled SQLite needs for the musl and windows-gnu collector builds.
+command -v musl-gcc >/dev/null || need+=(musl-tools)
+command -v x86_64-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64-x86-64-win32)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 # Python 3 with venv for schemathesis (the server library's API check).
@@ -28,7 +35,9 @@ bash server-lib/tests/api/install.sh
 
 cargo build --workspace --release
 cargo xtask dist
-./target/release/logout-lens install --browser all
+# In place: this checkout's build is the host, so rebuilding it updates the host (a
+# user's `logout-lens install` copies the binary to a per-user folder instead).
+./target/release/logout-lens install --in-place --browser all
 ./target/release/logout-lens doctor || true
 
 echo

@@ -93,11 +93,22 @@ export function webRequestDist(from = DIST) {
   return dir;
 }
 
-/** Registers the real collector as the native host of a Chromium profile, with its own installer. */
+/**
+ * The environment for the collector's `install`: its record of what it wrote
+ * goes to a folder of the test's own, not the user's data folder.
+ */
+export function installEnv() {
+  return { ...process.env, XDG_DATA_HOME: tmpDir('data'), NO_COLOR: '1' };
+}
+
+/**
+ * Registers the real collector as the native host of a Chromium profile, with
+ * its own installer; `--in-place`: the build under test, not a per-user copy.
+ */
 export function installHost(userDataDir, hostBin = HOST_BIN) {
-  return execFileSync(hostBin, ['install', '--browser', 'chromium', '--user-data-dir', userDataDir], {
+  return execFileSync(hostBin, ['install', '--in-place', '--browser', 'chromium', '--user-data-dir', userDataDir], {
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
+    env: installEnv(),
   }).trim();
 }
 

@@ -100,7 +100,7 @@ pub enum Save {
 /// What `logoutLensStatus()` and the popup show: the relay's counters, and
 /// what the core refused, clamped or held back (`refused` in all, `guard`
 /// by reason).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Status {
     #[serde(flatten)]
     pub relay: Stats,
@@ -119,7 +119,7 @@ impl Status {
 }
 
 /// Counters for the popup and the tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Stats {
     pub queued: usize,
     pub in_flight: usize,
@@ -128,7 +128,16 @@ pub struct Stats {
     pub rejected: u64,
     pub dropped: u64,
     pub connected: bool,
+    /// The collector's last answer to `hello` as it sent it: its `hello`
+    /// (naming its version, protocol and schema) or its
+    /// `unsupported_version` error. Kept after a disconnect, so the popup
+    /// can still name the collector; read by `ui::collector` (the worker
+    /// only keeps the text).
+    pub host: Option<String>,
 }
+
+/// Longer `hello` answers are not kept (a real one is about 120 bytes).
+const HOST_TEXT_MAX: usize = 2048;
 
 #[derive(Debug)]
 pub struct Relay {
@@ -238,7 +247,7 @@ impl Relay {
             queued: self.queue.len(),
             in_flight: self.sent,
             connected: self.conn == Conn::Ready,
-            ..self.stats
+            ..self.stats.clone()
         }
     }
 
@@ -336,6 +345,8 @@ impl Relay {
             serde_json::from_str(text).map_err(ExtError::BadHostMessage)?;
         match msg {
             Response::Hello(HelloReply { version, .. }) => {
+                // The popup shows what the collector says of itself.
+                self.keep_host_text(text);
                 if !host::SUPPORTED_VERSIONS.contains(&version) {
                     self.disconnected(now_ms);
                     return Err(ExtError::HostVersion(version));
@@ -369,6 +380,10 @@ impl Relay {
                     self.disconnected(now_ms);
                     return Ok(vec![Action::Disconnect]);
                 }
+                if self.conn == Conn::Greeting {
+                    // Most likely `unsupported_version`, naming what it speaks.
+                    self.keep_host_text(text);
+                }
                 if seq.is_some() || self.conn == Conn::Greeting {
                     // A batch was not stored (e.g. `store_failed`), or the
                     // greeting failed (`unsupported_version`): start over
@@ -382,6 +397,10 @@ impl Relay {
             // host's messages are not for this build.
             Response::Result(_) | Response::Unknown => Ok(Vec::new()),
         }
+    }
+
+    fn keep_host_text(&mut self, text: &str) {
+        self.stats.host = (text.len() <= HOST_TEXT_MAX).then(|| text.to_owned());
     }
 
     /// Removes the events of batch `seq`: stored, duplicates and rejected
@@ -809,6 +828,36 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn the_hosts_answer_to_hello_is_kept_after_a_disconnect() {
+        let hello = r#"{"type":"hello","version":1,"host":"logout-lens/0.2.0","schema":1}"#;
+        let refusal = r#"{"type":"error","code":"unsupported_version","supported":[2,3],"fatal":false,"message":"m"}"#;
+        let other = r#"{"type":"hello","version":2,"host":"logout-lens/9.0.0","schema":3}"#;
+        let long = format!(
+            r#"{{"type":"hello","version":1,"host":"{}"}}"#,
+            "x".repeat(HOST_TEXT_MAX)
+        );
+        // The host's answer → what is kept, whether the relay is ready after it.
+        let cases: &[(&str, Option<&str>, bool)] = &[
+            (hello, Some(hello), true),
+            (refusal, Some(refusal), false),
+            (other, Some(other), false),
+            (&long, None, true),
+        ];
+        for (reply, kept, ready) in cases {
+            let mut relay = Relay::new(10);
+            assert_eq!(relay.stats().host, None);
+            let (id, j) = ev(0);
+            relay.push(id, None, j);
+            assert_eq!(relay.poll(0)[0], Action::Connect);
+            let _ = relay.on_message(reply, 0);
+            assert_eq!(relay.stats().connected, *ready, "{reply}");
+            relay.disconnected(10);
+            assert_eq!(relay.stats().host.as_deref(), *kept, "{reply}");
+            assert!(relay.retry_at().is_some(), "{reply}: it tries again later");
+        }
     }
 
     proptest::proptest! {

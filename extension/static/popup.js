@@ -72,13 +72,11 @@ function render(r) {
     ol.dataset.ago = v.logouts.map((l) => l.ago).join();
   }
   q('#no-logouts').hidden = v.logouts.length !== 0;
-  const s = r.collector;
-  rows(q('#status'), [
-    ['Collector', s.connected ? 'connected' : 'not connected (events are kept)', s.connected ? 'ok' : 'bad'],
-    ['Waiting to be stored', s.queued],
-    ['Stored', s.acked],
-    ['Dropped (queue full)', s.dropped],
-  ]);
+  const c = r.collector;
+  rows(q('#status'), c.rows.map((row) => [row.label, row.value, row.class]));
+  const notice = q('#collector-notice');
+  if (notice.textContent !== (c.notice || '')) notice.textContent = c.notice || '';
+  notice.hidden = !c.notice;
 }
 
 async function diagnose(id) {

@@ -230,6 +230,10 @@ pub struct BaseDirs {
     pub app_data: Option<PathBuf>,
     /// `{PROGRAMDATA}` (Windows).
     pub program_data: Option<PathBuf>,
+    /// `{PROGRAMFILES}` (Windows; where browsers are installed, see [`crate::detect`]).
+    pub program_files: Option<PathBuf>,
+    /// `{PROGRAMFILES(X86)}` (Windows).
+    pub program_files_x86: Option<PathBuf>,
     /// Prefix for absolute system paths (`/etc/...`), like a packager's `DESTDIR`.
     pub root: Option<PathBuf>,
 }
@@ -247,6 +251,8 @@ impl BaseDirs {
             local_app_data: var("LOCALAPPDATA"),
             app_data: var("APPDATA"),
             program_data: var("PROGRAMDATA"),
+            program_files: var("ProgramFiles"),
+            program_files_x86: var("ProgramFiles(x86)"),
             root: None,
         }
     }
@@ -261,11 +267,13 @@ impl BaseDirs {
 
     /// Fills a template such as `{HOME}/.config/chromium/NativeMessagingHosts`.
     pub fn resolve(&self, template: &str) -> Result<PathBuf, ManifestError> {
-        let vars: [(&'static str, &Option<PathBuf>); 4] = [
+        let vars: [(&'static str, &Option<PathBuf>); 6] = [
             ("{HOME}", &self.home),
             ("{LOCALAPPDATA}", &self.local_app_data),
             ("{APPDATA}", &self.app_data),
             ("{PROGRAMDATA}", &self.program_data),
+            ("{PROGRAMFILES}", &self.program_files),
+            ("{PROGRAMFILES(X86)}", &self.program_files_x86),
         ];
         let mut out = template.to_owned();
         for (token, value) in vars {

@@ -245,6 +245,18 @@ impl ExtensionDescription {
         Value::Object(m)
     }
 
+    /// The `manifest.json` of a store upload: [`Self::manifest`] without
+    /// `key`. The Chrome Web Store refuses a manifest with a `key` (it signs
+    /// the item with its own, which gives the store build its own id); the
+    /// Firefox manifest has none to remove.
+    pub fn store_manifest(&self, family: Family) -> Value {
+        let mut m = self.manifest(family);
+        if let Some(o) = m.as_object_mut() {
+            o.remove("key");
+        }
+        m
+    }
+
     /// The `extension_pages` policy: MV3's default plus `'wasm-unsafe-eval'`,
     /// without which the wasm core cannot be instantiated.
     pub fn csp(&self) -> String {
@@ -378,6 +390,18 @@ mod tests {
             assert_eq!(cs["run_at"], "document_start", "{world}");
             assert_eq!(cs["all_frames"], true, "{world}");
             assert_eq!(cs["match_about_blank"], true, "{world}");
+        }
+    }
+
+    #[test]
+    fn store_manifests_have_no_key_and_differ_in_nothing_else() {
+        let d = ExtensionDescription::default();
+        for family in [Family::Chromium, Family::Firefox] {
+            let store = d.store_manifest(family);
+            assert!(store.get("key").is_none(), "{family:?}");
+            let mut dev = d.manifest(family);
+            dev.as_object_mut().unwrap().remove("key");
+            assert_eq!(store, dev, "{family:?}");
         }
     }
 

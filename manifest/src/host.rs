@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::key::{FIREFOX_ADDON_ID, chromium_origin};
+use crate::key::{FIREFOX_ADDON_ID, chromium_origins};
 use crate::{Family, ManifestError};
 
 /// The host name the extension passes to `connectNative`. Lowercase, digits,
@@ -32,7 +32,7 @@ pub fn host_manifest(family: Family, exe: &Path) -> Result<Value, ManifestError>
         "type": "stdio",
     });
     match family {
-        Family::Chromium => m["allowed_origins"] = json!([chromium_origin()]),
+        Family::Chromium => m["allowed_origins"] = json!(chromium_origins()),
         Family::Firefox => m["allowed_extensions"] = json!([FIREFOX_ADDON_ID]),
     }
     Ok(m)
@@ -70,9 +70,9 @@ impl Caller {
     /// Whether this caller is the Logout Lens extension.
     pub fn is_allowed(&self) -> bool {
         match self {
-            Caller::Chromium(origin) => {
-                origin.trim_end_matches('/') == chromium_origin().trim_end_matches('/')
-            }
+            Caller::Chromium(origin) => chromium_origins()
+                .iter()
+                .any(|o| origin.trim_end_matches('/') == o.trim_end_matches('/')),
             Caller::Firefox(id) => id == FIREFOX_ADDON_ID,
         }
     }
@@ -81,6 +81,7 @@ impl Caller {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::key::chromium_origin;
 
     #[test]
     fn relative_exe_is_refused() {

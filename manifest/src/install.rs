@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::browsers::{BaseDirs, Browser, Os, RegistryKey, Scope, location};
 use crate::error::io_err;
 use crate::host::{HOST_NAME, host_manifest};
-use crate::key::{FIREFOX_ADDON_ID, chromium_origin};
+use crate::key::{FIREFOX_ADDON_ID, chromium_origins};
 use crate::{Family, ManifestError};
 
 /// Where one browser's host manifest goes.
@@ -60,15 +60,20 @@ pub fn target(
         os: os.as_str(),
         scope: scope.as_str(),
     })?;
+    // The table's Windows templates use `/`; the registry and the user see `\` throughout.
+    let native = |p: PathBuf| match os {
+        Os::Windows => PathBuf::from(p.to_string_lossy().replace('/', "\\")),
+        _ => p,
+    };
     let alternates = row
         .alternate_dirs
         .iter()
-        .map(|d| dirs.resolve(d).map(|p| p.join(&file_name)))
+        .map(|d| dirs.resolve(d).map(|p| native(p.join(&file_name))))
         .collect::<Result<_, _>>()?;
     Ok(Target {
         browser,
         scope,
-        file: dirs.resolve(&row.dir)?.join(&file_name),
+        file: native(dirs.resolve(&row.dir)?.join(&file_name)),
         alternates,
         registry: row.registry,
     })
@@ -92,15 +97,40 @@ pub fn install(target: &Target, exe: &Path) -> Result<(), ManifestError> {
 /// Removes the manifest (and alternates and registry keys). Returns the files
 /// that existed and were removed.
 pub fn uninstall(target: &Target) -> Result<Vec<PathBuf>, ManifestError> {
+    uninstall_keeping(target, &[], &[])
+}
+
+/// [`uninstall`], except the files and registry keys another registration
+/// still uses: on Windows every Chromium-family browser's key points at one
+/// shared manifest file, and Brave's second key is Chrome's; in a
+/// `--user-data-dir` every Chromium-family browser shares one file.
+pub fn uninstall_keeping(
+    target: &Target,
+    keep_files: &[PathBuf],
+    keep_keys: &[RegistryKey],
+) -> Result<Vec<PathBuf>, ManifestError> {
     let mut removed = Vec::new();
-    for file in std::iter::once(&target.file).chain(&target.alternates) {
+    let files = std::iter::once(&target.file).chain(&target.alternates);
+    for file in files.filter(|f| !keep_files.contains(f)) {
         match fs::remove_file(file) {
-            Ok(()) => removed.push(file.clone()),
+            Ok(()) => {
+                removed.push(file.clone());
+                // The folder too when nothing else is in it (it may be ours).
+                if let Some(dir) = file.parent() {
+                    let _ = fs::remove_dir(dir);
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io_err("remove", file)(e)),
         }
     }
-    remove_registry(target);
+    let keys: Vec<RegistryKey> = target
+        .registry
+        .iter()
+        .filter(|k| !keep_keys.contains(k))
+        .cloned()
+        .collect();
+    remove_registry(target.scope, &keys);
     Ok(removed)
 }
 
@@ -118,8 +148,14 @@ pub struct Inspection {
     pub points_at_exe: bool,
     /// The manifest's `path`, if readable.
     pub path: Option<String>,
-    /// The Logout Lens extension is on the manifest's allow-list.
+    /// The manifest's `path` is a file that exists (the browser can start it).
+    pub host_exists: bool,
+    /// Every Logout Lens extension id this build serves (the dev id, and
+    /// the store's when built in) is on the manifest's allow-list.
     pub extension_allowed: bool,
+    /// Windows: a registry key of the browser points at the manifest file
+    /// (always true where browsers need none).
+    pub registry_ok: bool,
     /// Why the manifest could not be read, when it exists but is unreadable.
     pub problem: Option<String>,
 }
@@ -127,7 +163,11 @@ pub struct Inspection {
 impl Inspection {
     /// Everything a browser needs to start this host.
     pub fn ok(&self) -> bool {
-        self.registered && self.name_ok && self.points_at_exe && self.extension_allowed
+        self.registered
+            && self.registry_ok
+            && self.name_ok
+            && self.points_at_exe
+            && self.extension_allowed
     }
 }
 
@@ -141,7 +181,9 @@ pub fn inspect(target: &Target, exe: &Path) -> Inspection {
         name_ok: false,
         points_at_exe: false,
         path: None,
+        host_exists: false,
         extension_allowed: false,
+        registry_ok: false,
         problem: None,
     };
     let Some(file) = std::iter::once(&target.file)
@@ -152,6 +194,7 @@ pub fn inspect(target: &Target, exe: &Path) -> Inspection {
     };
     out.registered = true;
     out.file = file.clone();
+    out.registry_ok = registry_points_at(target, file);
     let manifest: Value = match fs::read(file)
         .map_err(|e| e.to_string())
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
@@ -168,13 +211,16 @@ pub fn inspect(target: &Target, exe: &Path) -> Inspection {
         .path
         .as_deref()
         .is_some_and(|p| same_file(Path::new(p), exe));
-    let (list, want) = match target.browser.family() {
-        Family::Chromium => ("allowed_origins", chromium_origin()),
-        Family::Firefox => ("allowed_extensions", FIREFOX_ADDON_ID.to_owned()),
+    out.host_exists = out.path.as_deref().is_some_and(|p| Path::new(p).is_file());
+    let (list, wanted) = match target.browser.family() {
+        Family::Chromium => ("allowed_origins", chromium_origins()),
+        Family::Firefox => ("allowed_extensions", vec![FIREFOX_ADDON_ID.to_owned()]),
     };
-    out.extension_allowed = manifest[list]
-        .as_array()
-        .is_some_and(|l| l.iter().any(|v| v.as_str() == Some(want.as_str())));
+    out.extension_allowed = manifest[list].as_array().is_some_and(|l| {
+        wanted
+            .iter()
+            .all(|want| l.iter().any(|v| v.as_str() == Some(want.as_str())))
+    });
     out
 }
 
@@ -184,11 +230,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 #[cfg(windows)]
 fn write_registry(target: &Target) -> Result<(), ManifestError> {
-    use native_messaging::install::{paths::Scope as NmScope, winreg};
-    let scope = match target.scope {
-        Scope::User => NmScope::User,
-        Scope::System => NmScope::System,
-    };
+    use native_messaging::install::winreg;
+    let scope = nm_scope(target.scope);
     for key in &target.registry {
         winreg::write_manifest_path_to_reg(scope, &key.path, &target.file).map_err(|source| {
             ManifestError::Registry {
@@ -206,17 +249,41 @@ fn write_registry(_target: &Target) -> Result<(), ManifestError> {
 }
 
 #[cfg(windows)]
-fn remove_registry(target: &Target) {
-    use native_messaging::install::{paths::Scope as NmScope, winreg};
-    let scope = match target.scope {
-        Scope::User => NmScope::User,
-        Scope::System => NmScope::System,
-    };
-    for key in &target.registry {
+fn remove_registry(scope: Scope, keys: &[RegistryKey]) {
+    use native_messaging::install::winreg;
+    for key in keys {
         // A key that is already gone is what uninstall wants.
-        let _ = winreg::remove_manifest_reg(scope, &key.path);
+        let _ = winreg::remove_manifest_reg(nm_scope(scope), &key.path);
     }
 }
 
 #[cfg(not(windows))]
-fn remove_registry(_target: &Target) {}
+fn remove_registry(_scope: Scope, _keys: &[RegistryKey]) {}
+
+#[cfg(windows)]
+fn nm_scope(scope: Scope) -> native_messaging::install::paths::Scope {
+    use native_messaging::install::paths::Scope as NmScope;
+    match scope {
+        Scope::User => NmScope::User,
+        Scope::System => NmScope::System,
+    }
+}
+
+/// Whether a registry key of `target` points at `file` (Windows browsers
+/// find the manifest only through it); true where there are no keys.
+#[cfg(windows)]
+fn registry_points_at(target: &Target, file: &Path) -> bool {
+    use native_messaging::install::winreg;
+    target.registry.is_empty()
+        || target.registry.iter().any(|k| {
+            winreg::read_manifest_path_from_reg(nm_scope(target.scope), &k.path)
+                .ok()
+                .flatten()
+                .is_some_and(|p| same_file(&p, file))
+        })
+}
+
+#[cfg(not(windows))]
+fn registry_points_at(target: &Target, _file: &Path) -> bool {
+    target.registry.is_empty()
+}

@@ -23,6 +23,58 @@ pub const EXTENSION_ID: &str = "pgblapmpbbjjadbhpohickicabgcppge";
 /// The Firefox add-on id (`browser_specific_settings.gecko.id`).
 pub const FIREFOX_ADDON_ID: &str = "logout-lens@logout-lens.dev";
 
+/// The Chrome Web Store listing's id, fixed when this crate is built from
+/// `LOGOUT_LENS_STORE_ID` (`cargo xtask package --store-id`); `None` when
+/// unset. The store build has no `key`, so the store gives it its own id;
+/// host manifests and the host's caller check allow it beside
+/// [`EXTENSION_ID`]. A malformed value fails the build.
+pub const STORE_EXTENSION_ID: Option<&str> = store_id(option_env!("LOGOUT_LENS_STORE_ID"));
+
+const fn store_id(value: Option<&'static str>) -> Option<&'static str> {
+    match value {
+        Some(id) if !id.is_empty() => {
+            assert!(
+                is_extension_id(id),
+                "LOGOUT_LENS_STORE_ID must be a Chromium extension id: 32 letters a-p"
+            );
+            Some(id)
+        }
+        _ => None,
+    }
+}
+
+/// Whether `id` has the shape of a Chromium extension id (32 letters `a`-`p`).
+pub const fn is_extension_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    if b.len() != 32 {
+        return false;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] < b'a' || b[i] > b'p' {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Every Chromium extension id the collector serves: the dev build's fixed
+/// id, then the store's when this build knows it.
+pub fn chromium_extension_ids() -> Vec<&'static str> {
+    std::iter::once(EXTENSION_ID)
+        .chain(STORE_EXTENSION_ID)
+        .collect()
+}
+
+/// The origins of [`chromium_extension_ids`], as `allowed_origins` lists them.
+pub fn chromium_origins() -> Vec<String> {
+    chromium_extension_ids()
+        .into_iter()
+        .map(|id| format!("chrome-extension://{id}/"))
+        .collect()
+}
+
 /// The Chromium extension id of the fixed key.
 pub fn extension_id() -> String {
     // The constant is checked by a unit test, so this cannot fail.
@@ -80,6 +132,45 @@ mod tests {
         for bad in ["", "!!!", "aGVsbG8="] {
             assert!(extension_id_from_key(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn extension_id_shapes() {
+        let cases = [
+            (EXTENSION_ID, true),
+            ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true),
+            ("pppppppppppppppppppppppppppppppp", true),
+            ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
+            ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
+            ("qaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
+            ("Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
+            ("", false),
+        ];
+        for (id, want) in cases {
+            assert_eq!(is_extension_id(id), want, "{id:?}");
+        }
+    }
+
+    #[test]
+    fn the_build_time_store_id_is_taken_when_set_and_well_formed() {
+        assert_eq!(store_id(None), None);
+        assert_eq!(store_id(Some("")), None);
+        let id = "abcdefghijklmnopabcdefghijklmnop";
+        assert_eq!(store_id(Some(id)), Some(id));
+    }
+
+    #[test]
+    #[should_panic(expected = "LOGOUT_LENS_STORE_ID must be a Chromium extension id")]
+    fn a_malformed_build_time_store_id_is_refused() {
+        let _ = store_id(Some("not-an-id"));
+    }
+
+    #[test]
+    fn the_dev_id_comes_first_and_the_store_id_follows_when_built_in() {
+        let ids = chromium_extension_ids();
+        assert_eq!(ids[0], EXTENSION_ID);
+        assert_eq!(ids.get(1).copied(), STORE_EXTENSION_ID);
+        assert_eq!(chromium_origins()[0], chromium_origin());
     }
 
     #[test]

@@ -94,9 +94,9 @@ impl Query {
 /// [`QueryResult`] by default; a reader that has no use for results (the
 /// extension's relay) skips them with `serde::de::IgnoredAny`.
 ///
-/// Written with `type` first, and read expecting it first (the reader then
-/// reads the message's fields straight from the text, without buffering the
-/// message to look for its tag).
+/// Written with `type` first; read straight from the text when `type`
+/// comes first (without buffering the message to look for its tag), and
+/// from the whole message read first otherwise.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Response<R = QueryResult> {
@@ -184,8 +184,34 @@ impl<'de, R: Deserialize<'de>> Deserialize<'de> for Response<R> {
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
                 use serde::de::Error as _;
-                if map.next_key::<Cow<'de, str>>()?.as_deref() != Some("type") {
-                    return Err(A::Error::custom("`type` must come first"));
+                let first = map.next_key::<Cow<'de, str>>()?;
+                if first.as_deref() != Some("type") {
+                    // Another writer's order: the message is read whole first.
+                    let mut rest = serde_json::Map::new();
+                    if let Some(k) = first {
+                        rest.insert(k.into_owned(), map.next_value()?);
+                        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                            rest.insert(k, v);
+                        }
+                    }
+                    let ty = match rest.remove("type") {
+                        Some(Value::String(t)) => t,
+                        _ => return Err(A::Error::missing_field("type")),
+                    };
+                    let rest = Value::Object(rest);
+                    return Ok(match ty.as_str() {
+                        "hello" => Response::Hello(
+                            HelloReply::deserialize(rest).map_err(A::Error::custom)?,
+                        ),
+                        "ack" => Response::Ack(Ack::deserialize(rest).map_err(A::Error::custom)?),
+                        "result" => {
+                            Response::Result(R::deserialize(rest).map_err(A::Error::custom)?)
+                        }
+                        "error" => Response::Error(
+                            ErrorReply::deserialize(rest).map_err(A::Error::custom)?,
+                        ),
+                        _ => Response::Unknown,
+                    });
                 }
                 let ty: Cow<'de, str> = map.next_value()?;
                 let rest = serde::de::value::MapAccessDeserializer::new(map);
@@ -698,9 +724,20 @@ mod tests {
         // A reader with no use for results skips them.
         let skipped: Response<serde::de::IgnoredAny> = serde_json::from_str(future).unwrap();
         assert!(matches!(skipped, Response::Result(_)));
-        assert!(
-            serde_json::from_str::<Response>(r#"{"seq":1,"type":"ack"}"#).is_err(),
-            "type first"
+        assert_eq!(
+            serde_json::from_str::<Response>(r#"{"seq":1,"stored":2,"type":"ack"}"#).unwrap(),
+            Response::Ack(Ack {
+                seq: 1,
+                stored: 2,
+                duplicates: 0,
+                rejected: Vec::new()
+            }),
+            "`type` anywhere"
+        );
+        assert!(serde_json::from_str::<Response>(r#"{"seq":1}"#).is_err());
+        assert_eq!(
+            serde_json::from_str::<Response>(r#"{"done":1,"type":"progress"}"#).unwrap(),
+            Response::Unknown
         );
         for (text, want) in newer {
             assert_eq!(&serde_json::from_str::<Response>(text).unwrap(), want);

@@ -260,6 +260,28 @@ mod tests {
     }
 
     #[test]
+    fn events_serialize_as_their_wire_form() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+        let mut seen = 0;
+        for f in std::fs::read_dir(fixtures).expect("fixtures") {
+            let path = f.expect("entry").path();
+            if path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let v: Value =
+                serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+            let events = parse_timeline(v["events"].to_string().as_bytes()).expect("timeline");
+            for e in events {
+                let text = serde_json::to_string(&e).expect("serializes");
+                let back = parse_event(text.as_bytes()).expect("reads back");
+                assert_eq!(back, e, "{}", path.display());
+                seen += 1;
+            }
+        }
+        assert!(seen > 100, "{seen} events");
+    }
+
+    #[test]
     fn unknown_fields_of_known_kinds_are_ignored() {
         let json = br#"{"schema":1,"id":"e1","ts_ms":5.7,"kind":"idle_state","state":"locked","future":true}"#;
         let event = parse_event(json).expect("parses");

@@ -1,38 +1,67 @@
-//! Build tasks. `cargo xtask dist` builds the extension into `dist/chromium/`
-//! and `dist/firefox/`:
+//! Build tasks.
 //!
-//! 1. two wasm32 modules (size-tuned release profile): the service worker's
-//!    core (feature `worker`) and the popup's and options page's UI
-//!    (feature `page`),
-//! 2. the JS bindings with `wasm-bindgen-cli-support` (`--target web`, pinned
-//!    to the same version as the `wasm-bindgen` macro crate),
-//! 3. `wasm-opt -Oz` when the npm `binaryen` package is installed in `e2e/`
-//!    (Debian's binaryen is broken; without it the step is skipped),
-//! 4. each family's `manifest.json` from the manifest crate, plus the glue,
-//!    content scripts, pages and icons.
+//! - `cargo xtask dist`: the extension, unpacked, in `dist/chromium/` and
+//!   `dist/firefox/` (see [`dist`]).
+//! - `cargo xtask package`: everything a user installs, in `dist/packages/`:
+//!   the Chrome Web Store zip, the unsigned Firefox xpi, the collector for
+//!   Linux (static musl) and Windows, and `SHA256SUMS` (see [`package`]).
+
+mod archive;
+mod dist;
+mod package;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::{env, fs};
 
-use anyhow::{Context, Result, bail};
-use logout_lens_manifest::{ExtensionDescription, Family};
+use anyhow::Result;
+use clap::{Parser, Subcommand};
 
-const CRATE: &str = "logout-lens-extension";
-const STEM: &str = "logout_lens_extension";
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "Logout Lens build tasks")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
 
-fn main() -> Result<()> {
-    let args: Vec<String> = env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("dist") => dist(Flags {
-            no_opt: args.iter().any(|a| a == "--no-opt"),
-            names: args.iter().any(|a| a == "--names"),
-            build_std: !args.iter().any(|a| a == "--no-build-std") && rust_src_installed(),
-        }),
-        _ => {
-            eprintln!("usage: cargo xtask dist [--no-opt] [--names] [--no-build-std]");
-            bail!("unknown task")
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Build the extension into dist/chromium and dist/firefox.
+    Dist {
+        /// Skip wasm-opt.
+        #[arg(long)]
+        no_opt: bool,
+        /// Keep the wasm name section (size analysis only; never ship it).
+        #[arg(long)]
+        names: bool,
+        /// Use the prebuilt std instead of rebuilding it for size.
+        #[arg(long)]
+        no_build_std: bool,
+    },
+    /// Build the release packages into dist/packages.
+    Package(package::PackageArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse().task) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
         }
+    }
+}
+
+fn run(task: Task) -> Result<()> {
+    match task {
+        Task::Dist {
+            no_opt,
+            names,
+            no_build_std,
+        } => dist::dist(dist::Flags {
+            no_opt,
+            names,
+            build_std: !no_build_std && dist::rust_src_installed(),
+        }),
+        Task::Package(args) => package::package(&args),
     }
 }
 
@@ -43,188 +72,7 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The two wasm modules: the service worker's core and the pages' UI, one
-/// crate built with one feature each (see `extension/Cargo.toml`).
-const MODULES: [(&str, &str); 2] = [("worker", STEM), ("page", "logout_lens_extension_ui")];
-
-#[derive(Clone, Copy)]
-struct Flags {
-    /// Skip wasm-opt.
-    no_opt: bool,
-    /// Keep the wasm name section, for size analysis (`twiggy top`); never
-    /// for a build that ships.
-    names: bool,
-    /// Rebuild std for size with `panic=immediate-abort` (see [`module`]).
-    build_std: bool,
-}
-
-/// Whether the toolchain has the `rust-src` component, which rebuilding
-/// std needs (`rustup component add rust-src`).
-fn rust_src_installed() -> bool {
-    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    Command::new(rustc)
-        .args(["--print", "sysroot"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-        .is_some_and(|sysroot| {
-            sysroot
-                .join("lib/rustlib/src/rust/library/std/Cargo.toml")
-                .exists()
-        })
-}
-
-fn dist(flags: Flags) -> Result<()> {
-    let root = root();
-    let mut target =
-        env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    if flags.build_std {
-        // Its own directory: other flags, so it must not evict the plain build's artifacts.
-        target = target.join("build-std");
-        println!("wasm: std rebuilt for size (panic=immediate-abort)");
-    } else {
-        eprintln!(
-            "note: building with the prebuilt std (rust-src missing or --no-build-std): \
-             larger wasm; `rustup component add rust-src` for the smaller build"
-        );
-    }
-    let gen_dir = target.join("xtask-wasm");
-    let _ = fs::remove_dir_all(&gen_dir);
-    fs::create_dir_all(&gen_dir)?;
-    let mut sizes = Vec::new();
-    for (feature, out_name) in MODULES {
-        let (before, after) = module(&root, &target, &gen_dir, feature, out_name, flags)?;
-        sizes.push((out_name, before, after));
-    }
-    let ext = root.join("extension");
-    for (family, name) in [(Family::Chromium, "chromium"), (Family::Firefox, "firefox")] {
-        let out = root.join("dist").join(name);
-        let _ = fs::remove_dir_all(&out);
-        fs::create_dir_all(out.join("wasm"))?;
-        copy_tree(&ext.join("js"), &out)?;
-        copy_tree(&ext.join("static"), &out)?;
-        for (_, out_name) in MODULES {
-            for f in [format!("{out_name}.js"), format!("{out_name}_bg.wasm")] {
-                fs::copy(gen_dir.join(&f), out.join("wasm").join(&f))?;
-            }
-        }
-        let manifest = ExtensionDescription::default().manifest(family);
-        fs::write(
-            out.join("manifest.json"),
-            serde_json::to_string_pretty(&manifest)? + "\n",
-        )?;
-        println!("dist/{name}");
-    }
-    for (out_name, before, after) in sizes {
-        println!("{out_name}: {before} bytes after wasm-bindgen, {after} bytes shipped");
-    }
-    Ok(())
-}
-
-/// Builds one wasm module (the crate with `feature` only), runs
-/// wasm-bindgen and wasm-opt into `gen_dir`; returns the sizes before and
-/// after wasm-opt.
-fn module(
-    root: &Path,
-    target: &Path,
-    gen_dir: &Path,
-    feature: &str,
-    out_name: &str,
-    flags: Flags,
-) -> Result<(u64, u64)> {
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Command::new(&cargo);
-    if flags.build_std {
-        // std rebuilt with the size profile, and every panic a plain trap:
-        // no panic messages, locations or formatting machinery in the wasm;
-        // `Debug` output (only tests print it) and caller locations compiled
-        // out. Unstable flags on the stable toolchain, for this build only.
-        let rustflags = env::var("RUSTFLAGS").unwrap_or_default();
-        build
-            .env("RUSTC_BOOTSTRAP", "1")
-            .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
-            .env(
-                "RUSTFLAGS",
-                format!("{rustflags} -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none").trim_start(),
-            )
-            .env("CARGO_TARGET_DIR", target);
-    }
-    // Size over speed for the wasm only; the workspace's release profile is untouched.
-    let status = build
-        .current_dir(root)
-        .args([
-            "build",
-            "-p",
-            CRATE,
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--no-default-features",
-            "--features",
-            feature,
-        ])
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
-        .env("CARGO_PROFILE_RELEASE_LTO", "fat")
-        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
-        .env("CARGO_PROFILE_RELEASE_PANIC", "abort")
-        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-        .status()
-        .context("running cargo")?;
-    if !status.success() {
-        bail!("building the wasm module ({feature}) failed");
-    }
-    let wasm = target.join(format!("wasm32-unknown-unknown/release/{STEM}.wasm"));
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&wasm)
-        .out_name(out_name)
-        .web(true)?
-        .typescript(false)
-        .remove_name_section(!flags.names)
-        .remove_producers_section(true)
-        .generate(gen_dir)
-        .context("wasm-bindgen")?;
-    let bg = gen_dir.join(format!("{out_name}_bg.wasm"));
-    let before = fs::metadata(&bg)?.len();
-    let wasm_opt = root.join("e2e/node_modules/.bin/wasm-opt");
-    if !flags.no_opt && wasm_opt.exists() {
-        let status = Command::new(&wasm_opt)
-            .arg(&bg)
-            .args(flags.names.then_some("-g"))
-            .args([
-                "-Oz",
-                "--enable-bulk-memory",
-                "--enable-nontrapping-float-to-int",
-                "--enable-sign-ext",
-                "--enable-mutable-globals",
-                "--enable-reference-types",
-                "--enable-multivalue",
-                "-o",
-            ])
-            .arg(&bg)
-            .status()
-            .context("running wasm-opt")?;
-        if !status.success() {
-            bail!("wasm-opt failed");
-        }
-    } else if !flags.no_opt {
-        eprintln!(
-            "note: e2e/node_modules/.bin/wasm-opt not found (npm ci in e2e/); skipping wasm-opt"
-        );
-    }
-    Ok((before, fs::metadata(&bg)?.len()))
-}
-
-fn copy_tree(from: &Path, to: &Path) -> Result<()> {
-    for entry in fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
-        let entry = entry?;
-        let dest = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            fs::create_dir_all(&dest)?;
-            copy_tree(&entry.path(), &dest)?;
-        } else {
-            fs::copy(entry.path(), &dest)?;
-        }
-    }
-    Ok(())
+/// The workspace's target directory (`CARGO_TARGET_DIR` or `target/`).
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }

@@ -97,7 +97,12 @@ pub fn read_all(mut bytes: &[u8]) -> Vec<Value> {
 
 /// Starts the host binary the way Chromium does, on `db`.
 pub fn spawn_host(db: &Path) -> Child {
-    Command::new(BIN)
+    spawn_host_bin(Path::new(BIN), db)
+}
+
+/// [`spawn_host`] for the host binary `bin` (a `logout-lens` build).
+pub fn spawn_host_bin(bin: &Path, db: &Path) -> Child {
+    Command::new(bin)
         .arg(logout_lens_manifest::chromium_origin())
         .env("LOGOUT_LENS_DB", db)
         .env("LOGOUT_LENS_LOG", "warn")
@@ -200,7 +205,12 @@ pub fn cli(home: &Path, db: &Path, args: &[&str]) -> std::process::Output {
 
 /// Feeds events through a spawned host (as the extension would) and waits for the ack.
 pub fn ingest(db: &Path, events: Vec<Value>) {
-    let mut child = spawn_host(db);
+    ingest_with(Path::new(BIN), db, events);
+}
+
+/// [`ingest`] through the host binary `bin`.
+pub fn ingest_with(bin: &Path, db: &Path, events: Vec<Value>) {
+    let mut child = spawn_host_bin(bin, db);
     send(&mut child, &hello());
     send(&mut child, &batch(1, events));
     drop(child.stdin.take());

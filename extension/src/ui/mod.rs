@@ -6,6 +6,7 @@
 
 pub mod alerting;
 pub mod bundle;
+pub mod collector;
 pub mod options;
 pub mod site;
 pub mod view;

@@ -38,9 +38,10 @@ pub fn page_events(events: &str) -> bool {
 }
 
 /// The popup for the tab whose context the worker gave (`popup`), as
-/// `{"view":…,"collector":…}`; `collector` is the worker's counters as
-/// JSON text, passed through; `held` the logouts the worker still holds for
-/// their cause.
+/// `{"view":…,"collector":…}`; `collector` is the relay's counters and what
+/// the collector said about itself, as JSON text, made into the collector
+/// section (`super::collector`); `held` the logouts the worker still holds
+/// for their cause.
 #[wasm_bindgen]
 pub fn page_popup(
     origin: Option<String>,
@@ -60,7 +61,11 @@ pub fn page_popup(
         held: &held,
     };
     let popup = EVENTS.with(|e| view::popup(&e.borrow(), cx));
-    format!(r#"{{"view":{},"collector":{collector}}}"#, json(&popup))
+    format!(
+        r#"{{"view":{},"collector":{}}}"#,
+        json(&popup),
+        json(&super::collector::collector(collector))
+    )
 }
 
 /// The Diagnose view of one logout (`null` when it is no longer in memory).

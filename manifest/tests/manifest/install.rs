@@ -1,11 +1,11 @@
 //! install / uninstall / inspect against temporary HOME and `--user-data-dir`
-//! trees, for every browser on Linux.
+//! trees, for every browser on Linux; the Windows layout as data.
 
 use std::path::Path;
 
 use logout_lens_manifest::{
     BaseDirs, Browser, Family, HOST_NAME, ManifestError, Os, Scope, inspect, install, target,
-    uninstall,
+    uninstall, uninstall_keeping,
 };
 
 const EXE: &str = "/opt/logout-lens/bin/logout-lens";
@@ -152,4 +152,70 @@ fn missing_locations_are_clear_errors() {
         target(Browser::Chrome, Os::Windows, Scope::User, &dirs, None),
         Err(ManifestError::MissingBaseDir("{LOCALAPPDATA}", _))
     ));
+}
+
+/// Windows: every Chromium-family browser's key points at one manifest file
+/// (with `\` throughout); Firefox has its own.
+#[test]
+fn windows_chromium_family_shares_one_file_with_its_own_keys() {
+    let dirs = BaseDirs {
+        local_app_data: Some(r"C:\Users\u\AppData\Local".into()),
+        app_data: Some(r"C:\Users\u\AppData\Roaming".into()),
+        ..Default::default()
+    };
+    let t = |b| target(b, Os::Windows, Scope::User, &dirs, None).unwrap();
+    let chrome = t(Browser::Chrome);
+    assert_eq!(
+        chrome.file.to_str().unwrap(),
+        format!(r"C:\Users\u\AppData\Local\NativeMessagingHosts\{HOST_NAME}.json")
+    );
+    for b in [Browser::Chromium, Browser::Edge, Browser::Brave] {
+        let other = t(b);
+        assert_eq!(other.file, chrome.file, "{b}");
+        assert_ne!(other.registry[0], chrome.registry[0], "{b}");
+    }
+    // Brave also reads Chrome's key.
+    assert!(t(Browser::Brave).registry.contains(&chrome.registry[0]));
+    let ff = t(Browser::Firefox);
+    assert!(!ff.file.to_str().unwrap().contains('/'), "{ff:?}");
+    assert_ne!(ff.file, chrome.file);
+}
+
+/// A file another registration still uses stays; the rest goes.
+#[test]
+fn uninstall_keeping_leaves_what_others_use() {
+    let udd = tempfile::tempdir().unwrap();
+    let dirs = BaseDirs::with_home("/nonexistent-home");
+    let chrome = target(
+        Browser::Chrome,
+        Os::Linux,
+        Scope::User,
+        &dirs,
+        Some(udd.path()),
+    )
+    .unwrap();
+    let brave = target(
+        Browser::Brave,
+        Os::Linux,
+        Scope::User,
+        &dirs,
+        Some(udd.path()),
+    )
+    .unwrap();
+    install(&chrome, Path::new(EXE)).unwrap();
+    install(&brave, Path::new(EXE)).unwrap();
+    assert!(
+        uninstall_keeping(&chrome, std::slice::from_ref(&brave.file), &[])
+            .unwrap()
+            .is_empty()
+    );
+    assert!(inspect(&brave, Path::new(EXE)).ok());
+    assert_eq!(
+        uninstall_keeping(&brave, &[], &[]).unwrap(),
+        vec![brave.file.clone()]
+    );
+    assert!(
+        !udd.path().join("NativeMessagingHosts").exists(),
+        "the emptied folder goes too"
+    );
 }

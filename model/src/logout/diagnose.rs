@@ -598,7 +598,9 @@ fn cookie_name<'a>(f: &Facts<'a>, p: usize) -> Option<&'a str> {
 }
 
 fn cookie_expired(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
-    let p = f.last_before_logout(Signal::AuthCookieExpired)?;
+    let Some(p) = f.last_before_logout(Signal::AuthCookieExpired) else {
+        return cookie_lapsed(f);
+    };
     let name = cookie_name(f, p)?;
     let renewed = (p + 1..f.events.len()).any(|q| {
         f.signals[q] == Signal::AuthCookieSet
@@ -624,6 +626,41 @@ fn cookie_expired(f: &Facts<'_>, _o: &DiagnoseOptions) -> Option<Finding> {
         format!(
             "The `{name}` cookie reached its expiry{lived}; the logout followed {} later.",
             human_ms(f.logout_ts - f.ts(p))
+        ),
+    ))
+}
+
+/// An auth cookie whose own expiry passed before the logout, neither renewed
+/// nor removed since it was set: expired, though the browser did not say so.
+/// Firefox reports an expiry only when it purges the cookie, which can be
+/// long after the logout; Chromium reports it at once (`cookie_expired`).
+fn cookie_lapsed(f: &Facts<'_>) -> Option<Finding> {
+    let (p, name, at) =
+        (0..f.logout).rev().find_map(|p| {
+            let EventKind::CookieChange(c) = &f.events[p].kind else {
+                return None;
+            };
+            let at = c.expires_ms?;
+            (f.signals[p] == Signal::AuthCookieSet && at > f.ts(p) && at <= f.logout_ts)
+                .then_some((p, c.name.as_str(), at))
+        })?;
+    let touched_since = (p + 1..f.events.len()).any(|q| {
+        f.ts(q) <= f.logout_ts
+            && matches!(&f.events[q].kind, EventKind::CookieChange(c) if c.name == name)
+    });
+    if touched_since {
+        return None;
+    }
+    let recent = f.logout_ts - at <= 10 * 60_000;
+    Some(finding(
+        Cause::SessionCookieExpired,
+        if recent { 84 } else { 68 },
+        ids(f, vec![p, f.logout]),
+        format!(
+            "The `{name}` cookie was set to expire {} after it was set; that was {} before the \
+             logout, and it was not renewed (the browser had not reported it gone yet).",
+            human_ms(at - f.ts(p)),
+            human_ms(f.logout_ts - at)
         ),
     ))
 }

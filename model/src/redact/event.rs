@@ -3,6 +3,8 @@
 //! what they are. The scrubber is one such pass; the wire's URL redaction
 //! (`crate::wire`) another.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::event::{
@@ -19,8 +21,6 @@ pub(crate) trait StringPass {
     fn url(&mut self, _s: &mut String) {}
     /// Free text: names, labels, stacks, messages, codes.
     fn text(&mut self, _s: &mut String) {}
-    /// A header's value (`name` in lower case).
-    fn header(&mut self, _name: &str, _s: &mut String) {}
     /// An e-mail address the app reported.
     fn email(&mut self, _s: &mut String) {}
     /// A value already redacted by its producer.
@@ -75,9 +75,9 @@ impl Strings for HttpExchange {
         pass.text(&mut self.method);
         pass.url(&mut self.url);
         opt(self.error.as_mut(), pass, P::text);
-        if let Some(w) = self.www_authenticate.as_mut() {
-            pass.header("www-authenticate", w);
-        }
+        // The server's reason stays; credentials in it go (what
+        // `Redactor::header("www-authenticate", …)` does).
+        opt(self.www_authenticate.as_mut(), pass, P::text);
         opt(self.auth_error_code.as_mut(), pass, P::text);
         opt(self.location.as_mut(), pass, P::url);
         opt(self.date.as_mut(), pass, P::text);
@@ -140,15 +140,15 @@ struct Scrub<'r>(&'r Redactor);
 
 impl StringPass for Scrub<'_> {
     fn url(&mut self, s: &mut String) {
-        replace_if_changed(s, self.0.url(s));
+        if let Cow::Owned(clean) = self.0.url_cow(s) {
+            *s = clean;
+        }
     }
 
     fn text(&mut self, s: &mut String) {
-        replace_if_changed(s, self.0.scrub_text(s));
-    }
-
-    fn header(&mut self, name: &str, s: &mut String) {
-        replace_if_changed(s, self.0.header(name, s));
+        if let Cow::Owned(clean) = self.0.text_cow(s) {
+            *s = clean;
+        }
     }
 
     fn email(&mut self, s: &mut String) {
@@ -169,9 +169,11 @@ impl StringPass for Scrub<'_> {
         }
     }
 
+    /// A well-formed fingerprint (or none) is left as it is.
     fn fingerprint(&mut self, fp: &mut Fingerprint) {
-        let clean = self.0.fingerprint_field(&fp.0);
-        replace_if_changed(&mut fp.0, clean);
+        if !fp.is_well_formed() && !fp.0.is_empty() {
+            fp.0 = self.0.fingerprint_field(&fp.0);
+        }
     }
 
     fn json(&mut self, body: &mut Map<String, Value>) {
