@@ -9,12 +9,16 @@ import init, { start, handle, status, held_ids, held_timeline, settle } from './
 import initPages, { page_causes } from './wasm/logout_lens_extension_ui.js';
 import { isUiMessage, uiDrained, uiStarted } from './ui-worker.js';
 
+// The caps the Rust core applies (extension/src/limits.rs), written in by
+// `cargo xtask dist`.
+const LIMITS = /*LIMITS*/ {};
+
 // Events wait here until the core is ready, and then a little longer: work
 // is done in batches just after a burst (a page load) instead of competing
 // with it. Each keeps the time it happened.
-const MAX_PENDING = 10000;
+const MAX_PENDING = LIMITS.GLUE_PENDING;
 // The most messages one forwarder batch may carry (content/isolated.js: LEAVE_MAX).
-const MAX_BATCH = 600;
+const MAX_BATCH = LIMITS.BATCH_MESSAGES;
 const DEFER_MS = 250;
 const pending = [];
 let ready = false;
@@ -83,7 +87,7 @@ function settleHeld() {
 // One tab may fill at most this much of the queue, so a page flooding it
 // (many frames, each within its forwarder's own limit) leaves room for the
 // other tabs' events.
-const MAX_PENDING_PER_TAB = 2000;
+const MAX_PENDING_PER_TAB = LIMITS.GLUE_PENDING_PER_TAB;
 const pendingPerTab = new Map();
 
 function forward(name, details) {
@@ -120,7 +124,7 @@ if (wr) {
     urls: ['http://*/*', 'https://*/*'],
     types: ['main_frame', 'sub_frame', 'xmlhttprequest', 'other', 'ping'],
   };
-  const MAX_BODY = 16384;
+  const MAX_BODY = LIMITS.BODY;
 
   const withBody = (d) => {
     const b = d.requestBody;

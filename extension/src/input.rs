@@ -25,7 +25,9 @@ use crate::limits;
 /// `$details`: the variant's value is under this one key (`{"input":
 /// "completed", "details": {…}}`); else it is the rest of the map (`{"t":
 /// "storage", "area": …}`). A tag this build does not know reads as
-/// `$unknown` when there is one, else it is an error.
+/// `$unknown` when there is one, else it is an error. The glue and the
+/// forwarder always write the tag first; a map in another order is read
+/// whole first, then the same way.
 macro_rules! tag_first {
     (
         $(#[$meta:meta])*
@@ -77,27 +79,32 @@ macro_rules! tag_first {
         }
 
         impl $name {
-            /// The same from an object already read whole, keys in any order.
+            /// The same from an object already read whole, keys in any
+            /// order: written out again with its tag first and read as
+            /// usual (no second reader of every variant in the wasm).
             fn from_object(mut obj: serde_json::Map<String, serde_json::Value>) -> Result<$name, serde_json::Error> {
                 use serde::de::Error as _;
-                let Some(serde_json::Value::String(tag)) = obj.remove($tag) else {
-                    return Err(serde_json::Error::custom(concat!("no `", $tag, "`")));
+                let Some(tag) = obj.remove($tag) else {
+                    return Err(serde_json::Error::missing_field($tag));
                 };
-                let body = tag_first!(@body obj, $($details)?);
-                match tag.as_str() {
-                    // Read back from text: the same reader as the fast path.
-                    $($wire => Ok($name::$variant(serde_json::from_str::<$ty>(&body.to_string())?)),)*
-                    _ => tag_first!(@unknown_value $name, tag, [$($unknown)?], [$($wire),*]),
-                }
+                let text = tag_first!(@text obj, tag, $tag, $($details)?);
+                serde_json::from_str(&text)
             }
         }
     };
-    (@body $obj:ident, $details:literal) => { $obj.remove($details).unwrap_or_default() };
-    (@body $obj:ident, ) => { serde_json::Value::Object($obj) };
-    (@unknown_value $name:ident, $tag:ident, [$unknown:ident], [$($wire:literal),*]) => { Ok($name::$unknown) };
-    (@unknown_value $name:ident, $tag:ident, [], [$($wire:literal),*]) => {
-        Err(serde_json::Error::unknown_variant(&$tag, &[$($wire),*]))
+    (@text $obj:ident, $tagv:ident, $tag:literal, $details:literal) => {
+        format!(
+            concat!("{{\"", $tag, "\":{},\"", $details, "\":{}}}"),
+            $tagv,
+            $obj.remove($details).unwrap_or_default()
+        )
     };
+    (@text $obj:ident, $tagv:ident, $tag:literal, ) => {{
+        let rest = serde_json::Value::Object($obj).to_string();
+        let fields = &rest[1..rest.len() - 1];
+        let comma = if fields.is_empty() { "" } else { "," };
+        format!(concat!("{{\"", $tag, "\":{}{}{}}}"), $tagv, comma, fields)
+    }};
     // The value under one key.
     (@read $map:ident, $tag:ident, $name:ident, $details:literal, [$($variant:ident($ty:ty) = $wire:literal,)*], [$($unknown:ident)?]) => {{
         use serde::de::Error as _;
@@ -800,6 +807,41 @@ mod tests {
                 session: vec![],
             })
         );
+    }
+
+    /// The tag first (as the glue and the forwarder write it) or anywhere:
+    /// the same input.
+    #[test]
+    fn the_tag_may_come_anywhere() {
+        let cases = [
+            (
+                r#"{"input":"page","details":{"msg":{"t":"storage","area":"local","op":"set","key":"k"},"tab":1}}"#,
+                r#"{"details":{"tab":1,"msg":{"key":"k","op":"set","area":"local","t":"storage"}},"input":"page"}"#,
+            ),
+            (
+                r#"{"input":"page","details":{"msg":{"t":"dropped","n":3}}}"#,
+                r#"{"details":{"msg":{"n":3,"t":"dropped"}},"input":"page"}"#,
+            ),
+            (
+                r#"{"input":"page","details":{"msg":{"t":"teleport"}}}"#,
+                r#"{"details":{"msg":{"to":"mars","t":"teleport"}},"input":"page"}"#,
+            ),
+        ];
+        for (first, anywhere) in cases {
+            assert_eq!(
+                input(first).unwrap(),
+                input(anywhere).unwrap(),
+                "{anywhere}"
+            );
+        }
+        for bad in [
+            r#"{"details":{},"input":5}"#,
+            r#"{"details":{"msg":{"t":7}},"input":"page"}"#,
+            r#"{"details":{"msg":{}},"input":"page"}"#,
+            r#"{}"#,
+        ] {
+            assert!(input(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
