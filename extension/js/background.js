@@ -21,15 +21,15 @@ const MAX_PENDING = LIMITS.GLUE_PENDING;
 const MAX_BATCH = LIMITS.BATCH_MESSAGES;
 const DEFER_MS = 250;
 const pending = [];
-let ready = false;
+let started = false;
 let timer = 0;
 
-const ready_p = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.wasm', import.meta.url) })
+const ready = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.wasm', import.meta.url) })
   // The saved options apply before the first queued event is handled.
   .then(() => start())
   .then(() => {
     uiStarted();
-    ready = true;
+    started = true;
     drain();
   })
   .catch((e) => console.error('logout-lens: failed to start', e));
@@ -99,7 +99,7 @@ function forward(name, details) {
     pendingPerTab.set(tab, n + 1);
   }
   pending.push([{ input: name, details }, Date.now()]);
-  if (ready && !timer) timer = setTimeout(drain, DEFER_MS);
+  if (started && !timer) timer = setTimeout(drain, DEFER_MS);
 }
 
 // --- Network. By default the page's own fetch/XHR calls come from the
@@ -181,7 +181,7 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (isUiMessage(msg)) return false; // ui-worker.js answers these.
   // Only the extension's own pages may ask (a content script's sender.url is its page).
   if (msg && msg.t === 'status' && sender.url && sender.url.startsWith(chrome.runtime.getURL(''))) {
-    ready_p.then(() => sendResponse(status()));
+    ready.then(() => sendResponse(status()));
     return true;
   }
   if (sender.id !== chrome.runtime.id) return false;
@@ -196,5 +196,5 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
 
 // For the popup's console and the end-to-end tests: the relay's counters,
 // and whether the pages' module (the diagnosis) was instantiated here.
-globalThis.logoutLensStatus = () => (ready ? status() : null);
+globalThis.logoutLensStatus = () => (started ? status() : null);
 globalThis.logoutLensDiagnoser = () => pages !== null;

@@ -128,16 +128,41 @@ pub struct Stats {
     pub rejected: u64,
     pub dropped: u64,
     pub connected: bool,
-    /// The collector's last answer to `hello` as it sent it: its `hello`
-    /// (naming its version, protocol and schema) or its
-    /// `unsupported_version` error. Kept after a disconnect, so the popup
-    /// can still name the collector; read by `ui::collector` (the worker
-    /// only keeps the text).
-    pub host: Option<String>,
+    /// What the collector last said of itself in answer to `hello`. Kept
+    /// after a disconnect, so the popup can still name the collector
+    /// (`ui::collector`).
+    pub host: Option<HostSaid>,
 }
 
-/// Longer `hello` answers are not kept (a real one is about 120 bytes).
-const HOST_TEXT_MAX: usize = 2048;
+/// The collector's answer to `hello`: its own (naming its version,
+/// protocol and schema), or, when it refused ours, the versions it speaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostSaid {
+    Hello(HelloReply),
+    Refused { supported: Vec<u32> },
+}
+
+/// The longest collector name kept (a real one is `logout-lens/0.1.0`).
+const HOST_NAME_MAX: usize = 128;
+
+impl HostSaid {
+    /// What a reply to `hello` says (its name cut to [`HOST_NAME_MAX`]); a
+    /// reply of another type says nothing.
+    pub fn of<R>(reply: Response<R>) -> Option<HostSaid> {
+        match reply {
+            Response::Hello(mut h) => {
+                let keep = crate::input::clip(&h.host, HOST_NAME_MAX).len();
+                h.host.truncate(keep);
+                Some(HostSaid::Hello(h))
+            }
+            Response::Error(e) => Some(HostSaid::Refused {
+                supported: e.supported.unwrap_or_default(),
+            }),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug)]
 pub struct Relay {
@@ -344,9 +369,10 @@ impl Relay {
         let msg: Response<IgnoredAny> =
             serde_json::from_str(text).map_err(ExtError::BadHostMessage)?;
         match msg {
-            Response::Hello(HelloReply { version, .. }) => {
+            Response::Hello(hello) => {
+                let version = hello.version;
                 // The popup shows what the collector says of itself.
-                self.keep_host_text(text);
+                self.stats.host = HostSaid::of(Response::<()>::Hello(hello));
                 if !host::SUPPORTED_VERSIONS.contains(&version) {
                     self.disconnected(now_ms);
                     return Err(ExtError::HostVersion(version));
@@ -374,6 +400,7 @@ impl Relay {
                 message,
                 fatal,
                 seq,
+                supported,
                 ..
             }) => {
                 if fatal {
@@ -382,7 +409,9 @@ impl Relay {
                 }
                 if self.conn == Conn::Greeting {
                     // Most likely `unsupported_version`, naming what it speaks.
-                    self.keep_host_text(text);
+                    self.stats.host = Some(HostSaid::Refused {
+                        supported: supported.unwrap_or_default(),
+                    });
                 }
                 if seq.is_some() || self.conn == Conn::Greeting {
                     // A batch was not stored (e.g. `store_failed`), or the
@@ -397,10 +426,6 @@ impl Relay {
             // host's messages are not for this build.
             Response::Result(_) | Response::Unknown => Ok(Vec::new()),
         }
-    }
-
-    fn keep_host_text(&mut self, text: &str) {
-        self.stats.host = (text.len() <= HOST_TEXT_MAX).then(|| text.to_owned());
     }
 
     /// Removes the events of batch `seq`: stored, duplicates and rejected
@@ -837,14 +862,29 @@ mod tests {
         let other = r#"{"type":"hello","version":2,"host":"logout-lens/9.0.0","schema":3}"#;
         let long = format!(
             r#"{{"type":"hello","version":1,"host":"{}"}}"#,
-            "x".repeat(HOST_TEXT_MAX)
+            "x".repeat(1000)
         );
+        let said = |version, host: &str, schema| {
+            Some(HostSaid::Hello(HelloReply {
+                version,
+                host: host.into(),
+                schema,
+                max_batch_events: 0,
+                max_frame_bytes: 0,
+            }))
+        };
         // The host's answer → what is kept, whether the relay is ready after it.
-        let cases: &[(&str, Option<&str>, bool)] = &[
-            (hello, Some(hello), true),
-            (refusal, Some(refusal), false),
-            (other, Some(other), false),
-            (&long, None, true),
+        let cases: &[(&str, Option<HostSaid>, bool)] = &[
+            (hello, said(1, "logout-lens/0.2.0", 1), true),
+            (
+                refusal,
+                Some(HostSaid::Refused {
+                    supported: vec![2, 3],
+                }),
+                false,
+            ),
+            (other, said(2, "logout-lens/9.0.0", 3), false),
+            (&long, said(1, "", 0), true),
         ];
         for (reply, kept, ready) in cases {
             let mut relay = Relay::new(10);
@@ -855,7 +895,7 @@ mod tests {
             let _ = relay.on_message(reply, 0);
             assert_eq!(relay.stats().connected, *ready, "{reply}");
             relay.disconnected(10);
-            assert_eq!(relay.stats().host.as_deref(), *kept, "{reply}");
+            assert_eq!(&relay.stats().host, kept, "{reply}");
             assert!(relay.retry_at().is_some(), "{reply}: it tries again later");
         }
     }

@@ -221,6 +221,7 @@ macro_rules! event_kinds {
             /// `None` for a kind this build does not know, or a body that
             /// does not read (the caller then asks [`EventKind::from_body`],
             /// which names the reason).
+            #[cfg(not(target_arch = "wasm32"))]
             pub(crate) fn from_text(kind: &str, text: &[u8]) -> Option<Self> {
                 match kind {
                     $($name => serde_json::from_slice(text).ok().map(EventKind::$variant),)*

@@ -5,8 +5,6 @@
 //! with their body kept; unknown fields of known kinds are ignored. Everything
 //! is then converted with `TryFrom` into the strict [`Event`].
 
-use std::borrow::Cow;
-
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -109,12 +107,13 @@ impl StringPass for Urls {
 
 /// The envelope as [`parse_event`] reads it first: the same fields, types
 /// and defaults as [`WireEvent`], borrowed where it can.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Deserialize)]
 struct Head<'a> {
     #[serde(default = "default_schema")]
     schema: u64,
     #[serde(default, borrow)]
-    id: Cow<'a, str>,
+    id: std::borrow::Cow<'a, str>,
     #[serde(default, deserialize_with = "lenient_ms")]
     ts_ms: i64,
     #[serde(default)]
@@ -128,7 +127,7 @@ struct Head<'a> {
     #[serde(default)]
     source: Option<Source>,
     #[serde(default, borrow)]
-    kind: Cow<'a, str>,
+    kind: std::borrow::Cow<'a, str>,
 }
 
 /// A known kind read in two passes over the text, the envelope and then
@@ -136,6 +135,7 @@ struct Head<'a> {
 /// does not give an event (an unknown kind, an error to name), which
 /// [`WireEvent`]'s reading then decides. It only ever accepts what that
 /// would accept, and reads the same event (tested).
+#[cfg(not(target_arch = "wasm32"))]
 fn fast(bytes: &[u8]) -> Option<Event> {
     // Events are objects; serde would also read a struct from an array.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
@@ -161,9 +161,13 @@ fn fast(bytes: &[u8]) -> Option<Event> {
     Some(e)
 }
 
-/// Parse one event from JSON bytes (a known kind without building a JSON
+/// Parse one event from JSON bytes (natively, a known kind without building a JSON
 /// tree: the envelope borrowed, then the kind's typed body).
 pub fn parse_event(bytes: &[u8]) -> Result<Event, ModelError> {
+    // The two-pass reader is for the collector's ingest; in the extension's
+    // wasm (a popup reading a timeline) it would be a second reader of every
+    // kind, for no one waiting on it.
+    #[cfg(not(target_arch = "wasm32"))]
     if let Some(e) = fast(bytes) {
         return Ok(e);
     }

@@ -4,11 +4,10 @@
 //! collector and this extension do not match.
 
 use logout_lens_model::SCHEMA_VERSION;
-use logout_lens_model::host::{Response, SUPPORTED_VERSIONS};
-use serde::de::IgnoredAny;
+use logout_lens_model::host::SUPPORTED_VERSIONS;
 use serde::{Deserialize, Serialize};
 
-use crate::relay::DEFAULT_CAPACITY;
+use crate::relay::{DEFAULT_CAPACITY, HostSaid};
 
 /// This extension's version (the workspace's, as the manifest says).
 pub const EXTENSION_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -47,21 +46,16 @@ struct Counters {
     dropped: u64,
     refused: u64,
     connected: bool,
-    /// The collector's answer to `hello`, as it sent it.
-    host: Option<String>,
+    host: Option<HostSaid>,
 }
 
 /// The section, from the relay's counters as the worker sends them
-/// (`relay::Status` as JSON text, with the collector's answer to `hello` as
-/// text; unreadable counters read as zero).
+/// (`relay::Status` as JSON text, with what the collector said in answer
+/// to `hello`; unreadable counters read as zero).
 pub fn collector(stats: &str) -> CollectorView {
     let stats: Counters = serde_json::from_str(stats).unwrap_or_default();
-    let answer = stats
-        .host
-        .as_deref()
-        .and_then(|t| serde_json::from_str::<Response<IgnoredAny>>(t).ok());
-    let (name, protocol, schema, unshared): (Option<&str>, _, _, Vec<u32>) = match &answer {
-        Some(Response::Hello(h)) => {
+    let (name, protocol, schema, unshared): (Option<&str>, _, _, Vec<u32>) = match &stats.host {
+        Some(HostSaid::Hello(h)) => {
             let unshared = Some(h.version)
                 .filter(|p| !SUPPORTED_VERSIONS.contains(p))
                 .into_iter()
@@ -76,8 +70,8 @@ pub fn collector(stats: &str) -> CollectorView {
             )
         }
         // `unsupported_version`: the versions it speaks instead.
-        Some(Response::Error(e)) => (None, None, None, e.supported.clone().unwrap_or_default()),
-        _ => (None, None, None, Vec::new()),
+        Some(HostSaid::Refused { supported }) => (None, None, None, supported.clone()),
+        None => (None, None, None, Vec::new()),
     };
     // `logout-lens/0.1.0` → `0.1.0`.
     let version = name.and_then(|n| n.rsplit_once('/')).map(|(_, v)| v);
@@ -164,14 +158,20 @@ pub fn collector(stats: &str) -> CollectorView {
 
 #[cfg(test)]
 mod tests {
+    use logout_lens_model::host::Response;
+    use serde::de::IgnoredAny;
     use serde_json::json;
 
     use super::*;
     use crate::relay::Relay;
 
+    /// The counters after the collector answered `hello` with `host`.
     fn stats(host: Option<&str>, connected: bool) -> String {
+        let said = host
+            .and_then(|t| serde_json::from_str::<Response<IgnoredAny>>(t).ok())
+            .and_then(HostSaid::of);
         json!({"queued": 3, "in_flight": 0, "acked": 40, "duplicates": 0, "rejected": 0,
-               "dropped": 0, "refused": 2, "connected": connected, "host": host})
+               "dropped": 0, "refused": 2, "connected": connected, "host": said})
         .to_string()
     }
 
