@@ -5,7 +5,7 @@
 use logout_lens_model::http::SiteHints;
 use serde::Serialize;
 
-use crate::policy::Capture;
+use crate::policy::{Capture, Stored};
 
 /// Lines per list, and characters per line: a pasted log is not a pattern list.
 const MAX_LINES: usize = 100;
@@ -134,6 +134,42 @@ pub fn check(
     }
 }
 
+/// What the options form shows for the stored options: each list one item
+/// a line, and a fresh install's defaults for whatever is missing or
+/// unreadable ([`Stored`]'s).
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct Form {
+    pub login_pages: String,
+    pub refresh: String,
+    pub login: String,
+    pub logout: String,
+    pub exclude: String,
+    pub token_keys: String,
+    pub capture: Capture,
+    pub collector: bool,
+    pub forward: bool,
+    pub keep_sub: bool,
+    pub keep_email: bool,
+}
+
+/// The form for the options as `chrome.storage.local` holds them.
+pub fn form(stored: &Stored) -> Form {
+    let p = stored.policy();
+    Form {
+        login_pages: p.hints.login_pages.join("\n"),
+        refresh: p.hints.refresh.join("\n"),
+        login: p.hints.login.join("\n"),
+        logout: p.hints.logout.join("\n"),
+        exclude: p.filter.exclude.join("\n"),
+        token_keys: p.token_keys.join("\n"),
+        capture: p.filter.capture,
+        collector: stored.collector,
+        forward: stored.forward,
+        keep_sub: stored.keep_sub,
+        keep_email: stored.keep_email,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +212,30 @@ mod tests {
         let c = check(&many, "", "", "", "", "", "");
         assert_eq!(c.site_hints.login_pages.len(), MAX_LINES);
         assert_eq!(c.errors.len(), 1);
+    }
+
+    #[test]
+    fn the_form_shows_what_is_stored_and_the_defaults_for_the_rest() {
+        let read = |json: &str| form(&serde_json::from_str::<Stored>(json).unwrap());
+        let fresh = read("{}");
+        assert_eq!(
+            (
+                fresh.capture,
+                fresh.collector,
+                fresh.forward,
+                fresh.exclude.as_str()
+            ),
+            (Capture::Full, true, false, "")
+        );
+        let f = read(
+            r#"{"site_hints":"{\"refresh\":[\"/renew\",\"/token\"]}","exclude":["a.test","b.test"],
+                "capture":"logouts","collector":false,"forward":true,"keep_email":true,
+                "token_keys":5}"#,
+        );
+        assert_eq!(f.refresh, "/renew\n/token");
+        assert_eq!(f.exclude, "a.test\nb.test");
+        assert_eq!(f.capture, Capture::Logouts);
+        assert!(!f.collector && f.forward && f.keep_email && !f.keep_sub);
+        assert_eq!(f.token_keys, "", "a wrong type is the default");
     }
 }

@@ -133,3 +133,20 @@ pub fn ui_check_options(
         token_keys,
     ))
 }
+
+/// The options form's fields for the options as stored (`storage.local`'s
+/// answer for [`ui_option_keys`], as JSON text).
+#[wasm_bindgen]
+pub fn ui_options_form(stored: &str) -> String {
+    let stored: crate::policy::Stored = serde_json::from_str(stored).unwrap_or_default();
+    json(&options::form(&stored))
+}
+
+/// The `storage.local` keys the options are kept under.
+#[wasm_bindgen]
+pub fn ui_option_keys() -> Vec<String> {
+    crate::policy::STORED_KEYS
+        .iter()
+        .map(|k| (*k).to_owned())
+        .collect()
+}
