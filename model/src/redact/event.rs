@@ -41,7 +41,9 @@ impl Redactor {
                 // The server's reason stays; credentials in it go (what
                 // `header("www-authenticate", …)` does).
                 self.opt_text(x.www_authenticate.as_mut());
-                self.opt_text(x.auth_error_code.as_mut());
+                if let Some(c) = x.auth_error_code.as_mut() {
+                    replace_if_changed(c, self.auth_code(c));
+                }
                 if let Some(l) = x.location.as_mut() {
                     self.url_field(l);
                 }

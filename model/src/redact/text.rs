@@ -10,7 +10,8 @@
 //!   shorter than 8 characters, or a short lower-case word of prose, is not a
 //!   credential);
 //! - the value of a `name=value` pair whose name says it is a credential
-//!   (`sessionid=…`, `password=…`, `x_token=…`) becomes a placeholder;
+//!   (`sessionid=…`, `password=…`, `x_token=…`, also quoted: `token="…"`)
+//!   becomes a placeholder;
 //! - e-mail addresses are masked unless the user opted in.
 //!
 //! Placeholders already in the text are kept as they are.
@@ -181,6 +182,18 @@ impl Redactor {
         if placeholder::len_at(after).is_some() || redacted_mark {
             return None;
         }
+        // `token="…"` (an auth-parameter's quoted-string): the value is
+        // what is between the quotes, up to the closing one (`\"` escapes).
+        if let Some(quoted) = after.strip_prefix('"') {
+            let value_len = quoted_len(quoted);
+            let value = &quoted[..value_len];
+            if value.is_empty() || super::is_redaction_mark(value) {
+                return None;
+            }
+            out.push_str(&rest[..=start]);
+            out.push_str(&self.placeholder(value));
+            return Some(start + 1 + value_len);
+        }
         let value_len = rest[start..]
             .find(|c: char| c.is_whitespace() || "&;,\"'<>(){}`".contains(c))
             .unwrap_or(rest.len() - start);
@@ -247,6 +260,22 @@ impl Redactor {
         }
         out
     }
+}
+
+/// The length of a quoted-string's content: up to its closing quote (a
+/// backslash escapes the next character), or the end of the line when it is
+/// not closed.
+fn quoted_len(s: &str) -> usize {
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' | '\n' | '\r' => return i,
+            _ => {}
+        }
+    }
+    s.len()
 }
 
 /// The length of the `scheme://…` URL starting at `rest`, when a scheme starts
