@@ -23,6 +23,9 @@ pub(crate) trait StringPass {
     fn text(&mut self, _s: &mut String) {}
     /// An e-mail address the app reported.
     fn email(&mut self, _s: &mut String) {}
+    /// A server's error code (`X-Auth-Error-Code`): a short code stays,
+    /// anything else is a value.
+    fn auth_code(&mut self, _s: &mut String) {}
     /// A value already redacted by its producer.
     fn token(&mut self, _t: &mut RedactedToken) {}
     /// A fingerprint.
@@ -78,7 +81,7 @@ impl Strings for HttpExchange {
         // The server's reason stays; credentials in it go (what
         // `Redactor::header("www-authenticate", …)` does).
         opt(self.www_authenticate.as_mut(), pass, P::text);
-        opt(self.auth_error_code.as_mut(), pass, P::text);
+        opt(self.auth_error_code.as_mut(), pass, P::auth_code);
         opt(self.location.as_mut(), pass, P::url);
         opt(self.date.as_mut(), pass, P::text);
         for name in &mut self.set_cookie_deletions {
@@ -149,6 +152,10 @@ impl StringPass for Scrub<'_> {
         if let Cow::Owned(clean) = self.0.text_cow(s) {
             *s = clean;
         }
+    }
+
+    fn auth_code(&mut self, s: &mut String) {
+        replace_if_changed(s, self.0.auth_code(s));
     }
 
     fn email(&mut self, s: &mut String) {
