@@ -95,15 +95,17 @@ macro_rules! tag_first {
     (@text $obj:ident, $tagv:ident, $tag:literal, $details:literal) => {
         format!(
             concat!("{{\"", $tag, "\":{},\"", $details, "\":{}}}"),
-            $tagv,
-            $obj.remove($details).unwrap_or_default()
+            serde_json::to_string(&$tagv).unwrap_or_default(),
+            serde_json::to_string(&$obj.remove($details).unwrap_or_default()).unwrap_or_default()
         )
     };
     (@text $obj:ident, $tagv:ident, $tag:literal, ) => {{
-        let rest = serde_json::Value::Object($obj).to_string();
-        let fields = &rest[1..rest.len() - 1];
+        // Not `Value`'s `Display`: that carries the pretty printer too.
+        let rest = serde_json::to_string(&$obj).unwrap_or_default();
+        let fields = rest.get(1..rest.len().saturating_sub(1)).unwrap_or_default();
         let comma = if fields.is_empty() { "" } else { "," };
-        format!(concat!("{{\"", $tag, "\":{}{}{}}}"), $tagv, comma, fields)
+        let tag = serde_json::to_string(&$tagv).unwrap_or_default();
+        format!(concat!("{{\"", $tag, "\":{}{}{}}}"), tag, comma, fields)
     }};
     // The value under one key.
     (@read $map:ident, $tag:ident, $name:ident, $details:literal, [$($variant:ident($ty:ty) = $wire:literal,)*], [$($unknown:ident)?]) => {{

@@ -285,7 +285,7 @@ impl Tracker {
 pub fn refresh_token_in_body(body: &str) -> Option<String> {
     let body = body.trim();
     if body.starts_with('{') {
-        let v: serde_json::Value = serde_json::from_slice(body.as_bytes()).ok()?;
+        let v: serde_json::Value = serde_json::from_str(body).ok()?;
         let obj = v.as_object()?;
         return obj.iter().find_map(|(k, v)| {
             let s = v.as_str()?;

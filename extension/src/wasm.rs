@@ -82,20 +82,29 @@ fn js_error(e: impl std::fmt::Display) -> JsValue {
 }
 
 /// The options out of a `storage.local.get` answer (only their keys: the
-/// answer may also hold the relay ring).
+/// answer may also hold the relay ring), read field by field: a value of
+/// the wrong type (an older or hand-edited setting) takes its default.
 fn stored_options(got: &JsValue) -> Stored {
-    let o = js_sys::Object::new();
-    for k in STORED_KEYS {
-        if let Ok(v) = Reflect::get(got, &JsValue::from_str(k)) {
-            if !v.is_undefined() {
-                let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
-            }
-        }
+    let get = |k: &str| Reflect::get(got, &JsValue::from_str(k)).ok();
+    let text = |k: &str| get(k).and_then(|v| v.as_string()).unwrap_or_default();
+    let list = |k: &str| -> Vec<String> {
+        get(k)
+            .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
+            .map(|a| a.iter().filter_map(|x| x.as_string()).collect())
+            .unwrap_or_default()
+    };
+    let defaults = Stored::default();
+    let flag = |k: &str, default: bool| get(k).and_then(|v| v.as_bool()).unwrap_or(default);
+    Stored {
+        site_hints: text("site_hints"),
+        exclude: list("exclude"),
+        capture: text("capture"),
+        collector: flag("collector", defaults.collector),
+        forward: flag("forward", defaults.forward),
+        keep_sub: flag("keep_sub", defaults.keep_sub),
+        keep_email: flag("keep_email", defaults.keep_email),
+        token_keys: list("token_keys"),
     }
-    JSON::stringify(&o)
-        .ok()
-        .and_then(|s| serde_json::from_str(&String::from(s)).ok())
-        .unwrap_or_default()
 }
 
 /// Loads (or creates) the install secret, restores the unacked ring,

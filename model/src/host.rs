@@ -200,9 +200,13 @@ impl<'de, R: serde::de::DeserializeOwned> Deserialize<'de> for Response<R> {
                     };
                     // Written out again with `type` first and read the one
                     // way (no second reader of every message type).
-                    let fields = Value::Object(rest).to_string();
-                    let fields = &fields[1..fields.len() - 1];
+                    // (Not `Value`'s `Display`: that carries the pretty printer too.)
+                    let fields = serde_json::to_string(&rest).unwrap_or_default();
+                    let fields = fields
+                        .get(1..fields.len().saturating_sub(1))
+                        .unwrap_or_default();
                     let comma = if fields.is_empty() { "" } else { "," };
+                    let ty = serde_json::to_string(&ty).unwrap_or_default();
                     let text = format!("{{\"type\":{ty}{comma}{fields}}}");
                     return serde_json::from_str(&text).map_err(A::Error::custom);
                 }

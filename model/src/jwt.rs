@@ -165,7 +165,9 @@ pub fn decode(token: &str) -> Result<Jwt, JwtError> {
 
 fn decode_object(part: &str, what: &'static str) -> Result<Map<String, Value>, JwtError> {
     let bytes = B64URL.decode(part).map_err(|_| JwtError::Base64(what))?;
-    match serde_json::from_slice::<Value>(&bytes) {
+    // JSON is UTF-8; read as text, with the one JSON reader the wasm carries.
+    let text = std::str::from_utf8(&bytes).map_err(|_| JwtError::Json(what))?;
+    match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(m)) => Ok(m),
         _ => Err(JwtError::Json(what)),
     }

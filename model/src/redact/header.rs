@@ -64,7 +64,7 @@ impl Redactor {
     pub fn body(&self, content_type: Option<&str>, body: &str) -> String {
         let ct = content_type.unwrap_or("").to_ascii_lowercase();
         if ct.contains("json") || (ct.is_empty() && body.trim_start().starts_with(['{', '['])) {
-            if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(body.as_bytes()) {
+            if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(body) {
                 self.strings_to_placeholders(&mut v);
                 // Not `v.to_string()`: `Display` carries the pretty printer too.
                 return serde_json::to_string(&v).unwrap_or_default();
