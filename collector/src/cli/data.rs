@@ -1,7 +1,8 @@
 //! list / show / tail / diagnose / prune.
 
+use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use clap::Args;
@@ -147,9 +148,46 @@ pub(crate) fn show(store: &Store, a: &ShowArgs, out: &Out) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn tail(store: &Store, a: &TailArgs, out: &Out) -> anyhow::Result<ExitCode> {
-    // Start at the current end: tail shows what arrives from now on.
-    let mut after = store.max_seq()?;
+/// The database `tail` reads, and whether it was created while tail waited.
+/// `tail` may start before the browser's first event made the database: it
+/// waits for the file (without creating it: read commands never write), then
+/// for the host's first commit, which gives it its schema.
+pub(crate) fn open_for_tail(path: &Path, a: &TailArgs, out: &Out) -> anyhow::Result<(Store, bool)> {
+    if path.exists() {
+        return Ok((Store::open_read_only(path)?, false));
+    }
+    out.note(&format!(
+        "waiting for {} (made when the browser sends its first event)",
+        path.display()
+    ));
+    let interval = Duration::from_millis(a.interval_ms.max(50));
+    let mut appeared: Option<Instant> = None;
+    loop {
+        std::thread::sleep(interval);
+        if !path.exists() {
+            continue;
+        }
+        match Store::open_read_only(path) {
+            Ok(store) => return Ok((store, true)),
+            // Created, not yet committed: the host is making its schema.
+            Err(_) if appeared.get_or_insert_with(Instant::now).elapsed() < NEW_DB_SETTLE => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// How long a database that just appeared may stay unreadable.
+const NEW_DB_SETTLE: Duration = Duration::from_secs(10);
+
+pub(crate) fn tail(
+    store: &Store,
+    a: &TailArgs,
+    from_start: bool,
+    out: &Out,
+) -> anyhow::Result<ExitCode> {
+    // Start at the current end: tail shows what arrives from now on (all of
+    // it when the database is new).
+    let mut after = if from_start { 0 } else { store.max_seq()? };
     let mut printed = 0;
     loop {
         let rows = store.events(&Filter {

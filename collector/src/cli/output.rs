@@ -58,6 +58,11 @@ impl Out {
         Ok(())
     }
 
+    /// A note on stderr (what the command is waiting for), one line, escaped.
+    pub(crate) fn note(&self, message: &str) {
+        eprintln!("logout-lens: {}", term::escape(message));
+    }
+
     /// An error on stderr, one line, escaped.
     pub(crate) fn error(&self, message: &str) {
         eprintln!("logout-lens: {}", term::escape(message));

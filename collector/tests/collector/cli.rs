@@ -612,6 +612,43 @@ fn prune_deletes_only_what_it_must_and_imports_are_removable() {
 }
 
 #[test]
+fn tail_started_before_the_database_waits_for_it() {
+    // A user runs `tail` before the browser's first event: the read-only
+    // open refused the missing file and tail exited at once.
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("data/events.db");
+    let tail = std::process::Command::new(super::support::BIN)
+        .args(["tail", "--json", "--max", "2", "--interval-ms", "50"])
+        .env("LOGOUT_LENS_DB", &db)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert!(!db.exists(), "tail must not create the database");
+    ingest(&db, (0..2).map(super::support::event).collect());
+    let out = tail.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("waiting for"), "{err}");
+    let ids: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        ["ev-00000000", "ev-00000001"],
+        "everything the new database got"
+    );
+}
+
+#[test]
 fn tail_follows_new_events() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("events.db");
