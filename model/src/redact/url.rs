@@ -318,10 +318,7 @@ mod tests {
                 "https://a.test/#/reset/reset-HkWqZbTmLcRvNpXsGdYjFa_eKuQo",
                 "https://a.test/#/reset/:REDACTED",
             ),
-            (
-                "/magic/AbCdEfGhIjKlMnOp/x",
-                "/magic/:REDACTED/x",
-            ),
+            ("/magic/AbCdEfGhIjKlMnOp/x", "/magic/:REDACTED/x"),
             (
                 "/blog/how-to-reset-your-password",
                 "/blog/how-to-reset-your-password",
