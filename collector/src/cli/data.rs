@@ -1,5 +1,6 @@
 //! list / show / tail / diagnose / prune.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -147,9 +148,37 @@ pub(crate) fn show(store: &Store, a: &ShowArgs, out: &Out) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn tail(store: &Store, a: &TailArgs, out: &Out) -> anyhow::Result<ExitCode> {
+/// `tail` on `path`. Started before the extension first sent anything, it
+/// waits for the database (creating nothing) and then shows all of it: every
+/// event in it arrived after `tail` started.
+pub(crate) fn follow(path: &Path, a: &TailArgs, out: &Out) -> anyhow::Result<ExitCode> {
+    let fresh = !path.exists();
+    if fresh {
+        out.error(&format!(
+            "no database at {} yet: waiting for the first event",
+            path.display()
+        ));
+        while !path.exists() {
+            std::thread::sleep(Duration::from_millis(a.interval_ms.max(50)));
+        }
+        // The host that made the file may still be writing its schema.
+        let until = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            match Store::open_read_only(path) {
+                Ok(store) => return tail(&store, a, true, out),
+                Err(_) if std::time::Instant::now() < until => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    tail(&Store::open_read_only(path)?, a, false, out)
+}
+
+fn tail(store: &Store, a: &TailArgs, from_start: bool, out: &Out) -> anyhow::Result<ExitCode> {
     // Start at the current end: tail shows what arrives from now on.
-    let mut after = store.max_seq()?;
+    let mut after = if from_start { 0 } else { store.max_seq()? };
     let mut printed = 0;
     loop {
         let rows = store.events(&Filter {

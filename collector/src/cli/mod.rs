@@ -129,7 +129,7 @@ fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Cmd::Doctor(a) => install::doctor(&a, db.as_deref(), out),
         Cmd::List(a) => open().and_then(|s| data::list(&s, &a, out)),
         Cmd::Show(a) => open().and_then(|s| data::show(&s, &a, out)),
-        Cmd::Tail(a) => open().and_then(|s| data::tail(&s, &a, out)),
+        Cmd::Tail(a) => db_path().and_then(|p| data::follow(&p, &a, out)),
         Cmd::Diagnose(a) => open().and_then(|s| data::diagnose_cmd(&s, &a, out)),
         Cmd::Export(a) => open().and_then(|mut s| share::export(&mut s, &a, out)),
         Cmd::Import(a) => create().and_then(|mut s| share::import(&mut s, &a, out)),

@@ -612,6 +612,40 @@ fn prune_deletes_only_what_it_must_and_imports_are_removable() {
 }
 
 #[test]
+fn tail_waits_for_a_database_not_made_yet() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("events.db");
+    let tail = std::process::Command::new(super::support::BIN)
+        .args(["tail", "--json", "--max", "2", "--interval-ms", "50"])
+        .env("LOGOUT_LENS_DB", &db)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!db.exists(), "tail creates nothing");
+    ingest(&db, (0..2).map(super::support::event).collect());
+    let out = tail.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let ids: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        ["ev-00000000", "ev-00000001"],
+        "all of the new database"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("waiting for the first event"));
+}
+
+#[test]
 fn tail_follows_new_events() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("events.db");
