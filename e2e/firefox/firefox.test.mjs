@@ -228,3 +228,29 @@ test('Firefox: opening and closing tabs never trips the slow-script timeout in t
     }
   }, { whole: true });
 });
+
+// Nothing listens for `visibilitychange` on a visible page (see above): its
+// turn to hidden is seen by looking, and the turn back by the event.
+test('Firefox: a tab sent to the background reports hidden, and visible once it is back', async () => {
+  const demo = await h.startDemo(['--poll', '60s', '--reports-every', '0']);
+  const b = await ff.launchFirefox();
+  try {
+    const page = await b.browser.newPage();
+    await ff.signIn(page, demo.base);
+    await apiCalled(page);
+    const states = () =>
+      h.dbEvents(b.db, "kind = 'page_lifecycle'").map((r) => r.event).filter((e) => e.origin === demo.base).map((e) => e.state);
+    const reported = (state) =>
+      h.waitFor(async () => (await ff.drained(b.ext)) && states().includes(state), { timeout: 20000, what: `page_lifecycle ${state} of ${demo.base}` });
+    // The forwarder starts once the page is idle after its load.
+    await new Promise((r) => setTimeout(r, 2500));
+    await b.browser.newPage();
+    await reported('hidden');
+    await page.bringToFront();
+    await reported('visible');
+    assert.deepEqual(states().slice(0, 2), ['hidden', 'visible']);
+  } finally {
+    await b.close();
+    demo.stop();
+  }
+});
