@@ -10,7 +10,8 @@
 //!    (Debian's binaryen is broken; without it the step is skipped, and a
 //!    release package refuses to be made),
 //! 4. each family's `manifest.json` from the manifest crate, plus the glue,
-//!    content scripts, pages and icons.
+//!    content scripts, pages and icons (the scripts with the core's limits
+//!    written in, `limits.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -88,6 +89,7 @@ pub(crate) fn dist(flags: Flags) -> Result<()> {
         let _ = fs::remove_dir_all(&out);
         fs::create_dir_all(out.join("wasm"))?;
         copy_tree(&ext.join("js"), &out)?;
+        crate::limits::write(&out)?;
         copy_tree(&ext.join("static"), &out)?;
         for (_, out_name) in MODULES {
             for f in [format!("{out_name}.js"), format!("{out_name}_bg.wasm")] {
