@@ -21,7 +21,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as h from './extension/helpers.mjs';
 import * as v from './extension/views.mjs';
-import { serve, jwt, opaque, findSecrets } from './extension/sites.mjs';
+import { serve, jwt, opaque, opaqueLetters, findSecrets } from './extension/sites.mjs';
 
 before(() => h.checkPrerequisites());
 
@@ -48,11 +48,12 @@ function plant() {
     errorCodeJwt: jwt({ purpose: 'x-auth-error-code' }),
     locationJwt: jwt({ purpose: 'location' }),
     code2: opaque('code2-'),
-    reset2: opaque('reset2-'),
+    // Without a digit: a random token sometimes has none.
+    resetLetters: opaqueLetters('resetb-'),
     jsessionid2: opaque('JT'),
     clientSecret: opaque('cs2-'),
     code3: opaque('code3-'),
-    reset3: opaque('reset3-'),
+    resetLetters2: opaqueLetters('resetc-'),
   };
 }
 
@@ -93,7 +94,7 @@ document.getElementById('out').addEventListener('click', () => {
   localStorage.removeItem('access_token');
   localStorage.removeItem('refresh_token');
   document.cookie = 'sid=; max-age=0; path=/';
-  location.href = '/signin?code=' + S.code3 + '&email=' + encodeURIComponent(S.email) + '#/reset/' + S.reset3;
+  location.href = '/signin?code=' + S.code3 + '&email=' + encodeURIComponent(S.email) + '#/reset/' + S.resetLetters2;
 });
 ${script}
 </script></body></html>`;
@@ -112,7 +113,7 @@ ${script}
     if (p.startsWith('/api/data')) return { headers: { 'content-type': 'application/json' }, body: '{"ok":true}' };
     if (p === '/v1/auth/refresh/') return { status: 401, headers: { 'www-authenticate': www, 'x-auth-error-code': 'invalid_grant' }, body: '{}' };
     if (p === '/oauth/token') return { status: 400, headers: { 'content-type': 'application/json' }, body: '{"error":"invalid_grant"}' };
-    if (p === '/go') return { status: 302, headers: { location: `/magic/${s.locationJwt}?code=${s.code2}#/reset/${s.reset2}` }, body: '' };
+    if (p === '/go') return { status: 302, headers: { location: `/magic/${s.locationJwt}?code=${s.code2}#/reset/${s.resetLetters}` }, body: '' };
     return null;
   };
 }

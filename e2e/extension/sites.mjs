@@ -64,6 +64,15 @@ export function opaque(prefix) {
 }
 
 /**
+ * An opaque token without a digit, letters of both cases (one random
+ * base64url token of 32 characters in about 230 has no digit).
+ */
+export function opaqueLetters(prefix) {
+  const bytes = [...crypto.randomBytes(32)];
+  return prefix + bytes.map((b, i) => String.fromCharCode((i % 2 ? 97 : 65) + (b % 26))).join('');
+}
+
+/**
  * The strings that must never show up for `secret`: itself and, for a JWT,
  * its payload and signature alone (the header is the same for every token).
  */

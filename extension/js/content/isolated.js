@@ -49,7 +49,11 @@
   const BUCKET_CHARS = LIMITS.FORWARDER_BURST_CHARS;
   const RATE_CHARS = LIMITS.FORWARDER_RATE_CHARS_PER_S;
   const INPUT_STEP_MS = 2000;
+  // A visible page's visibility is looked at this often (see `watch`), its storage every SCAN_EVERY_MS.
+  const LOOK_EVERY_MS = 2000;
   const SCAN_EVERY_MS = 15000;
+  // After `beforeunload`, messages leave at once for this long (see `leave`).
+  const LEFT_MS = 2000;
   const LOAD_WAIT_MS = 10000;
 
   const prev = globalThis.logoutLensForwarder;
@@ -96,24 +100,47 @@
   const send = (msg) => {
     if (!current()) return;
     batch.push(msg);
+    if (left) {
+      // Being left (see `leave`): out at the end of this task, nothing kept for `pagehide`.
+      if (!timer && !leaving) {
+        timer = -1;
+        queueMicrotask(flushAll);
+      }
+      return;
+    }
     watchLeave(true);
     if (!open || leaving) return;
     if (batch.length >= BATCH_MAX) flush();
     else if (!timer) timer = setTimeout(flush, BATCH_MS);
   };
 
-  // Leaving: listened to only while something would be lost with the
-  // document (the hook keeps messages for the start, or a batch waits), so
-  // that a page closed or left with nothing pending runs none of this file:
-  // Firefox aborts whatever script runs in a tab being torn down ("Script
-  // terminated by timeout"). `beforeunload` comes first, before that
-  // teardown (a tab closed by the user asks the page first), `pagehide` is
-  // the fallback (and what a frame removed or a close without asking
-  // gets). The work is bounded: the hook's backlog in one event, one
-  // message out. (Firefox keeps a page with a `beforeunload` listener out
-  // of its back/forward cache: only a page left while something is pending.)
+  // Leaving. Firefox runs each site in its own content processes and shuts
+  // a process down as soon as its last tab is closed (or navigated to
+  // another site); from the moment the process is told so, it aborts the
+  // next script of a page or an extension's content script that runs, at
+  // once, however short ("Script terminated by timeout";
+  // `dom.abort_script_on_child_shutdown`). The events of the teardown
+  // (`visibilitychange`, `pagehide`, `unload`) race with that notice, so
+  // none of this file may depend on them. So: `visibilitychange` is not
+  // listened to while the page is visible (see `watch`), and the leaving
+  // events only while something would be lost with the document (the hook
+  // keeps messages for the start, or a batch waits). `beforeunload` comes
+  // first, before the tab is removed and its process told (a tab closed by
+  // the user asks the page first, a navigation too); after it, what the
+  // page still says leaves at the end of its task (`left`) instead of
+  // waiting for a batch that would need `pagehide` again. `pagehide` is the
+  // fallback (a frame removed, a close without asking). The work is
+  // bounded: the hook's backlog in one event, one message out. (Firefox
+  // keeps a page with a `beforeunload` listener out of its back/forward
+  // cache: only a page left while something is pending.)
   let leaving = false;
-  const leave = () => {
+  let left = false;
+  let leftTimer = 0;
+  const flushAll = () => {
+    timer = 0;
+    while (batch.length) post(batch.splice(0, BATCH_MAX));
+  };
+  const leave = (e) => {
     leaving = true;
     try {
       takeOver();
@@ -125,6 +152,14 @@
     } finally {
       leaving = false;
     }
+    if (e.type !== 'beforeunload') return;
+    // A navigation can still be called off (a download, a page that asks
+    // to stay): batches come back once the page is still here later.
+    left = true;
+    clearTimeout(leftTimer);
+    leftTimer = setTimeout(() => {
+      left = false;
+    }, LEFT_MS);
   };
   let watchingLeave = false;
   const watchLeave = (on) => {
@@ -295,17 +330,14 @@
     else if (!trailing) trailing = setTimeout(report, INPUT_STEP_MS);
   };
 
-  // Lifecycle. A document being left turns hidden as it unloads; that is a
-  // navigation (the worker sees it from the tab), and a message sent then
-  // lands on the browser just as it starts loading the next page. So
-  // `hidden` is reported a task later, which never comes for a document
-  // that is gone (and finds it visible again after a return from the
-  // back/forward cache).
+  // Lifecycle. A document being left or closed turns hidden as it goes
+  // (the worker sees a navigation or a close from the tab), and a script
+  // that runs then can be aborted (see `leave`): so a visible page's turn
+  // to hidden is seen by looking (every LOOK_EVERY_MS, which never comes
+  // for a document that is gone), and only a hidden page listens for
+  // `visibilitychange` (its turn to visible; a hidden page being closed
+  // gets no such event).
   const life = (state) => send({ t: 'lifecycle', state });
-  const hidden = () =>
-    setTimeout(() => {
-      if (current() && document.visibilityState === 'hidden') life('hidden');
-    }, 0);
 
   // Clicks on controls, with their visible label (the core decides what a logout control is).
   addEventListener(
@@ -371,18 +403,33 @@
     for (const t of ['mousedown', 'mousemove', 'keydown', 'wheel', 'touchstart', 'pointerdown']) {
       addEventListener(t, onInput, { capture: true, passive: true });
     }
-    document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState !== 'visible') return hidden();
-      life('visible');
-      scan();
-    });
     document.addEventListener('freeze', () => life('frozen'));
     document.addEventListener('resume', () => life('resumed'));
     if (document.wasDiscarded) life('discarded');
-    const every = setInterval(() => {
+    let every = 0;
+    let ticks = 0;
+    const visible = () => document.visibilityState === 'visible';
+    const shown = () => {
+      if (!current() || !visible()) return;
+      document.removeEventListener('visibilitychange', shown);
+      life('visible');
+      scan();
+      look();
+    };
+    const tick = () => {
       if (!current()) clearInterval(every);
-      else if (document.visibilityState === 'visible') scan();
-    }, SCAN_EVERY_MS);
+      else if (!visible()) {
+        clearInterval(every);
+        life('hidden');
+        document.addEventListener('visibilitychange', shown);
+      } else if (++ticks % Math.round(SCAN_EVERY_MS / LOOK_EVERY_MS) === 0) scan();
+    };
+    const look = () => {
+      ticks = 0;
+      every = setInterval(tick, LOOK_EVERY_MS);
+    };
+    if (visible()) look();
+    else document.addEventListener('visibilitychange', shown);
   };
   const later = (f) => (self.requestIdleCallback ? requestIdleCallback(f, { timeout: 2000 }) : setTimeout(f, 200));
   if (document.readyState === 'complete') start();

@@ -187,15 +187,29 @@ fn line_col_len(seg: &str) -> usize {
 }
 
 /// JWTs and long opaque strings in a path are almost always credentials
-/// (reset links, magic links, Django's `uidb64/token`).
+/// (reset links, magic links, Django's `uidb64/token`): 16 or more of
+/// `[A-Za-z0-9_-]` with letters and digits mixed, or, without a digit (a
+/// random 16-character base64url token has none about one time in 15, a
+/// 32-character one one time in 230), with both cases each at least a
+/// quarter of the letters, which words, slugs and CamelCase names are not.
 fn looks_secret_segment(seg: &str) -> bool {
-    contains_jwt(seg)
-        || (seg.len() >= 16
-            && seg
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && seg.bytes().any(|b| b.is_ascii_digit())
-            && seg.bytes().any(|b| b.is_ascii_alphabetic()))
+    if contains_jwt(seg) {
+        return true;
+    }
+    if seg.len() < 16
+        || !seg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return false;
+    }
+    let upper = seg.bytes().filter(u8::is_ascii_uppercase).count();
+    let lower = seg.bytes().filter(u8::is_ascii_lowercase).count();
+    let letters = upper + lower;
+    if seg.bytes().any(|b| b.is_ascii_digit()) {
+        return letters > 0;
+    }
+    letters > 0 && upper * 4 >= letters && lower * 4 >= letters
 }
 
 /// Whatever the structure let through: JWTs become `REDACTED`, e-mail
@@ -298,6 +312,24 @@ mod tests {
             (
                 "https://a.test/#/reset/Zk3mQ9xT2vLp8RwY",
                 "https://a.test/#/reset/:REDACTED",
+            ),
+            // A random token without a digit, and what it must not be taken for.
+            (
+                "https://a.test/#/reset/reset-HkWqZbTmLcRvNpXsGdYjFa_eKuQo",
+                "https://a.test/#/reset/:REDACTED",
+            ),
+            ("/magic/AbCdEfGhIjKlMnOp/x", "/magic/:REDACTED/x"),
+            (
+                "/blog/how-to-reset-your-password",
+                "/blog/how-to-reset-your-password",
+            ),
+            (
+                "/Settings/MyProfileSettingsPage",
+                "/Settings/MyProfileSettingsPage",
+            ),
+            (
+                "/docs/CONFIGURATION_REFERENCE",
+                "/docs/CONFIGURATION_REFERENCE",
             ),
             (
                 "https://a.test/#!/verify?t=abc",
