@@ -8,6 +8,8 @@ mod collector {
     mod export;
     mod framing;
     mod host_process;
+    mod hostile;
+    mod scan;
     mod sites;
     mod snapshots;
 }
