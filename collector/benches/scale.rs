@@ -187,7 +187,7 @@ fn seed(db: &Path, events: &[String]) {
     }
     store
         .connection()
-        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;")
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
         .unwrap();
 }
 
@@ -270,7 +270,7 @@ fn main() {
     };
     let t = Instant::now();
     seed(&b.db, &events);
-    let logouts = Store::open_existing(&b.db)
+    let logouts = Store::open_read_only(&b.db)
         .unwrap()
         .stats(LOCAL)
         .unwrap()
@@ -372,7 +372,7 @@ fn main() {
 /// One `tail` poll as the CLI does it: the newest seq, then what came after.
 fn tail_poll(db: &str) -> f64 {
     let start = Instant::now();
-    let store = Store::open_existing(Path::new(db)).unwrap();
+    let store = Store::open_read_only(Path::new(db)).unwrap();
     let after = store.max_seq().unwrap();
     let rows = store
         .events(&Filter {
