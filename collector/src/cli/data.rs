@@ -125,7 +125,7 @@ pub(crate) fn normalize_origin(typed: &str) -> String {
 }
 
 /// Rows beyond which "showing N of M" stops counting.
-const COUNT_CAP: u64 = 100_000;
+const COUNT_CAP: u64 = 10_000;
 
 pub(crate) fn list(store: &Store, a: &ListArgs, out: &Out) -> anyhow::Result<ExitCode> {
     let since_ms = a

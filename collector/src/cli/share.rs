@@ -78,9 +78,14 @@ pub(crate) struct ReportArgs {
     /// Output file.
     #[arg(short, long, value_name = "FILE", default_value = "report.html")]
     output: PathBuf,
-    /// The newest logout of this origin.
+    /// The newest logout of this origin (with --since: this site's events).
     #[arg(long)]
     origin: Option<String>,
+    /// A time window instead of one logout's: every event since T (2h,
+    /// 2026-11-28, a time `list` printed), with the newest logout in it
+    /// diagnosed if there is one.
+    #[arg(long, value_name = "T", conflicts_with = "logout_id")]
+    since: Option<String>,
     #[arg(long, default_value_t = 0, value_name = "ID")]
     trace: i64,
 }
@@ -313,18 +318,60 @@ pub(crate) fn imports(store: &mut Store, a: &ImportsArgs, out: &Out) -> anyhow::
     Ok(ExitCode::SUCCESS)
 }
 
+/// Events a `report --since` draws at most (the newest).
+const REPORT_EVENTS: u32 = 20_000;
+
 pub(crate) fn report(store: &mut Store, a: &ReportArgs, out: &Out) -> anyhow::Result<ExitCode> {
-    let (d, events) = find_diagnosis(store, a.trace, a.logout_id.as_deref(), a.origin.as_deref())?;
-    let html = render(&events, Some(&d), &store.redactor()?);
+    let (events, d) = match &a.since {
+        Some(since) => {
+            let filter = Filter {
+                trace: a.trace,
+                origin: a.origin.as_deref().map(normalize_origin),
+                site: true,
+                since_ms: Some(parse_time_ms(since, now_ms())?),
+                limit: Some(REPORT_EVENTS),
+                ..Filter::default()
+            };
+            let events: Vec<_> = store
+                .events(&filter)?
+                .into_iter()
+                .map(|s| s.event)
+                .collect();
+            if events.is_empty() {
+                anyhow::bail!("no events since {since}");
+            }
+            let newest = events.iter().rev().find(|e| e.is_logout());
+            let d = match newest {
+                Some(l) => Some(find_diagnosis(store, a.trace, Some(l.id.as_str()), None)?.0),
+                None => None,
+            };
+            (events, d)
+        }
+        None => {
+            let (d, events) =
+                find_diagnosis(store, a.trace, a.logout_id.as_deref(), a.origin.as_deref())
+                    .context("use --since T for a report of a time window")?;
+            (events, Some(d))
+        }
+    };
+    let html = render(&events, d.as_ref(), &store.redactor()?);
     write_private(&a.output, |w| Ok(w.write_all(html.as_bytes())?))?;
+    let shown = safe(&a.output.display().to_string()).into_owned();
     if out.json {
-        out.json(&json!({"file": a.output, "logout_id": d.logout_id, "cause": d.cause}))?;
+        out.json(&json!({
+            "file": a.output,
+            "events": events.len(),
+            "logout_id": d.as_ref().map(|d| &d.logout_id),
+            "cause": d.as_ref().map(|d| d.cause),
+        }))?;
     } else {
-        out.line(&format!(
-            "wrote {} ({})",
-            safe(&a.output.display().to_string()),
-            safe(&d.headline)
-        ))?;
+        match &d {
+            Some(d) => out.line(&format!("wrote {shown} ({})", safe(&d.headline)))?,
+            None => out.line(&format!(
+                "wrote {shown} ({} events, no logout among them)",
+                events.len()
+            ))?,
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
