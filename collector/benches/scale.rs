@@ -16,7 +16,8 @@
 //! Env: `SCALE_EVENTS` (default 1000000), `SCALE_RUNS` (default 3),
 //! `SCALE_BIN` (measure another build of `logout-lens`, e.g. an older one;
 //! its schema must read this build's database), `SCALE_TIMEOUT_S` (a command
-//! running longer is killed and shown as `>T`; default 300).
+//! running longer is killed and shown as `>T`; default 300), `SCALE_DB` (keep
+//! the seeded database at this path and reuse it on the next run).
 
 #[path = "../tests/collector/corpus.rs"]
 mod corpus;
@@ -262,14 +263,18 @@ fn main() {
         bytes as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
+    // SCALE_DB=path keeps the seeded database for the next run (same size).
+    let db = std::env::var_os("SCALE_DB").map_or_else(|| dir.join("scale.db"), PathBuf::from);
     let b = Bench {
         bin,
-        db: dir.join("scale.db"),
+        db,
         dir: dir.clone(),
         timeout,
     };
     let t = Instant::now();
-    seed(&b.db, &events);
+    if !b.db.exists() {
+        seed(&b.db, &events);
+    }
     let logouts = Store::open_read_only(&b.db)
         .unwrap()
         .stats(LOCAL)

@@ -833,3 +833,66 @@ fn page_mark(start: i64, end: i64, class: &'static str, event: String) -> Mark {
         event,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_axis_shows_dates_when_the_window_spans_days() {
+        let t0 = 1_764_000_000_000; // 2025-11-24T16:00Z
+        let one_day: Vec<String> = overview_ticks(t0, t0 + 3_600_000)
+            .into_iter()
+            .map(|t| t.1)
+            .collect();
+        assert_eq!(one_day[0], "16:00:00");
+        let days: Vec<String> = overview_ticks(t0, t0 + 3 * 86_400_000)
+            .into_iter()
+            .map(|t| t.1)
+            .collect();
+        assert_eq!(days[0], "2025-11-24 16:00");
+        assert_eq!(days[4], "2025-11-27 16:00");
+    }
+
+    #[test]
+    fn the_zoomed_axis_gives_every_gap_room() {
+        let axis = Gaps::new([0, 38, 40, 1_038, 61_038]);
+        let x: Vec<f64> = [0, 38, 40, 1_038, 61_038]
+            .iter()
+            .map(|&t| axis.x(t))
+            .collect();
+        assert!(x[1] - x[0] >= 20.0, "38 ms: {x:?}");
+        assert!(x.windows(2).all(|w| w[1] > w[0]), "{x:?}");
+        // A minute takes little more room than a second.
+        assert!(x[4] - x[3] < 2.0 * (x[3] - x[2]), "{x:?}");
+        // Between two events, times fall between them.
+        assert!(axis.x(19) > x[0] && axis.x(19) < x[1]);
+        assert_eq!(axis.x(-5), x[0]);
+        assert_eq!(axis.x(99_999), x[4]);
+    }
+
+    #[test]
+    fn details_are_key_value_rows() {
+        let v = serde_json::json!({
+            "method": "POST", "status": 401,
+            "token": {"claims": {"exp": 1_764_000_900, "kind": "access"}, "len": 180},
+            "expires_ms": 1_764_000_000_000_i64,
+            "set_cookie_deletions": ["sessionid", "csrftoken"],
+        });
+        let mut rows = Vec::new();
+        key_values("", &v, &mut rows);
+        let get = |k: &str| rows.iter().find(|r| r.0 == k).map(|r| r.1.as_str());
+        assert_eq!(get("method"), Some("POST"));
+        assert_eq!(get("status"), Some("401"));
+        assert_eq!(
+            get("token.claims.exp"),
+            Some("1764000900 (2025-11-24T16:15:00.000Z)")
+        );
+        assert_eq!(get("token.len"), Some("180"));
+        assert_eq!(
+            get("expires_ms"),
+            Some("1764000000000 (2025-11-24T16:00:00.000Z)")
+        );
+        assert_eq!(get("set_cookie_deletions"), Some("sessionid, csrftoken"));
+    }
+}

@@ -282,6 +282,10 @@ impl Store {
         imported_ms: i64,
         fill: impl FnOnce(&mut dyn FnMut(NewEvent) -> Result<()>) -> Result<()>,
     ) -> Result<ImportOutcome> {
+        // One transaction of any size: a larger page cache (32 MiB, still
+        // far below the memory an import may use) keeps SQLite from
+        // spilling index pages to the WAL again and again.
+        self.conn.pragma_update(None, "cache_size", -32_768)?;
         let tx = self.conn.transaction()?;
         let earlier: Option<(TraceId, String)> = tx
             .query_row(
