@@ -242,6 +242,9 @@ pub(crate) fn import(store: &mut Store, a: &ImportArgs, out: &Out) -> anyhow::Re
     });
     // Imports are scrubbed like ingest: the store never keeps a raw credential.
     let redactor = store.redactor()?;
+    // A page cache of a tenth of the file, 2 to 32 MiB: a large import
+    // then rewrites fewer index pages, and memory stays bounded.
+    store.set_cache_bytes(size.unwrap_or(0).div_ceil(10).min(32 << 20))?;
     let mut reader = Counting {
         inner: BufReader::with_capacity(1 << 16, file),
         read: 0,

@@ -269,6 +269,15 @@ impl Store {
         Ok(out)
     }
 
+    /// Sets SQLite's page cache for this connection to about `bytes` (a
+    /// large import keeps more of its index pages in memory instead of
+    /// spilling them to the WAL again and again).
+    pub fn set_cache_bytes(&self, bytes: u64) -> Result<()> {
+        let kib = i64::try_from(bytes / 1024).unwrap_or(i64::MAX).max(2_000);
+        self.conn.pragma_update(None, "cache_size", -kib)?;
+        Ok(())
+    }
+
     /// Imports one trace in one transaction: a new trace named `name`
     /// (from a file whose SHA-256 is `digest`), filled by `fill`, which
     /// hands each event to the sink it is given. All of it is stored, or
@@ -282,10 +291,6 @@ impl Store {
         imported_ms: i64,
         fill: impl FnOnce(&mut dyn FnMut(NewEvent) -> Result<()>) -> Result<()>,
     ) -> Result<ImportOutcome> {
-        // One transaction of any size: a larger page cache (32 MiB, still
-        // far below the memory an import may use) keeps SQLite from
-        // spilling index pages to the WAL again and again.
-        self.conn.pragma_update(None, "cache_size", -32_768)?;
         let tx = self.conn.transaction()?;
         let earlier: Option<(TraceId, String)> = tx
             .query_row(
