@@ -38,6 +38,9 @@ pub enum CollectorError {
     /// A file to import is not a trace bundle or timeline.
     #[error("not a Logout Lens trace: {0}")]
     BadImport(String),
+    /// The same file was imported before.
+    #[error("this file was imported before, as trace {trace} ({name}); nothing stored")]
+    AlreadyImported { trace: i64, name: String },
     /// A value given on the command line could not be parsed.
     #[error("{0}")]
     BadArgument(String),

@@ -47,7 +47,8 @@ pub fn parse_duration_ms(s: &str) -> Result<i64> {
 
 /// A point in time: a duration ago (`2h`), `now`, epoch milliseconds
 /// (`1764000000000`), a date (`2026-11-28`) or a UTC date-time
-/// (`2026-11-28T13:05:00Z`, seconds and `Z` optional).
+/// (`2026-11-28T13:05:00Z`, seconds and `Z` optional; milliseconds as
+/// `list` prints them, `2026-11-28T13:05:00.123Z`).
 pub fn parse_time_ms(s: &str, now_ms: i64) -> Result<i64> {
     let t = s.trim();
     if t == "now" {
@@ -83,17 +84,27 @@ fn parse_utc(t: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=days_in_month(y, m)).contains(&day) {
         return None;
     }
-    let (mut hh, mut mm, mut ss) = (0, 0, 0);
+    let (mut hh, mut mm, mut ss, mut milli) = (0, 0, 0, 0);
     if let Some(tm) = time {
         let mut p = tm.splitn(3, ':');
         hh = num(p.next()?, 2)?;
         mm = num(p.next()?, 2)?;
-        ss = p.next().map_or(Some(0), |x| num(x, 2))?;
+        if let Some(x) = p.next() {
+            // Seconds, with a fraction as `list` prints them (`05.123`).
+            let (whole, frac) = x.split_once('.').unwrap_or((x, ""));
+            ss = num(whole, 2)?;
+            if x.contains('.') {
+                if frac.is_empty() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                milli = format!("{frac:0<3}")[..3].parse().ok()?;
+            }
+        }
         if hh > 23 || mm > 59 || ss > 60 {
             return None;
         }
     }
-    Some(((days_from_civil(y, m, day) * 24 + hh) * 60 + mm) * 60_000 + ss * 1000)
+    Some(((days_from_civil(y, m, day) * 24 + hh) * 60 + mm) * 60_000 + ss * 1000 + milli)
 }
 
 fn num(s: &str, len: usize) -> Option<i64> {
@@ -237,6 +248,12 @@ mod tests {
             ("1970-01-01", Some(0)),
             ("2000-02-29T12:00Z", Some(951_825_600_000)),
             ("2025-11-28T13:05:07Z", Some(1_764_335_107_000)),
+            // As `list` prints them.
+            ("2025-11-28T13:05:07.123Z", Some(1_764_335_107_123)),
+            ("2025-11-28T13:05:07.1Z", Some(1_764_335_107_100)),
+            ("2025-11-28T13:05:07.123456Z", Some(1_764_335_107_123)),
+            ("2025-11-28T13:05:07.Z", None),
+            ("2025-11-28T13:05:07.12aZ", None),
             ("2025-02-29", None),
             ("2026-13-01", None),
             ("yesterday", None),
@@ -275,6 +292,8 @@ mod tests {
             let text = rfc3339_ms(ms);
             let secs = text.split('.').next().unwrap().to_owned() + "Z";
             prop_assert_eq!(parse_time_ms(&secs, 0).unwrap(), ms.div_euclid(1000) * 1000);
+            // What `list` prints is what `--since` reads.
+            prop_assert_eq!(parse_time_ms(&text, 0).unwrap(), ms);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Integration tests for `logout-lens-collector` (one binary; modules below).
 
 mod collector {
+    pub mod corpus;
     pub mod support;
 
     mod browser;
@@ -9,6 +10,7 @@ mod collector {
     mod framing;
     mod host_process;
     mod hostile;
+    mod scale;
     mod scan;
     mod sites;
     mod snapshots;

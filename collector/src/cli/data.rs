@@ -107,28 +107,113 @@ fn print_event(out: &Out, s: &StoredEvent) -> anyhow::Result<()> {
     ))
 }
 
+/// An origin as typed, as the extension records it: `scheme://host[:port]`
+/// in lower case, without a path, a trailing slash or the scheme's default
+/// port (`HTTPS://App.Example:443/` is `https://app.example`).
+pub(crate) fn normalize_origin(typed: &str) -> String {
+    let t = typed.trim();
+    let Some((scheme, rest)) = t.split_once("://") else {
+        return t.trim_end_matches('/').to_ascii_lowercase();
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.to_ascii_lowercase();
+    let authority = match (scheme.as_str(), authority.rsplit_once(':')) {
+        ("https", Some((host, "443"))) | ("http", Some((host, "80"))) => host.to_owned(),
+        _ => authority,
+    };
+    format!("{scheme}://{authority}")
+}
+
+/// Rows beyond which "showing N of M" stops counting.
+const COUNT_CAP: u64 = 10_000;
+
 pub(crate) fn list(store: &Store, a: &ListArgs, out: &Out) -> anyhow::Result<ExitCode> {
     let since_ms = a
         .since
         .as_deref()
         .map(|s| parse_time_ms(s, now_ms()))
         .transpose()?;
-    let rows = store.events(&Filter {
+    let filter = Filter {
         trace: a.trace,
-        origin: a.origin.clone(),
+        origin: a.origin.as_deref().map(normalize_origin),
         since_ms,
         logouts_only: a.logouts,
         limit: Some(a.limit),
         ..Filter::default()
-    })?;
-    if out.json {
-        out.json(&rows.iter().map(|r| &r.event).collect::<Vec<_>>())?;
+    };
+    let rows = store.events(&filter)?;
+    // A cut listing says so; counting stops at a cap so a huge store still
+    // lists at once.
+    let total = if rows.len() as u64 >= u64::from(a.limit) {
+        Some(store.count_events_upto(&filter, COUNT_CAP)?)
     } else {
-        for r in &rows {
-            print_event(out, r)?;
+        None
+    };
+    let causes = if a.logouts {
+        logout_causes(store, a.trace, &rows)
+    } else {
+        Vec::new()
+    };
+    if out.json {
+        if a.logouts {
+            let rows: Vec<_> = rows
+                .iter()
+                .zip(&causes)
+                .map(|(r, d)| {
+                    let mut v = serde_json::to_value(&r.event).unwrap_or_default();
+                    if let (Some(o), Some(d)) = (v.as_object_mut(), d) {
+                        o.insert("diagnosed_cause".into(), json!(d.cause));
+                        o.insert("headline".into(), json!(d.headline));
+                    }
+                    v
+                })
+                .collect();
+            out.json(&rows)?;
+        } else {
+            out.json(&rows.iter().map(|r| &r.event).collect::<Vec<_>>())?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (i, r) in rows.iter().enumerate() {
+        print_event(out, r)?;
+        if let Some(Some(d)) = causes.get(i) {
+            out.line(&format!(
+                "    cause: {} ({}%) — {}",
+                safe(d.cause.title()),
+                d.causes.first().map_or(0, |f| f.confidence),
+                safe(&d.headline)
+            ))?;
         }
     }
+    if let Some(total) = total.filter(|&t| t > rows.len() as u64) {
+        let of = if total >= COUNT_CAP {
+            format!("more than {COUNT_CAP}")
+        } else {
+            total.to_string()
+        };
+        out.line(&out.dim(&format!(
+            "showing the newest {} of {of}; more with --limit N or --since T",
+            rows.len()
+        )))?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The diagnosis of each listed logout (the same as `diagnose ID`; one per
+/// episode, shared by its events).
+fn logout_causes(store: &Store, trace: i64, rows: &[StoredEvent]) -> Vec<Option<Diagnosis>> {
+    let mut done: Vec<Diagnosis> = Vec::new();
+    rows.iter()
+        .map(|r| {
+            if let Some(d) = done.iter().find(|d| d.logout_id == r.event.id) {
+                return Some(d.clone());
+            }
+            let (d, _) = find_diagnosis(store, trace, Some(r.event.id.as_str()), None).ok()?;
+            done.push(d.clone());
+            Some(d)
+        })
+        .collect()
 }
 
 pub(crate) fn show(store: &Store, a: &ShowArgs, out: &Out) -> anyhow::Result<ExitCode> {
@@ -191,7 +276,7 @@ pub(crate) fn tail(
     let mut printed = 0;
     loop {
         let rows = store.events(&Filter {
-            origin: a.origin.clone(),
+            origin: a.origin.as_deref().map(normalize_origin),
             after_seq: Some(after),
             ..Filter::default()
         })?;
@@ -218,6 +303,8 @@ pub(crate) fn find_diagnosis(
     logout_id: Option<&str>,
     origin: Option<&str>,
 ) -> anyhow::Result<(Diagnosis, Vec<logout_lens_model::Event>)> {
+    let origin = origin.map(normalize_origin);
+    let origin = origin.as_deref();
     let Some((logout, events)) = store.diagnosis_window(trace, logout_id, origin)? else {
         bail!(
             "no logout recorded{}",

@@ -3,6 +3,7 @@
 mod data;
 mod install;
 mod output;
+mod progress;
 mod receipt;
 mod share;
 
@@ -90,8 +91,11 @@ pub(crate) fn main() -> ExitCode {
         Err(e) => {
             // A closed pipe (`logout-lens list | head`) is not an error.
             if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                let pipe = Some(std::io::ErrorKind::BrokenPipe);
+                c.downcast_ref::<std::io::Error>().map(std::io::Error::kind) == pipe
+                    || c.downcast_ref::<serde_json::Error>()
+                        .and_then(serde_json::Error::io_error_kind)
+                        == pipe
             }) {
                 return ExitCode::SUCCESS;
             }

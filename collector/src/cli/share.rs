@@ -1,20 +1,24 @@
 //! export / import / imports / report: what leaves or enters the machine.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use logout_lens_collector::export::{ExportFilter, bundle, har, read_import};
+use logout_lens_collector::error::CollectorError;
+use logout_lens_collector::export::{ExportFilter, read_events, write_bundle, write_har};
 use logout_lens_collector::report::render;
 use logout_lens_collector::store::{Filter, NewEvent, Store, now_ms};
 use logout_lens_collector::units::{parse_time_ms, rfc3339_ms};
 use serde_json::json;
+use sha2::{Digest as _, Sha256};
 
 use super::Out;
 use super::data::find_diagnosis;
+use super::data::normalize_origin;
 use super::output::safe;
+use super::progress::Progress;
 
 #[derive(Debug, Args)]
 pub(crate) struct ExportArgs {
@@ -74,24 +78,34 @@ pub(crate) struct ReportArgs {
     /// Output file.
     #[arg(short, long, value_name = "FILE", default_value = "report.html")]
     output: PathBuf,
-    /// The newest logout of this origin.
+    /// The newest logout of this origin (with --since: this site's events).
     #[arg(long)]
     origin: Option<String>,
+    /// A time window instead of one logout's: every event since T (2h,
+    /// 2026-11-28, a time `list` printed), with the newest logout in it
+    /// diagnosed if there is one.
+    #[arg(long, value_name = "T", conflicts_with = "logout_id")]
+    since: Option<String>,
     #[arg(long, default_value_t = 0, value_name = "ID")]
     trace: i64,
 }
 
-/// Writes `bytes` atomically and owner-only: a reader never sees half a file,
-/// and a trace is not world-readable. Nothing is written through a symlink:
-/// the output path may not be one, and the temporary file beside it is
-/// created fresh under a random name with `O_CREAT|O_EXCL`, which fails on an
-/// existing path — a link planted there included — instead of following it.
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+/// Writes a file atomically and owner-only, streaming: `write` fills a
+/// buffered writer and the file appears whole at the end, or not at all (a
+/// reader never sees half a file, and a trace is not world-readable).
+/// `-` is stdout. Nothing is written through a symlink: the output path may
+/// not be one, and the temporary file beside it is created fresh under a
+/// random name with `O_CREAT|O_EXCL`, which fails on an existing path — a
+/// link planted there included — instead of following it.
+fn write_private<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     if path == Path::new("-") {
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(bytes)?;
+        let mut stdout = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        let t = write(&mut stdout)?;
         stdout.flush()?;
-        return Ok(());
+        return Ok(t);
     }
     if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
         anyhow::bail!(
@@ -104,49 +118,25 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         _ => Path::new("."),
     };
     // tempfile: a random name, O_CREAT|O_EXCL, mode 0600.
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(".logout-lens-")
         .suffix(".tmp")
         .tempfile_in(dir)
         .with_context(|| format!("create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
+    let mut w = BufWriter::with_capacity(1 << 16, tmp);
+    // On failure the temporary file is removed when it drops.
+    let t = write(&mut w)?;
+    let tmp = w
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .with_context(|| format!("write {}", path.display()))?;
+    tmp.as_file()
+        .sync_all()
         .with_context(|| format!("write {}", tmp.path().display()))?;
-    // On failure the temporary file is removed when `tmp` drops.
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("write {}", path.display()))?;
-    Ok(())
-}
-
-/// A one-line progress bar on stderr, for long exports on a terminal.
-struct Progress {
-    total: usize,
-    shown: bool,
-    last: usize,
-}
-
-impl Progress {
-    fn new(total: usize) -> Self {
-        Progress {
-            total,
-            shown: total >= 20_000 && std::io::stderr().is_terminal(),
-            last: 0,
-        }
-    }
-
-    fn tick(&mut self, done: usize) {
-        if !self.shown || (done - self.last < 2_000 && done != self.total) {
-            return;
-        }
-        self.last = done;
-        let pct = done * 100 / self.total.max(1);
-        let bar = "#".repeat(pct / 4) + &" ".repeat(25 - pct / 4);
-        eprint!("\rexporting [{bar}] {pct:>3}% {done}/{}", self.total);
-        if done == self.total {
-            eprintln!();
-        }
-    }
+    Ok(t)
 }
 
 pub(crate) fn export(store: &mut Store, a: &ExportArgs, out: &Out) -> anyhow::Result<ExitCode> {
@@ -155,64 +145,138 @@ pub(crate) fn export(store: &mut Store, a: &ExportArgs, out: &Out) -> anyhow::Re
         .as_deref()
         .map(|s| parse_time_ms(s, now_ms()))
         .transpose()?;
-    let events: Vec<_> = store
-        .events(&Filter {
-            trace: a.trace,
-            origin: a.origin.clone(),
-            site: true,
-            since_ms,
-            ..Filter::default()
-        })?
-        .into_iter()
-        .map(|s| s.event)
-        .collect();
-    let redactor = store.redactor()?;
-    let bytes = if a.har {
-        serde_json::to_vec_pretty(&har(&events, &redactor))?
-    } else {
-        let mut progress = Progress::new(events.len());
-        let filter = ExportFilter {
-            origin: a.origin.clone(),
-            since_ms,
-        };
-        let b = bundle(&events, filter, &redactor, now_ms(), |n| progress.tick(n));
-        serde_json::to_vec_pretty(&b)?
+    let filter = ExportFilter {
+        origin: a.origin.as_deref().map(normalize_origin),
+        since_ms,
     };
-    write_private(&a.output, &bytes)?;
+    let redactor = store.redactor()?;
+    let what = if a.har { "HAR" } else { "trace bundle" };
+    let mut progress = Progress::new(out, "exporting", None, false);
+    if progress.enabled() {
+        progress = Progress::new(
+            out,
+            "exporting",
+            Some(store.count_events(&Filter {
+                trace: a.trace,
+                origin: filter.origin.clone(),
+                site: true,
+                since_ms,
+                ..Filter::default()
+            })?),
+            false,
+        );
+    }
+    let store = &*store;
+    let written = write_private(&a.output, |w| {
+        let tick = |n: usize| progress.set(n as u64);
+        Ok(if a.har {
+            write_har(store, a.trace, &filter, &redactor, w, tick)?
+        } else {
+            write_bundle(store, a.trace, &filter, &redactor, now_ms(), w, tick)?
+        })
+    });
+    progress.finish();
+    let written = written?;
     if a.output != Path::new("-") {
-        let what = if a.har { "HAR" } else { "trace bundle" };
+        let shown = safe(&a.output.display().to_string()).into_owned();
         if out.json {
-            out.json(&json!({"file": a.output, "format": what, "events": events.len()}))?;
+            let mut v = json!({"file": a.output, "format": what, "events": written.events});
+            if a.har {
+                v["entries"] = written.entries.into();
+            } else {
+                v["diagnoses"] = written.logouts.into();
+            }
+            out.json(&v)?;
+        } else if a.har {
+            out.line(&format!(
+                "wrote HAR with {} entries (the HTTP exchanges among {} events) to {shown}",
+                written.entries, written.events
+            ))?;
         } else {
             out.line(&format!(
-                "wrote {what} with {} events to {}",
-                events.len(),
-                safe(&a.output.display().to_string())
+                "wrote trace bundle with {} events and {} diagnoses to {shown}",
+                written.events, written.logouts
             ))?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// SHA-256 of a file, hex.
+fn file_digest(path: &Path) -> anyhow::Result<String> {
+    let mut f = std::fs::File::open(path).with_context(|| format!("read {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut f, &mut hasher).with_context(|| format!("read {}", path.display()))?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Counts the bytes read through it, for progress.
+struct Counting<R> {
+    inner: R,
+    read: u64,
+    progress: Progress,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        self.progress.set(self.read);
+        Ok(n)
+    }
+}
+
 pub(crate) fn import(store: &mut Store, a: &ImportArgs, out: &Out) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&a.file).with_context(|| format!("read {}", a.file.display()))?;
-    let events = read_import(&bytes)?;
-    // Imports are scrubbed like ingest: the store never keeps a raw credential.
-    let redactor = store.redactor()?;
-    let rows = events
-        .into_iter()
-        .map(|mut e| {
-            redactor.scrub_event(&mut e);
-            Ok(NewEvent::from_event(&e)?)
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let digest = file_digest(&a.file)?;
+    let file =
+        std::fs::File::open(&a.file).with_context(|| format!("read {}", a.file.display()))?;
+    let size = file.metadata().map(|m| m.len()).ok();
     let name = a.name.clone().unwrap_or_else(|| {
         a.file
             .file_name()
             .map_or_else(|| "import".to_owned(), |n| n.to_string_lossy().into_owned())
     });
-    let trace = store.create_trace(&name, now_ms())?;
-    let outcome = store.insert_batch(trace, &rows, now_ms())?;
+    // Imports are scrubbed like ingest: the store never keeps a raw credential.
+    let redactor = store.redactor()?;
+    // A page cache of a tenth of the file, 2 to 32 MiB: a large import
+    // then rewrites fewer index pages, and memory stays bounded.
+    store.set_cache_bytes(size.unwrap_or(0).div_ceil(10).min(32 << 20))?;
+    let mut reader = Counting {
+        inner: BufReader::with_capacity(1 << 16, file),
+        read: 0,
+        progress: Progress::new(out, "importing", size, true),
+    };
+    let outcome = store.import_trace(&name, &digest, now_ms(), |sink| {
+        read_events(&mut reader, |mut e| {
+            redactor.scrub_event(&mut e);
+            sink(NewEvent::from_event(&e)?)
+        })?;
+        Ok(())
+    });
+    reader.progress.finish();
+    let outcome = match outcome {
+        Err(CollectorError::AlreadyImported {
+            trace,
+            name: earlier,
+        }) => {
+            if out.json {
+                out.json(&json!({"duplicate_of": trace, "name": earlier, "stored": 0}))?;
+            } else {
+                out.line(&format!(
+                    "{} was imported before, as trace {trace} ({}); nothing stored",
+                    safe(&a.file.display().to_string()),
+                    safe(&earlier)
+                ))?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        other => other.with_context(|| format!("import {}", a.file.display()))?,
+    };
+    let trace = outcome.trace;
     if out.json {
         out.json(&json!({"trace": trace, "name": name, "stored": outcome.stored, "duplicates": outcome.duplicates}))?;
     } else {
@@ -257,18 +321,60 @@ pub(crate) fn imports(store: &mut Store, a: &ImportsArgs, out: &Out) -> anyhow::
     Ok(ExitCode::SUCCESS)
 }
 
+/// Events a `report --since` draws at most (the newest).
+const REPORT_EVENTS: u32 = 20_000;
+
 pub(crate) fn report(store: &mut Store, a: &ReportArgs, out: &Out) -> anyhow::Result<ExitCode> {
-    let (d, events) = find_diagnosis(store, a.trace, a.logout_id.as_deref(), a.origin.as_deref())?;
-    let html = render(&events, Some(&d), &store.redactor()?);
-    write_private(&a.output, html.as_bytes())?;
+    let (events, d) = match &a.since {
+        Some(since) => {
+            let filter = Filter {
+                trace: a.trace,
+                origin: a.origin.as_deref().map(normalize_origin),
+                site: true,
+                since_ms: Some(parse_time_ms(since, now_ms())?),
+                limit: Some(REPORT_EVENTS),
+                ..Filter::default()
+            };
+            let events: Vec<_> = store
+                .events(&filter)?
+                .into_iter()
+                .map(|s| s.event)
+                .collect();
+            if events.is_empty() {
+                anyhow::bail!("no events since {since}");
+            }
+            let newest = events.iter().rev().find(|e| e.is_logout());
+            let d = match newest {
+                Some(l) => Some(find_diagnosis(store, a.trace, Some(l.id.as_str()), None)?.0),
+                None => None,
+            };
+            (events, d)
+        }
+        None => {
+            let (d, events) =
+                find_diagnosis(store, a.trace, a.logout_id.as_deref(), a.origin.as_deref())
+                    .context("use --since T for a report of a time window")?;
+            (events, Some(d))
+        }
+    };
+    let html = render(&events, d.as_ref(), &store.redactor()?);
+    write_private(&a.output, |w| Ok(w.write_all(html.as_bytes())?))?;
+    let shown = safe(&a.output.display().to_string()).into_owned();
     if out.json {
-        out.json(&json!({"file": a.output, "logout_id": d.logout_id, "cause": d.cause}))?;
+        out.json(&json!({
+            "file": a.output,
+            "events": events.len(),
+            "logout_id": d.as_ref().map(|d| &d.logout_id),
+            "cause": d.as_ref().map(|d| d.cause),
+        }))?;
     } else {
-        out.line(&format!(
-            "wrote {} ({})",
-            safe(&a.output.display().to_string()),
-            safe(&d.headline)
-        ))?;
+        match &d {
+            Some(d) => out.line(&format!("wrote {shown} ({})", safe(&d.headline)))?,
+            None => out.line(&format!(
+                "wrote {shown} ({} events, no logout among them)",
+                events.len()
+            ))?,
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -27,6 +27,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/002_rescrub.sql"),
         then: Some(rescrub),
     },
+    Migration {
+        sql: include_str!("../../migrations/003_trace_digest.sql"),
+        then: None,
+    },
 ];
 
 /// The schema version this build writes.

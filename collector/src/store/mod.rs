@@ -12,7 +12,7 @@ mod retention;
 use std::path::{Path, PathBuf};
 
 use logout_lens_model::{Event, EventKind, Redactor};
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 pub use migrations::{MIN_READABLE_VERSION, SCHEMA_VERSION};
 pub use private::is_private;
@@ -82,6 +82,15 @@ impl NewEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct InsertOutcome {
     pub stored: usize,
+    pub duplicates: usize,
+}
+
+/// What an import stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportOutcome {
+    pub trace: TraceId,
+    pub stored: usize,
+    /// Events repeated within the file (same id), stored once.
     pub duplicates: usize,
 }
 
@@ -258,6 +267,78 @@ impl Store {
         }
         tx.commit()?;
         Ok(out)
+    }
+
+    /// Sets SQLite's page cache for this connection to about `bytes` (a
+    /// large import keeps more of its index pages in memory instead of
+    /// spilling them to the WAL again and again).
+    pub fn set_cache_bytes(&self, bytes: u64) -> Result<()> {
+        let kib = i64::try_from(bytes / 1024).unwrap_or(i64::MAX).max(2_000);
+        self.conn.pragma_update(None, "cache_size", -kib)?;
+        Ok(())
+    }
+
+    /// Imports one trace in one transaction: a new trace named `name`
+    /// (from a file whose SHA-256 is `digest`), filled by `fill`, which
+    /// hands each event to the sink it is given. All of it is stored, or
+    /// nothing (an error from `fill` or the sink leaves no trace behind).
+    /// A file imported before is not stored again:
+    /// [`CollectorError::AlreadyImported`] names its trace.
+    pub fn import_trace(
+        &mut self,
+        name: &str,
+        digest: &str,
+        imported_ms: i64,
+        fill: impl FnOnce(&mut dyn FnMut(NewEvent) -> Result<()>) -> Result<()>,
+    ) -> Result<ImportOutcome> {
+        let tx = self.conn.transaction()?;
+        let earlier: Option<(TraceId, String)> = tx
+            .query_row(
+                "SELECT id, name FROM traces WHERE digest = ?1",
+                [digest],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((trace, name)) = earlier {
+            return Err(CollectorError::AlreadyImported { trace, name });
+        }
+        tx.execute(
+            "INSERT INTO traces (name, imported_ms, digest) VALUES (?1, ?2, ?3)",
+            params![name, imported_ms, digest],
+        )?;
+        let trace = tx.last_insert_rowid();
+        let mut out = InsertOutcome::default();
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO events (trace, id, ts_ms, origin, kind, is_logout, received_ms, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (trace, id) DO NOTHING",
+            )?;
+            fill(&mut |e: NewEvent| {
+                let n = stmt.execute(params![
+                    trace,
+                    e.id,
+                    e.ts_ms,
+                    e.origin,
+                    e.kind,
+                    e.is_logout,
+                    imported_ms,
+                    e.body
+                ])?;
+                if n == 1 {
+                    out.stored += 1;
+                } else {
+                    out.duplicates += 1;
+                }
+                Ok(())
+            })?;
+        }
+        tx.commit()?;
+        Ok(ImportOutcome {
+            trace,
+            stored: out.stored,
+            duplicates: out.duplicates,
+        })
     }
 
     /// Registers an imported trace and returns its id.

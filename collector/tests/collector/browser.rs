@@ -121,19 +121,44 @@ fn chromium_extension_reaches_the_installed_host() {
     assert_eq!(stored.event.origin.as_deref(), Some("https://e2e.example"));
 }
 
+/// The logout scenario with two tabs refreshing 38 ms apart two seconds
+/// before the logout (the race a zoomed view must show apart).
+fn racing_scenario() -> Vec<Value> {
+    let mut events = logout_scenario(false);
+    let logout = events.iter().find(|e| e["id"] == "s-13").unwrap()["ts_ms"]
+        .as_i64()
+        .unwrap();
+    for (id, tab, dt) in [("race-a", 1, 0), ("race-b", 2, 38)] {
+        events.push(json!({
+            "id": id, "ts_ms": logout - 2_000 + dt, "tab": tab, "kind": "http_exchange",
+            "method": "POST", "url": "https://app.example/api/auth/refresh", "status": 200,
+            "role": "refresh", "duration_ms": 30, "origin": "https://app.example"
+        }));
+    }
+    events
+}
+
 #[test]
 fn report_in_chromium_shows_the_timeline_and_logout_marker() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("events.db");
-    ingest(&db, logout_scenario(false));
+    ingest(&db, racing_scenario());
     let report = home.path().join("report.html");
     stdout(&cli(
         home.path(),
         &db,
         &["report", "-o", report.to_str().unwrap()],
     ));
-    let shot = home.path().join("report.png");
-    let dom = node("report-dom.mjs", &[&report, &shot], &[]);
+    // The screenshot is a test artefact: kept under target/ for a look.
+    let artefacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report");
+    std::fs::create_dir_all(&artefacts).unwrap();
+    let shot = artefacts.join("report.png");
+    let _ = std::fs::remove_file(&shot);
+    let dom = node(
+        "report-dom.mjs",
+        &[&report, &shot, Path::new("race-a"), Path::new("race-b")],
+        &[],
+    );
     assert_eq!(dom["logoutId"], "s-13", "{dom}");
     assert_eq!(dom["markerVisible"], true, "{dom}");
     assert_eq!(dom["markerInsideTimeline"], true, "{dom}");
@@ -143,11 +168,31 @@ fn report_in_chromium_shows_the_timeline_and_logout_marker() {
     }
     assert!(!dom["findings"].as_array().unwrap().is_empty(), "{dom}");
     assert_eq!(dom["external"], json!([]), "self-contained: {dom}");
+    // The zoomed view: the two refreshes 38 ms apart stand at least 20 px
+    // apart, each on its tab's lane.
+    assert_eq!(dom["zooms"], 1, "{dom}");
+    assert_eq!(dom["zoomMarker"], true, "{dom}");
+    let (a, b) = (&dom["placed"]["race-a"], &dom["placed"]["race-b"]);
+    let gap = b["zoom"]["x"].as_f64().unwrap() - a["zoom"]["x"].as_f64().unwrap();
+    assert!(
+        gap >= 20.0,
+        "38 ms apart, {gap:.1} px apart in the zoom: {dom}"
+    );
+    assert_eq!(a["zoom"]["lane"], "Tab 1", "{dom}");
+    assert_eq!(b["zoom"]["lane"], "Tab 2", "{dom}");
+    assert_eq!(a["overview"]["lane"], "Tab 1", "{dom}");
+    assert_eq!(b["overview"]["lane"], "Tab 2", "{dom}");
+    assert_eq!(dom["tabLanes"], json!(["Tab 1", "Tab 2"]), "{dom}");
+    // One idle figure: the sentence names the span its bar shows.
+    let idle = dom["idle"].as_str().unwrap();
+    let bar = dom["idleBars"][0].as_str().unwrap();
+    assert!(idle.contains(bar), "{idle:?} vs bar {bar:?}");
+    assert!(dom["detailRows"].as_u64().unwrap() > 20, "{dom}");
     assert!(
         std::fs::metadata(&shot).unwrap().len() > 1000,
         "screenshot written"
     );
-    // Keep the artefacts for a look: LOGOUT_LENS_KEEP_REPORT=/some/dir
+    // Keep the artefacts elsewhere too: LOGOUT_LENS_KEEP_REPORT=/some/dir
     if let Some(keep) = std::env::var_os("LOGOUT_LENS_KEEP_REPORT") {
         let keep = Path::new(&keep);
         std::fs::create_dir_all(keep).unwrap();

@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use logout_lens_collector::export::{ExportFilter, bundle, har};
+use logout_lens_collector::export::{ExportFilter, write_bundle, write_har};
+use logout_lens_collector::store::{LOCAL, NewEvent, Store};
 use logout_lens_model::Event;
 use serde_json::Value;
 
@@ -68,7 +69,22 @@ fn bundle_and_har_snapshots() {
         origin: Some("https://app.example".into()),
         since_ms: None,
     };
-    let b = bundle(&events, filter, &redactor, 1_764_003_600_000, |_| {});
-    check("bundle.json", &serde_json::to_value(&b).unwrap());
-    check("har.json", &har(&events, &redactor));
+    let mut store = Store::in_memory().unwrap();
+    let rows: Vec<NewEvent> = events
+        .iter()
+        .map(|e| NewEvent::from_event(e).unwrap())
+        .collect();
+    store.insert_batch(LOCAL, &rows, 0).unwrap();
+    let mut bundle = Vec::new();
+    let n = 1_764_003_600_000;
+    write_bundle(&store, LOCAL, &filter, &redactor, n, &mut bundle, |_| {}).unwrap();
+    check("bundle.json", &serde_json::from_slice(&bundle).unwrap());
+    let mut har = Vec::new();
+    let written = write_har(&store, LOCAL, &filter, &redactor, &mut har, |_| {}).unwrap();
+    let har: Value = serde_json::from_slice(&har).unwrap();
+    assert_eq!(
+        written.entries,
+        har["log"]["entries"].as_array().unwrap().len()
+    );
+    check("har.json", &har);
 }

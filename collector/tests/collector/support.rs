@@ -113,6 +113,16 @@ pub fn spawn_host_bin(bin: &Path, db: &Path) -> Child {
         .expect("spawn logout-lens")
 }
 
+/// The peak resident set of a running process in KiB (`VmHWM` in
+/// `/proc/PID/status`; Linux), `None` once it has exited or elsewhere.
+pub fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
 /// Writes frames to a child's stdin.
 pub fn send(child: &mut Child, v: &Value) {
     child.stdin.as_mut().unwrap().write_all(&frame(v)).unwrap();
