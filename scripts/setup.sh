@@ -9,7 +9,6 @@ cd "$(dirname "$0")/.."
 rustup target add wasm32-unknown-unknown
 # The collector packages: a static Linux build and a Windows one (cargo xtask package).
 rustup target add x86_64-unknown-linux-musl x86_64-pc-windows-gnu
-rustup component add rust-src || echo "note: rust-src not installed; the wasm is built with the prebuilt std"
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v firefox-esr >/dev/null || need+=(firefox-esr)
