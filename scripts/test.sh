@@ -26,9 +26,9 @@ done
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
-echo "== clippy (native; the server library with its PostgreSQL store too)"
+echo "== clippy (native; the server library with its PostgreSQL store, the collector with its browser tests)"
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy -p logout-lens-server --all-targets --features postgres -- -D warnings
+cargo clippy -p logout-lens-server -p logout-lens-collector --all-targets --features logout-lens-server/postgres,logout-lens-collector/browser-tests -- -D warnings
 echo "== clippy (wasm32): the model and the extension must stay portable"
 cargo clippy -p logout-lens-model --target wasm32-unknown-unknown -- -D warnings
 # --all-features: both wasm modules (the worker's core and the popup/options UI).
@@ -50,9 +50,10 @@ else
   echo "   advisories NOT checked: no RustSec database in $advisory_dbs (it is fetched from GitHub;"
   echo "   run '$tools/cargo-deny fetch db' where GitHub is reachable, and this step checks it)"
 fi
-echo "== Rust tests (includes the collector's headless-Chromium checks, the doctests and the"
-echo "   server library's PostgreSQL store suite, which starts a PostgreSQL server)"
-cargo test --workspace --features logout-lens-server/postgres
+echo "== Rust tests, with the ones that start external programs: the collector's headless-Chromium"
+echo "   checks (chromium, node; feature browser-tests) and the server library's PostgreSQL store"
+echo "   suite, which starts a PostgreSQL server (feature postgres); plain cargo test runs neither"
+cargo test --workspace --features logout-lens-server/postgres,logout-lens-collector/browser-tests
 echo "== the server library and the model package and build from their packaged files alone"
 cargo package -p logout-lens-model -p logout-lens-server --allow-dirty
 echo "== the binaries the browser tests start"
