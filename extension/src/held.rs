@@ -10,7 +10,7 @@
 //! the glue then releases the held events without a cause, as they were.
 //!
 //! The answer is plain text, one `id<TAB>cause` line per logout asked
-//! about, so reading it costs the worker no JSON parser.
+//! about: nothing to parse but lines.
 
 use logout_lens_model::logout::{Cause, DiagnoseOptions, Target, diagnose};
 use logout_lens_model::{Event, EventId, EventKind};

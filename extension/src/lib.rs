@@ -33,8 +33,7 @@ mod bindings;
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]
 pub mod wasm;
 
-/// Both wasm modules allocate through talc: dlmalloc was 4.7 KB of the
-/// worker's module.
+/// Both wasm modules allocate through talc, a small allocator for wasm32.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
