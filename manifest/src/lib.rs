@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! Manifests for Logout Lens, generated from data.
 //!
 //! - [`extension`]: the extension's `manifest.json` for the Chromium family and
