@@ -14,7 +14,7 @@ pub struct User {
     pub email: String,
 }
 
-/// What [`Authenticator::authenticate`] returns: the user, `None` for wrong credentials.
+/// What [`Authenticator::verify`] returns: the user, `None` for wrong credentials.
 pub type AuthFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Option<User>, ServerError>> + Send + 'a>>;
 
