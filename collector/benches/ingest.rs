@@ -4,7 +4,9 @@
 //!
 //! `cargo bench -p logout-lens-collector --bench ingest`
 //! (env: `INGEST_EVENTS` = events per run, default 100000; `INGEST_RUNS`, default 5;
-//! `INGEST_BATCH`, default 500; `LOGOUT_LENS_SYNC=full` for fsync on every commit).
+//! `INGEST_BATCH`, default 500; `LOGOUT_LENS_SYNC=full` for fsync on every commit;
+//! `INGEST_CONTROL_BIN=FILE` also runs another `logout-lens` binary, e.g. an
+//! older build, in the same runs).
 
 #[path = "../tests/collector/support.rs"]
 mod support;
@@ -52,14 +54,28 @@ fn main() {
         .map(|v| NewEvent::from_event(&parse_event(v.to_string().as_bytes()).unwrap()).unwrap())
         .collect();
 
-    let (mut host_rates, mut bare_rates) = (Vec::new(), Vec::new());
+    let control = std::env::var_os("INGEST_CONTROL_BIN").map(std::path::PathBuf::from);
+    let (mut host_rates, mut bare_rates, mut control_rates) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..runs {
         let dir = tempfile::tempdir().unwrap();
-        let host = host_run(&dir.path().join("host.db"), &input, batches, n);
+        let host = host_run(
+            support::BIN.as_ref(),
+            &dir.path().join("host.db"),
+            &input,
+            batches,
+            n,
+        );
         let bare = bare_run(&dir.path().join("bare.db"), &rows, batch, durability);
-        eprintln!("run {run}: host {host:>9.0} ev/s   bare rusqlite {bare:>9.0} ev/s");
+        let other = control
+            .as_deref()
+            .map(|bin| host_run(bin, &dir.path().join("control.db"), &input, batches, n));
+        eprintln!(
+            "run {run}: host {host:>9.0} ev/s   bare rusqlite {bare:>9.0} ev/s{}",
+            other.map_or(String::new(), |c| format!("   control host {c:>9.0} ev/s"))
+        );
         host_rates.push(host);
         bare_rates.push(bare);
+        control_rates.extend(other);
     }
     let (h, b) = (median(host_rates), median(bare_rates));
     println!(
@@ -67,11 +83,25 @@ fn main() {
          host {h:.0} events/s, bare rusqlite {b:.0} events/s, host/bare {:.0}%",
         100.0 * h / b
     );
+    if !control_rates.is_empty() {
+        let c = median(control_rates);
+        println!(
+            "control host ({}): {c:.0} events/s, host/control {:.0}%",
+            control.unwrap_or_default().display(),
+            100.0 * h / c
+        );
+    }
 }
 
-/// Spawns the host, feeds every frame, waits for every ack; events/s.
-fn host_run(db: &std::path::Path, input: &[u8], batches: usize, n: usize) -> f64 {
-    let mut child = support::spawn_host(db);
+/// Spawns the host `bin`, feeds every frame, waits for every ack; events/s.
+fn host_run(
+    bin: &std::path::Path,
+    db: &std::path::Path,
+    input: &[u8],
+    batches: usize,
+    n: usize,
+) -> f64 {
+    let mut child = support::spawn_host_bin(bin, db);
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     // Wait until the host has opened its database before the clock starts.

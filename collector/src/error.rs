@@ -6,9 +6,13 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum CollectorError {
-    /// SQLite refused an operation.
-    #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
+    /// SQLite refused an operation. One line: SQLite's own message (the
+    /// caller names the file).
+    #[error("{}", sqlite_message(.0))]
+    Db(rusqlite::Error),
+    /// The file exists but holds no Logout Lens database.
+    #[error("{0}: not a Logout Lens database (no schema)")]
+    NotADatabase(PathBuf),
     /// The database was written by a newer build.
     #[error(
         "database schema version {found} is newer than this build ({supported}); upgrade logout-lens"
@@ -43,6 +47,37 @@ pub enum CollectorError {
     /// The operating system's random source failed.
     #[error("random source: {0}")]
     Random(String),
+}
+
+impl From<rusqlite::Error> for CollectorError {
+    fn from(e: rusqlite::Error) -> Self {
+        CollectorError::Db(e)
+    }
+}
+
+/// rusqlite's message without the code it repeats as its source
+/// (`unable to open database file: Error code 14: Unable to open …`).
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        rusqlite::Error::SqliteFailure(code, None) => error_name(code.code).to_owned(),
+        other => other.to_string(),
+    }
+}
+
+fn error_name(code: rusqlite::ErrorCode) -> &'static str {
+    use rusqlite::ErrorCode as C;
+    match code {
+        C::CannotOpen => "unable to open database file",
+        C::PermissionDenied => "permission denied",
+        C::ReadOnly => "read-only",
+        C::DatabaseBusy | C::DatabaseLocked => "busy",
+        C::DatabaseCorrupt => "corrupt",
+        C::NotADatabase => "not a database",
+        C::DiskFull => "disk full",
+        C::SystemIoFailure => "I/O error",
+        _ => "SQLite error",
+    }
 }
 
 impl CollectorError {

@@ -1,13 +1,14 @@
 //! Exports: the versioned trace bundle and HAR 1.2 of the network part.
-//! Everything written goes through [`Scrubber`] first.
+//! Everything written goes through the model's scrubber first (the store
+//! holds scrubbed events already; scrubbing is idempotent, so this only
+//! matters for what an older version stored).
 
 use logout_lens_model::event::{EventKind, HttpExchange};
-use logout_lens_model::{DiagnoseOptions, Diagnosis, Event, Target, diagnose, logouts};
+use logout_lens_model::{DiagnoseOptions, Diagnosis, Event, Redactor, Target, diagnose, logouts};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::{CollectorError, Result};
-use crate::scrub::Scrubber;
 use crate::units::rfc3339_ms;
 
 /// The `format` tag of a trace bundle.
@@ -57,22 +58,28 @@ pub fn diagnose_all(events: &[Event]) -> Vec<Diagnosis> {
 pub fn bundle(
     events: &[Event],
     filter: ExportFilter,
-    scrubber: &Scrubber,
+    redactor: &Redactor,
     now_ms: i64,
     mut progress: impl FnMut(usize),
 ) -> Bundle {
-    let mut out = Vec::with_capacity(events.len());
+    let mut clean = Vec::with_capacity(events.len());
     for (i, e) in events.iter().enumerate() {
-        out.push(scrubber.event(e));
+        let mut e = e.clone();
+        redactor.scrub_event(&mut e);
+        clean.push(e);
         progress(i + 1);
     }
-    let diagnoses = diagnose_all(events)
+    let diagnoses = diagnose_all(&clean)
         .into_iter()
         .map(|d| {
             let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
-            scrubber.value(None, &mut v);
+            redactor.scrub_json(None, &mut v);
             v
         })
+        .collect();
+    let out = clean
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
         .collect();
     Bundle {
         format: BUNDLE_FORMAT.into(),
@@ -132,7 +139,7 @@ pub fn read_import(bytes: &[u8]) -> Result<Vec<Event>> {
 }
 
 /// HAR 1.2 of the HTTP exchanges; Logout Lens data in `_`-prefixed fields.
-pub fn har(events: &[Event], scrubber: &Scrubber) -> Value {
+pub fn har(events: &[Event], redactor: &Redactor) -> Value {
     let entries: Vec<Value> = events
         .iter()
         .filter_map(|e| match &e.kind {
@@ -154,7 +161,7 @@ pub fn har(events: &[Event], scrubber: &Scrubber) -> Value {
             "_logoutLens": {"format": BUNDLE_FORMAT, "logouts": logouts},
         }
     });
-    scrubber.value(None, &mut v);
+    redactor.scrub_json(None, &mut v);
     v
 }
 

@@ -6,7 +6,7 @@
 
 use std::io::{ErrorKind, Read, Write};
 
-use logout_lens_model::{DiagnoseOptions, SCHEMA_VERSION, Target, diagnose};
+use logout_lens_model::{DiagnoseOptions, Redactor, SCHEMA_VERSION, Target, diagnose};
 use native_messaging::host::{NmError, decode_message_opt, send_json};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -35,6 +35,8 @@ pub struct HostTotals {
     pub duplicates: u64,
     pub rejected: u64,
     pub errors: u64,
+    /// Local events deleted by the running size cap.
+    pub pruned: u64,
 }
 
 /// One unit of work, produced by the reading side in arrival order and
@@ -58,14 +60,23 @@ pub enum Step {
     Fail(String),
 }
 
-/// The reading side of one connection: framing, parsing, validation and the
-/// hello state. Holds no database.
-#[derive(Debug, Default)]
+/// The reading side of one connection: framing, parsing, validation,
+/// scrubbing and the hello state. Holds no database.
+#[derive(Debug)]
 pub struct Session {
     version: Option<u32>,
+    redactor: Redactor,
 }
 
 impl Session {
+    /// A connection whose events are scrubbed by `redactor` before they are stored.
+    pub fn new(redactor: Redactor) -> Self {
+        Session {
+            version: None,
+            redactor,
+        }
+    }
+
     /// The step for one well-framed message.
     pub fn step(&mut self, text: &str) -> Step {
         if text.is_empty() {
@@ -82,7 +93,7 @@ impl Session {
             _ if self.version.is_none() => {
                 refuse(Refusal::new(ErrorCode::HelloRequired, "send `hello` first"))
             }
-            Request::Batch { seq, events } => validate(seq, &events),
+            Request::Batch { seq, events } => validate(seq, &events, &self.redactor),
             Request::Query { id, query } => Step::Query { id, query },
         }
     }
@@ -156,14 +167,12 @@ fn fatal(mut emit: impl FnMut(Step) -> bool, code: ErrorCode, message: String) {
     }
 }
 
-/// Checks every event of a batch; the valid ones are ready to store.
-fn validate(seq: u64, events: &[&serde_json::value::RawValue]) -> Step {
+/// Checks and scrubs every event of a batch; the valid ones are ready to store.
+fn validate(seq: u64, events: &[&serde_json::value::RawValue], redactor: &Redactor) -> Step {
     let mut ready = Vec::with_capacity(events.len());
     let mut rejected = Vec::new();
     for (index, raw) in events.iter().enumerate() {
-        // The body is kept as sent; reads parse it again through the model,
-        // so unknown fields of known kinds never reach an export.
-        match crate::validate::check(raw.get()) {
+        match crate::validate::check(raw.get(), redactor) {
             Ok(e) => ready.push(e),
             Err(err) => rejected.push(Rejected {
                 index,
@@ -184,18 +193,33 @@ fn validate(seq: u64, events: &[&serde_json::value::RawValue]) -> Step {
 /// The store side of one connection.
 pub struct Host<'s> {
     store: &'s mut Store,
+    redactor: Redactor,
     totals: HostTotals,
+    size_cap: Option<u64>,
+    cap_warned: bool,
 }
 
 /// Steps queued between the reading and the store side.
 const PIPELINE_DEPTH: usize = 4;
 
 impl<'s> Host<'s> {
-    pub fn new(store: &'s mut Store) -> Self {
-        Host {
+    /// A host over `store`, scrubbing with the store's install secret.
+    pub fn new(store: &'s mut Store) -> Result<Self> {
+        let redactor = store.redactor()?;
+        Ok(Host {
             store,
+            redactor,
             totals: HostTotals::default(),
-        }
+            size_cap: None,
+            cap_warned: false,
+        })
+    }
+
+    /// Keeps the database at most `bytes` while running: after each stored
+    /// batch that leaves it larger, the oldest local events are pruned.
+    pub fn with_size_cap(mut self, bytes: u64) -> Self {
+        self.size_cap = Some(bytes);
+        self
     }
 
     pub fn totals(&self) -> HostTotals {
@@ -211,11 +235,12 @@ impl<'s> Host<'s> {
         W: Write,
     {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Step>(PIPELINE_DEPTH);
+        let mut session = Session::new(self.redactor.clone());
         // Joined only when it ends on its own: if the browser stops reading,
         // the process exits while this thread may still be blocked on stdin.
         let reader_thread = std::thread::Builder::new()
             .name("host-reader".into())
-            .spawn(move || Session::default().read_all(&mut reader, |step| tx.send(step).is_ok()))
+            .spawn(move || session.read_all(&mut reader, |step| tx.send(step).is_ok()))
             .map_err(CollectorError::io(
                 "spawn",
                 std::path::Path::new("host-reader"),
@@ -299,6 +324,9 @@ impl<'s> Host<'s> {
                 self.totals.stored += out.stored as u64;
                 self.totals.duplicates += out.duplicates as u64;
                 self.totals.rejected += rejected.len() as u64;
+                if out.stored > 0 {
+                    self.enforce_size_cap();
+                }
                 Response::Ack {
                     seq,
                     stored: out.stored,
@@ -314,6 +342,42 @@ impl<'s> Host<'s> {
                 };
                 Response::refusal(r, false)
             }
+        }
+    }
+
+    /// The running size cap (see [`Host::with_size_cap`]). A failure to prune
+    /// never fails the batch that was just stored.
+    fn enforce_size_cap(&mut self) {
+        let Some(cap) = self.size_cap else { return };
+        match self.store.used_bytes() {
+            Ok(used) if used <= cap => return,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "size check failed");
+                return;
+            }
+        }
+        match self.store.prune_to_size(cap, false) {
+            Ok(o) if o.reached => {
+                self.totals.pruned += o.deleted as u64;
+                tracing::info!(
+                    deleted = o.deleted,
+                    used = o.used_after,
+                    cap,
+                    "size cap applied"
+                );
+            }
+            Ok(o) => {
+                if !self.cap_warned {
+                    tracing::warn!(
+                        cap,
+                        floor = o.floor_bytes,
+                        "imported traces keep the database over its size cap; local events kept"
+                    );
+                    self.cap_warned = true;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "size cap not applied"),
         }
     }
 
@@ -416,6 +480,10 @@ fn id_of(raw: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn session() -> Session {
+        Session::new(Redactor::new(&[5u8; 32], Default::default()).unwrap())
+    }
+
     fn reply(session: &mut Session, host: &mut Host<'_>, text: &str) -> Response {
         host.execute(session.step(text)).unwrap()
     }
@@ -423,9 +491,9 @@ mod tests {
     #[test]
     fn batch_before_hello_is_refused() {
         let mut store = Store::in_memory().unwrap();
-        let mut host = Host::new(&mut store);
+        let mut host = Host::new(&mut store).unwrap();
         let r = reply(
-            &mut Session::default(),
+            &mut session(),
             &mut host,
             r#"{"type":"batch","seq":1,"events":[]}"#,
         );
@@ -442,8 +510,8 @@ mod tests {
     #[test]
     fn hello_picks_highest_common_version() {
         let mut store = Store::in_memory().unwrap();
-        let mut host = Host::new(&mut store);
-        let mut s = Session::default();
+        let mut host = Host::new(&mut store).unwrap();
+        let mut s = session();
         assert!(matches!(
             reply(&mut s, &mut host, r#"{"type":"hello","versions":[7,9]}"#),
             Response::Error {
@@ -460,7 +528,7 @@ mod tests {
     #[test]
     fn oversized_replies_become_errors() {
         let mut store = Store::in_memory().unwrap();
-        let mut host = Host::new(&mut store);
+        let mut host = Host::new(&mut store).unwrap();
         let mut body = Map::new();
         body.insert("blob".into(), json!("x".repeat(2 << 20)));
         let big = Response::Result {

@@ -8,12 +8,25 @@ use logout_lens_collector::host::{Host, HostExit};
 use logout_lens_collector::paths::db_path_from_env;
 use logout_lens_collector::protocol::{ErrorCode, Refusal, Response};
 use logout_lens_collector::store::{Durability, Store, now_ms};
+use logout_lens_collector::units::parse_size;
 use logout_lens_manifest::Caller;
 use native_messaging::host::send_json;
 
 /// Default retention applied at host start (the CLI's `prune` does more).
 const RETENTION_MS: i64 = 30 * 24 * 3_600_000;
+/// The database's size cap, applied at start and while running, unless
+/// `LOGOUT_LENS_MAX_SIZE` sets another (`500MB`, `2GiB`).
 const SIZE_CAP_BYTES: u64 = 1 << 30;
+
+fn size_cap() -> u64 {
+    match std::env::var("LOGOUT_LENS_MAX_SIZE") {
+        Ok(v) if !v.trim().is_empty() => parse_size(&v).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "LOGOUT_LENS_MAX_SIZE ignored");
+            SIZE_CAP_BYTES
+        }),
+        _ => SIZE_CAP_BYTES,
+    }
+}
 
 pub(crate) fn run(caller: &Caller) -> ExitCode {
     crate::cli::init_logging();
@@ -54,17 +67,29 @@ pub(crate) fn run(caller: &Caller) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let cap = size_cap();
     if let Err(e) = store
         .prune_older_than(now_ms() - RETENTION_MS)
-        .and_then(|_| store.prune_to_size(SIZE_CAP_BYTES, false))
+        .and_then(|_| store.prune_to_size(cap, false))
     {
         tracing::warn!(error = %e, "retention skipped");
     }
+    let mut host = match Host::new(&mut store) {
+        Ok(h) => h.with_size_cap(cap),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the host");
+            refuse(
+                &mut stdout,
+                ErrorCode::StoreFailed,
+                format!("cannot start: {e}"),
+            );
+            return ExitCode::FAILURE;
+        }
+    };
     let reader = BufReader::with_capacity(1 << 16, std::io::stdin());
     // Every reply is flushed by the framing layer; buffering only merges the
     // length prefix and body into one write.
     let mut writer = BufWriter::new(stdout);
-    let mut host = Host::new(&mut store);
     let outcome = host.serve(reader, &mut writer);
     tracing::info!(totals = ?host.totals(), "host exiting");
     match outcome {

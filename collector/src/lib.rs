@@ -2,11 +2,15 @@
 //!
 //! - [`protocol`]: the host's wire messages and stable error codes.
 //! - [`host`]: the host loop over any `Read`/`Write`.
-//! - [`store`]: the SQLite event store (WAL, migrations, idempotent batches, retention).
-//! - [`scrub`]: export-time re-redaction of anything that escaped the extension.
+//! - [`store`]: the SQLite event store (WAL, migrations, idempotent batches, retention,
+//!   private files, read-only opens).
 //! - [`export`]: trace bundles and HAR 1.2.
 //! - [`report`]: the self-contained HTML report.
-//! - [`validate`]: checking incoming events (a fast path held to the model's verdicts).
+//! - [`validate`]: checking and scrubbing incoming events (a fast path held to the model's verdicts).
+//! - [`term`]: escaping event data for terminals.
+//!
+//! Redaction is the model's [`logout_lens_model::Redactor`], applied on ingest,
+//! on import and again on export.
 //! - [`units`]: durations, times and sizes as typed on the command line.
 
 pub mod error;
@@ -15,8 +19,8 @@ pub mod host;
 pub mod paths;
 pub mod protocol;
 pub mod report;
-pub mod scrub;
 pub mod store;
+pub mod term;
 pub mod units;
 pub mod validate;
 

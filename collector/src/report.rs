@@ -1,7 +1,7 @@
 //! The self-contained HTML report: a timeline picture of token lifetimes,
 //! idle spans, hidden/frozen/sleep spans, failed requests and the logout, with
 //! the diagnosis beside it. No scripts, fonts or images are loaded from
-//! anywhere; every value shown has been through the [`Scrubber`].
+//! anywhere; every value shown has been through the model's scrubber.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -10,9 +10,8 @@ use logout_lens_model::event::{
     CookieChange, EventKind, IdleState, LifecycleState, StorageChange, StorageOp,
 };
 use logout_lens_model::time::human_ms;
-use logout_lens_model::{Diagnosis, Event};
+use logout_lens_model::{Diagnosis, Event, Redactor};
 
-use crate::scrub::Scrubber;
 use crate::units::rfc3339_ms;
 
 const LEFT: f64 = 110.0;
@@ -71,8 +70,18 @@ struct Mark {
 }
 
 /// Renders the report for `events` (the window around one logout).
-pub fn render(events: &[Event], diagnosis: Option<&Diagnosis>, scrubber: &Scrubber) -> String {
-    let mut sorted: Vec<&Event> = events.iter().collect();
+pub fn render(events: &[Event], diagnosis: Option<&Diagnosis>, redactor: &Redactor) -> String {
+    let clean: Vec<Event> = events
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            redactor.scrub_event(&mut e);
+            e
+        })
+        .collect();
+    let diagnosis = diagnosis.map(|d| scrub_diagnosis(d, redactor));
+    let diagnosis = diagnosis.as_ref();
+    let mut sorted: Vec<&Event> = clean.iter().collect();
     sorted.sort_by_key(|e| e.ts_ms);
     let t0 = sorted.first().map_or(0, |e| e.ts_ms);
     let mut t1 = sorted.last().map_or(1, |e| e.ts_ms);
@@ -115,7 +124,7 @@ pub fn render(events: &[Event], diagnosis: Option<&Diagnosis>, scrubber: &Scrubb
     svg(&mut html, &scale, &marks, logout_ts, diagnosis);
     aside(&mut html, diagnosis);
     html.push_str("</main>\n");
-    table(&mut html, &sorted, diagnosis, scrubber);
+    table(&mut html, &sorted, diagnosis);
     html.push_str("</body></html>\n");
     html
 }
@@ -244,11 +253,31 @@ fn aside(html: &mut String, d: Option<&Diagnosis>) {
     html.push_str("</aside>\n");
 }
 
-fn table(html: &mut String, events: &[&Event], d: Option<&Diagnosis>, scrubber: &Scrubber) {
+/// The diagnosis's text quotes event data; it is scrubbed like the events.
+fn scrub_diagnosis(d: &Diagnosis, redactor: &Redactor) -> Diagnosis {
+    let mut d = d.clone();
+    let text = |s: &mut String| *s = redactor.scrub_text(s);
+    text(&mut d.logout_id.0);
+    text(&mut d.headline);
+    if let Some(o) = d.origin.as_mut() {
+        *o = redactor.url(o);
+    }
+    if let Some(r) = d.reported_type.as_mut() {
+        text(r);
+    }
+    for f in &mut d.causes {
+        text(&mut f.explanation);
+        text(&mut f.fix_hint);
+        f.evidence.iter_mut().for_each(|id| text(&mut id.0));
+    }
+    d
+}
+
+fn table(html: &mut String, events: &[&Event], d: Option<&Diagnosis>) {
     html.push_str("<table id=\"events\"><thead><tr><th>Time</th><th>Kind</th><th>Where</th><th>Details</th></tr></thead><tbody>\n");
     for e in events {
         let is_logout = d.is_some_and(|d| d.logout_id == e.id);
-        let mut body = scrubber.event(e);
+        let mut body = serde_json::to_value(e).unwrap_or_default();
         if let Some(o) = body.as_object_mut() {
             for k in ["schema", "id", "ts_ms", "origin", "path", "kind", "source"] {
                 o.remove(k);
@@ -266,7 +295,7 @@ fn table(html: &mut String, events: &[&Event], d: Option<&Diagnosis>, scrubber: 
             if is_logout { " class=\"logout\"" } else { "" },
             esc(&rfc3339_ms(e.ts_ms)[11..23]),
             esc(e.kind.name()),
-            esc(&scrubber.text(&place)),
+            esc(&place),
             esc(&body.to_string())
         );
     }

@@ -180,10 +180,33 @@ pub fn parse_size(s: &str) -> Result<u64> {
         .ok_or_else(|| bad("size", s, "too large"))
 }
 
+/// `1.3 MB`, `512 B`: a size as people read it (decimal units, like `parse_size`'s MB).
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1000.0;
+    let mut unit = 0;
+    while v >= 1000.0 && unit < UNITS.len() - 1 {
+        v /= 1000.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1_300_000), "1.3 MB");
+        assert_eq!(human_bytes(40_960), "41.0 KB");
+        assert_eq!(human_bytes(u64::MAX), "18446744.1 TB");
+    }
 
     #[test]
     fn duration_table() {

@@ -10,6 +10,8 @@ mod collector {
     mod export;
     mod framing;
     mod host_process;
+    mod hostile;
+    mod scan;
     mod sites;
     mod snapshots;
 }

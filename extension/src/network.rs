@@ -248,7 +248,7 @@ impl Tracker {
                 .map(|v| redactor.header("www-authenticate", clip(v, 512))),
             auth_error_code: d
                 .header(true, AUTH_CODE_HEADER)
-                .map(|v| clip(v.trim(), 64).to_ascii_lowercase()),
+                .map(|v| clip(&redactor.auth_code(v.trim()), 64).to_ascii_lowercase()),
             location: d.header(true, "location").map(|l| redactor.url(l)),
             date: date.clone(),
             set_cookie_deletions: d
@@ -396,6 +396,22 @@ mod tests {
         }
         // Completed requests are forgotten.
         assert!(t.completed(&d, &r, &hints, 0).is_none());
+    }
+
+    #[test]
+    fn a_token_in_the_auth_code_header_is_a_placeholder() {
+        let r = redactor();
+        let hints = SiteHints::default();
+        let mut t = Tracker::default();
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZUBleGFtcGxlLmNvbSIsImV4cCI6OTk5OTk5OTk5OX0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU";
+        let mut d = req("3", "http://127.0.0.1:5/api/me", "GET", 0.0);
+        t.before_request(&d, &r, 0);
+        d.status_code = Some(401);
+        d.response_headers = Some(vec![h("X-Auth-Error-Code", jwt)]);
+        let ex = t.completed(&d, &r, &hints, 0).unwrap();
+        // Redacted before it is cut or lower-cased: the same placeholder as
+        // every other hop gives the raw value.
+        assert_eq!(ex.x.auth_error_code, Some(r.placeholder(jwt)));
     }
 
     #[test]

@@ -57,8 +57,11 @@ pub enum Source {
 }
 
 /// One event: the envelope plus its kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "WireEvent", into = "WireEvent")]
+///
+/// Read through [`WireEvent`]; written as the same flat object by borrowing
+/// (`impl Serialize` in [`crate::wire`]), without building a map.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "WireEvent")]
 pub struct Event {
     pub schema: u32,
     pub id: EventId,

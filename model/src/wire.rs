@@ -152,6 +152,60 @@ fn scrub_urls(path: Option<&mut String>, kind: &mut EventKind) {
     }
 }
 
+/// The flat wire object of an event, borrowed: the envelope, then the
+/// kind's fields (serialized straight from its struct).
+#[derive(Serialize)]
+struct WireView<'a, B: Serialize> {
+    schema: u32,
+    id: &'a str,
+    ts_ms: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tab: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    frame: Option<i64>,
+    source: Source,
+    kind: &'a str,
+    #[serde(flatten)]
+    body: &'a B,
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        fn view<'a, B: Serialize>(e: &'a Event, body: &'a B) -> WireView<'a, B> {
+            WireView {
+                schema: e.schema,
+                id: &e.id.0,
+                ts_ms: e.ts_ms,
+                origin: e.origin.as_deref(),
+                path: e.path.as_deref(),
+                tab: e.tab,
+                frame: e.frame,
+                source: e.source,
+                kind: e.kind.name(),
+                body,
+            }
+        }
+        match &self.kind {
+            EventKind::StorageChange(p) => view(self, p).serialize(s),
+            EventKind::CookieChange(p) => view(self, p).serialize(s),
+            EventKind::HttpExchange(p) => view(self, p).serialize(s),
+            EventKind::Navigation(p) => view(self, p).serialize(s),
+            EventKind::Activity(p) => view(self, p).serialize(s),
+            EventKind::IdleState(p) => view(self, p).serialize(s),
+            EventKind::PageLifecycle(p) => view(self, p).serialize(s),
+            EventKind::TimeSample(p) => view(self, p).serialize(s),
+            EventKind::LogoutObserved(p) => view(self, p).serialize(s),
+            EventKind::LogoutAction(p) => view(self, p).serialize(s),
+            EventKind::AppReport(p) => view(self, p).serialize(s),
+            EventKind::Other { body, .. } => view(self, body).serialize(s),
+        }
+    }
+}
+
 impl From<Event> for WireEvent {
     fn from(e: Event) -> Self {
         let name = e.kind.name().to_owned();
@@ -286,6 +340,28 @@ mod tests {
             event.path.as_deref(),
             Some("/magic/:REDACTED;jsessionid=REDACTED")
         );
+    }
+
+    #[test]
+    fn events_serialize_as_their_wire_form() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+        let mut seen = 0;
+        for f in std::fs::read_dir(fixtures).expect("fixtures") {
+            let path = f.expect("entry").path();
+            if path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let v: Value =
+                serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+            let events = parse_timeline(v["events"].to_string().as_bytes()).expect("timeline");
+            for e in events {
+                let direct = serde_json::to_value(&e).expect("serializes");
+                let wire = serde_json::to_value(WireEvent::from(e.clone())).expect("wire");
+                assert_eq!(direct, wire, "{}", path.display());
+                seen += 1;
+            }
+        }
+        assert!(seen > 100, "{seen} events");
     }
 
     #[test]

@@ -6,11 +6,15 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::Args;
 use logout_lens_collector::store::{Filter, Store, StoredEvent, now_ms};
-use logout_lens_collector::units::{parse_duration_ms, parse_size, parse_time_ms, rfc3339_ms};
+use logout_lens_collector::term;
+use logout_lens_collector::units::{
+    human_bytes, parse_duration_ms, parse_size, parse_time_ms, rfc3339_ms,
+};
 use logout_lens_model::{DiagnoseOptions, Diagnosis, EventId, Target, classify, diagnose};
 use serde_json::json;
 
 use super::Out;
+use super::output::safe;
 
 #[derive(Debug, Args)]
 pub(crate) struct ListArgs {
@@ -71,10 +75,12 @@ pub(crate) struct PruneArgs {
     /// Delete local events older than this (e.g. 30d).
     #[arg(long, value_name = "DURATION")]
     older_than: Option<String>,
-    /// Delete the oldest local events until the database fits (e.g. 500MB).
+    /// Delete the oldest local events until the database fits (e.g. 500MB);
+    /// only as many as that takes, and none if imported traces alone are
+    /// larger (remove those with `imports rm ID`).
     #[arg(long, value_name = "SIZE")]
     max_size: Option<String>,
-    /// Compact the file afterwards (VACUUM) so it shrinks on disk.
+    /// Compact the file (VACUUM) so it shrinks on disk; alone, only compacts.
     #[arg(long)]
     vacuum: bool,
 }
@@ -82,15 +88,16 @@ pub(crate) struct PruneArgs {
 fn print_event(out: &Out, s: &StoredEvent) -> anyhow::Result<()> {
     let e = &s.event;
     let when = rfc3339_ms(e.ts_ms);
+    let name = safe(e.kind.name());
     let kind = if e.is_logout() {
-        out.red(e.kind.name())
+        out.red(&name)
     } else {
-        e.kind.name().to_owned()
+        name.into_owned()
     };
     let place = format!(
         "{}{}",
-        e.origin.as_deref().unwrap_or("-"),
-        e.path.as_deref().unwrap_or("")
+        safe(e.origin.as_deref().unwrap_or("-")),
+        safe(e.path.as_deref().unwrap_or(""))
     );
     out.line(&format!(
         "{}  {kind:<16}  {place}  {}",
@@ -130,8 +137,12 @@ pub(crate) fn show(store: &Store, a: &ShowArgs, out: &Out) -> anyhow::Result<Exi
         out.json(&json!({"event": s.event, "signal": signal, "seq": s.seq, "received_ms": s.received_ms}))?;
     } else {
         print_event(out, &s)?;
-        out.line(&format!("signal: {signal}"))?;
-        out.line(&serde_json::to_string_pretty(&s.event)?)?;
+        out.line(&format!("signal: {}", safe(&signal)))?;
+        // JSON escapes control characters itself; the rest are escaped its way.
+        let json = serde_json::to_string_pretty(&s.event)?;
+        for line in term::escape_json(&json).lines() {
+            out.line(line)?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -149,7 +160,7 @@ pub(crate) fn tail(store: &Store, a: &TailArgs, out: &Out) -> anyhow::Result<Exi
         for r in &rows {
             after = after.max(r.seq);
             if out.json {
-                out.line(&serde_json::to_string(&r.event)?)?;
+                out.json_line(&r.event)?;
             } else {
                 print_event(out, r)?;
             }
@@ -193,11 +204,11 @@ pub(crate) fn diagnose_cmd(store: &Store, a: &DiagnoseArgs, out: &Out) -> anyhow
     out.line(&out.bold(&d.headline))?;
     out.line(&format!(
         "logout {} at {}{}",
-        d.logout_id,
+        safe(d.logout_id.as_str()),
         rfc3339_ms(d.logout_ts_ms),
         d.origin
             .as_deref()
-            .map_or(String::new(), |o| format!(" on {o}"))
+            .map_or(String::new(), |o| format!(" on {}", safe(o)))
     ))?;
     for (i, f) in d.causes.iter().enumerate() {
         let title = format!("{}. {} ({}%)", i + 1, f.cause.title(), f.confidence);
@@ -206,8 +217,8 @@ pub(crate) fn diagnose_cmd(store: &Store, a: &DiagnoseArgs, out: &Out) -> anyhow
         } else {
             out.bold(&title)
         })?;
-        out.line(&format!("   {}", f.explanation))?;
-        out.line(&format!("   fix: {}", f.fix_hint))?;
+        out.line(&format!("   {}", safe(&f.explanation)))?;
+        out.line(&format!("   fix: {}", safe(&f.fix_hint)))?;
         for id in &f.evidence {
             if let Some(e) = events.iter().find(|e| &e.id == id) {
                 out.line(&out.dim(&format!(
@@ -223,30 +234,58 @@ pub(crate) fn diagnose_cmd(store: &Store, a: &DiagnoseArgs, out: &Out) -> anyhow
 }
 
 pub(crate) fn prune(store: &mut Store, a: &PruneArgs, out: &Out) -> anyhow::Result<ExitCode> {
-    if a.older_than.is_none() && a.max_size.is_none() {
-        bail!("give --older-than DURATION and/or --max-size SIZE");
+    if a.older_than.is_none() && a.max_size.is_none() && !a.vacuum {
+        bail!("give --older-than DURATION, --max-size SIZE and/or --vacuum");
     }
-    let mut by_age = 0;
-    if let Some(d) = &a.older_than {
-        by_age = store.prune_older_than(now_ms().saturating_sub(parse_duration_ms(d)?))?;
+    // Check every argument before deleting anything.
+    let cutoff = a
+        .older_than
+        .as_deref()
+        .map(|d| parse_duration_ms(d).map(|ms| now_ms().saturating_sub(ms)))
+        .transpose()?;
+    let cap = a.max_size.as_deref().map(parse_size).transpose()?;
+    let before = store.db_bytes()?;
+    let by_age = match cutoff {
+        Some(c) => store.prune_older_than(c)?,
+        None => 0,
+    };
+    let by_size = cap.map(|c| store.prune_to_size(c, false)).transpose()?;
+    if a.vacuum {
+        store.vacuum()?;
     }
-    let mut by_size = None;
-    if let Some(s) = &a.max_size {
-        by_size = Some(store.prune_to_size(parse_size(s)?, a.vacuum)?);
-    } else if a.vacuum {
-        store
-            .connection()
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")?;
-    }
-    let by_size_n = by_size.map_or(0, |o| o.deleted);
+    let (size, used) = (store.db_bytes()?, store.used_bytes()?);
+    let reached = by_size.is_none_or(|o| o.reached);
     if out.json {
-        out.json(
-            &json!({"deleted_by_age": by_age, "deleted_by_size": by_size_n, "size": by_size}),
-        )?;
+        out.json(&json!({
+            "deleted_by_age": by_age,
+            "deleted_by_size": by_size.map_or(0, |o| o.deleted),
+            "size": by_size,
+            "bytes_before": before,
+            "bytes_after": size,
+            "used_bytes": used,
+            "reached": reached,
+        }))?;
     } else {
         out.line(&format!(
-            "deleted {by_age} events by age, {by_size_n} by size"
+            "deleted {by_age} local events by age, {} by size; database {} ({} in use{})",
+            by_size.map_or(0, |o| o.deleted),
+            human_bytes(size),
+            human_bytes(used),
+            if a.vacuum || size == used {
+                ""
+            } else {
+                "; --vacuum shrinks the file"
+            }
         ))?;
     }
-    Ok(ExitCode::SUCCESS)
+    match (by_size, cap) {
+        (Some(o), Some(cap)) if !o.reached => bail!(
+            "the database cannot fit in {}: with no local event at all it would still use about {} \
+             (imported traces: see `logout-lens imports`, remove one with `logout-lens imports rm ID`); \
+             no local event was deleted for the size",
+            human_bytes(cap),
+            human_bytes(o.floor_bytes)
+        ),
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }

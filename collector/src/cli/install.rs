@@ -15,7 +15,7 @@ use std::process::{Command, ExitCode, Stdio};
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 use logout_lens_collector::paths::{installed_exe_path, receipt_path};
-use logout_lens_collector::store::Store;
+use logout_lens_collector::store::{Store, is_private};
 use logout_lens_collector::units::rfc3339_ms;
 use logout_lens_manifest::{
     BaseDirs, Browser, Family, Inspection, Os, Probe, Scope, Target, inspect, target,
@@ -24,6 +24,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::Out;
+use super::output::safe;
 use super::receipt::{Receipt, Written};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -572,21 +573,29 @@ pub(crate) fn doctor(a: &DoctorArgs, db: Option<&Path>, out: &Out) -> anyhow::Re
         .map(|t| check(t, &me, &probe, os, udd))
         .collect();
     let db_info = db.map(|p| {
-        let stats = if p.exists() {
-            Store::open_existing(p).and_then(|s| s.stats(0)).ok()
-        } else {
-            None
+        // Read-only, like every read command: doctor never creates or changes it.
+        let opened = p
+            .exists()
+            .then(|| Store::open_read_only(p).and_then(|s| s.stats(0)));
+        let (stats, error) = match opened {
+            Some(Ok(s)) => (Some(s), None),
+            Some(Err(e)) => (None, Some(e.to_string())),
+            None => (None, None),
         };
-        (p.to_path_buf(), p.exists(), stats)
+        let private = p.exists().then(|| {
+            let folder = p.parent().filter(|d| !d.as_os_str().is_empty());
+            is_private(p).unwrap_or(false) && folder.is_none_or(|d| is_private(d).unwrap_or(false))
+        });
+        (p.to_path_buf(), p.exists(), stats, error, private)
     });
     let installed_copy = installed_exe_path().filter(|p| p.exists());
     let any_ok = checks.iter().any(|c| c.ok);
     let problems = checks.iter().filter(|c| c.fix_needed).count();
     let healthy = any_ok && problems == 0;
     if out.json {
-        let database = db_info
-            .as_ref()
-            .map(|(p, exists, stats)| json!({"path": p, "exists": exists, "stats": stats}));
+        let database = db_info.as_ref().map(|(p, exists, stats, error, private)| {
+            json!({"path": p, "exists": exists, "stats": stats, "error": error, "private": private})
+        });
         out.json(&json!({
             "exe": me,
             "version": env!("CARGO_PKG_VERSION"),
@@ -631,10 +640,10 @@ pub(crate) fn doctor(a: &DoctorArgs, db: Option<&Path>, out: &Out) -> anyhow::Re
                 "{:<9} {:<13} {verdict} {}",
                 c.inspection.browser.as_str(),
                 installed,
-                c.inspection.file.display()
+                safe(&c.inspection.file.display().to_string())
             ))?;
             if let Some(note) = &c.note {
-                out.line(&format!("          {}", out.dim(note)))?;
+                out.line(&format!("          {}", out.dim(&safe(note))))?;
             }
         }
         if !any_ok {
@@ -643,19 +652,34 @@ pub(crate) fn doctor(a: &DoctorArgs, db: Option<&Path>, out: &Out) -> anyhow::Re
             )?;
         }
         match &db_info {
-            Some((p, true, Some(s))) => {
+            Some((p, true, Some(s), _, private)) => {
                 let last = s
                     .last_received_ms
                     .map_or_else(|| "never".to_owned(), rfc3339_ms);
                 out.line(&format!(
                     "database      {} ({} events, last received {last})",
-                    p.display(),
+                    safe(&p.display().to_string()),
                     s.events
                 ))?;
+                if *private == Some(false) {
+                    out.line(&format!(
+                        "              {}",
+                        out.dim("readable by other users: chmod 600 the file and 700 its folder")
+                    ))?;
+                }
             }
-            Some((p, _, _)) => {
-                out.line(&format!("database      {} (not created yet)", p.display()))?
-            }
+            Some((p, true, _, error, _)) => out.line(&format!(
+                "database      {} ({})",
+                safe(&p.display().to_string()),
+                out.red(&format!(
+                    "cannot open: {}",
+                    safe(error.as_deref().unwrap_or("unknown error"))
+                ))
+            ))?,
+            Some((p, false, ..)) => out.line(&format!(
+                "database      {} (not created yet)",
+                safe(&p.display().to_string())
+            ))?,
             None => out.line("database      no path (set LOGOUT_LENS_DB or HOME)")?,
         }
     }

@@ -6,11 +6,12 @@ mod output;
 mod receipt;
 mod share;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
+use logout_lens_collector::CollectorError;
 use logout_lens_collector::paths::default_db_path;
 use logout_lens_collector::store::{Durability, Store};
 
@@ -62,8 +63,8 @@ enum Cmd {
     Export(share::ExportArgs),
     /// Import a trace bundle (kept apart from local events).
     Import(share::ImportArgs),
-    /// List imported traces.
-    Imports,
+    /// List imported traces, or remove one (`imports rm ID`).
+    Imports(share::ImportsArgs),
     /// Write a self-contained HTML report of a logout.
     Report(share::ReportArgs),
     /// Delete old events or shrink the database.
@@ -94,7 +95,7 @@ pub(crate) fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("logout-lens: {e:#}");
+            out.error(&format!("{e:#}"));
             ExitCode::FAILURE
         }
     }
@@ -106,7 +107,7 @@ fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         db.clone()
             .context("no database path: pass --db or set LOGOUT_LENS_DB or HOME")
     };
-    let open = || -> anyhow::Result<Store> {
+    let existing = || -> anyhow::Result<PathBuf> {
         let path = db_path()?;
         if !path.exists() {
             anyhow::bail!(
@@ -114,24 +115,43 @@ fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
                 path.display()
             );
         }
-        Store::open_existing(&path).with_context(|| format!("open {}", path.display()))
+        Ok(path)
     };
-    let open_rw = || -> anyhow::Result<Store> {
-        let path = db_path()?;
-        Store::open(&path, Durability::Normal).with_context(|| format!("open {}", path.display()))
-    };
-    match cli.command {
+    // Read commands never write: they work on a read-only file or folder.
+    let open = || -> anyhow::Result<Store> { Ok(Store::open_read_only(&existing()?)?) };
+    // Changing commands: `import` may start a database, the others need one.
+    let create = || -> anyhow::Result<Store> { Ok(Store::open(&db_path()?, Durability::Normal)?) };
+    let open_rw =
+        || -> anyhow::Result<Store> { Ok(Store::open(&existing()?, Durability::Normal)?) };
+    let result = match cli.command {
         Cmd::Install(a) => install::install(&a, out),
         Cmd::Uninstall(a) => install::uninstall(&a, db.as_deref(), out),
         Cmd::Doctor(a) => install::doctor(&a, db.as_deref(), out),
-        Cmd::List(a) => data::list(&open()?, &a, out),
-        Cmd::Show(a) => data::show(&open()?, &a, out),
-        Cmd::Tail(a) => data::tail(&open_rw()?, &a, out),
-        Cmd::Diagnose(a) => data::diagnose_cmd(&open()?, &a, out),
-        Cmd::Export(a) => share::export(&mut open()?, &a, out),
-        Cmd::Import(a) => share::import(&mut open_rw()?, &a, out),
-        Cmd::Imports => share::imports(&open()?, out),
-        Cmd::Report(a) => share::report(&mut open()?, &a, out),
-        Cmd::Prune(a) => data::prune(&mut open()?, &a, out),
+        Cmd::List(a) => open().and_then(|s| data::list(&s, &a, out)),
+        Cmd::Show(a) => open().and_then(|s| data::show(&s, &a, out)),
+        Cmd::Tail(a) => open().and_then(|s| data::tail(&s, &a, out)),
+        Cmd::Diagnose(a) => open().and_then(|s| data::diagnose_cmd(&s, &a, out)),
+        Cmd::Export(a) => open().and_then(|mut s| share::export(&mut s, &a, out)),
+        Cmd::Import(a) => create().and_then(|mut s| share::import(&mut s, &a, out)),
+        Cmd::Imports(a) if a.removes() => {
+            open_rw().and_then(|mut s| share::imports(&mut s, &a, out))
+        }
+        Cmd::Imports(a) => open().and_then(|mut s| share::imports(&mut s, &a, out)),
+        Cmd::Report(a) => open().and_then(|mut s| share::report(&mut s, &a, out)),
+        Cmd::Prune(a) => open_rw().and_then(|mut s| data::prune(&mut s, &a, out)),
+    };
+    result.map_err(|e| name_the_database(e, db.as_deref()))
+}
+
+/// An SQLite error becomes one line naming the database file and the cause,
+/// instead of a chain of contexts repeating SQLite's message.
+fn name_the_database(e: anyhow::Error, db: Option<&Path>) -> anyhow::Error {
+    let sqlite = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<CollectorError>())
+        .filter(|c| matches!(c, CollectorError::Db(_)));
+    match (sqlite, db) {
+        (Some(c), Some(path)) => anyhow::anyhow!("{}: {c}", path.display()),
+        _ => e,
     }
 }

@@ -1,7 +1,9 @@
-//! Printing: JSON or human text, colour only when wanted.
+//! Printing: JSON or human text, colour only when wanted, and never a
+//! control character from event data (see `logout_lens_collector::term`).
 
 use std::io::{IsTerminal as _, Write as _};
 
+use logout_lens_collector::term;
 use serde::Serialize;
 
 use super::ColorChoice;
@@ -29,18 +31,36 @@ impl Out {
         }
     }
 
-    /// One JSON document on stdout.
+    /// One JSON document on stdout (pretty).
     pub(crate) fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut stdout, value)?;
-        writeln!(stdout)?;
+        let text = serde_json::to_string_pretty(value)?;
+        writeln!(std::io::stdout().lock(), "{}", term::escape_json(&text))?;
         Ok(())
     }
 
-    /// One line on stdout.
+    /// One JSON document on one line (`tail --json`).
+    pub(crate) fn json_line<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
+        let text = serde_json::to_string(value)?;
+        writeln!(std::io::stdout().lock(), "{}", term::escape_json(&text))?;
+        Ok(())
+    }
+
+    /// One line on stdout. Data in it was escaped where it was formatted
+    /// ([`safe`]); this pass makes sure nothing but this program's own
+    /// colours reaches the terminal.
     pub(crate) fn line(&self, text: &str) -> anyhow::Result<()> {
+        let text = if self.color {
+            term::escape_keeping_colour(text)
+        } else {
+            term::escape(text)
+        };
         writeln!(std::io::stdout().lock(), "{text}")?;
         Ok(())
+    }
+
+    /// An error on stderr, one line, escaped.
+    pub(crate) fn error(&self, message: &str) {
+        eprintln!("logout-lens: {}", term::escape(message));
     }
 
     pub(crate) fn red(&self, s: &str) -> String {
@@ -61,9 +81,15 @@ impl Out {
 
     fn paint(&self, code: &str, s: &str) -> String {
         if self.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            format!("\x1b[{code}m{}\x1b[0m", term::escape(s))
         } else {
             s.to_owned()
         }
     }
+}
+
+/// Event data (or anything else a page or a file name could choose) as it
+/// may be put into a line: control characters written out.
+pub(crate) fn safe(s: &str) -> std::borrow::Cow<'_, str> {
+    term::escape(s)
 }

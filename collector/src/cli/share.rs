@@ -5,16 +5,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::Args;
+use clap::{Args, Subcommand};
 use logout_lens_collector::export::{ExportFilter, bundle, har, read_import};
 use logout_lens_collector::report::render;
-use logout_lens_collector::scrub::Scrubber;
 use logout_lens_collector::store::{Filter, NewEvent, Store, now_ms};
 use logout_lens_collector::units::{parse_time_ms, rfc3339_ms};
 use serde_json::json;
 
 use super::Out;
 use super::data::find_diagnosis;
+use super::output::safe;
 
 #[derive(Debug, Args)]
 pub(crate) struct ExportArgs {
@@ -45,6 +45,29 @@ pub(crate) struct ImportArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct ImportsArgs {
+    #[command(subcommand)]
+    action: Option<ImportsCmd>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportsCmd {
+    /// Remove imported traces and their events.
+    Rm {
+        /// Trace ids (see `logout-lens imports`).
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+}
+
+impl ImportsArgs {
+    /// Whether this changes the database (so it needs a writable open).
+    pub(crate) fn removes(&self) -> bool {
+        self.action.is_some()
+    }
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
     /// The logout's event id [default: the newest logout].
     logout_id: Option<String>,
@@ -59,7 +82,10 @@ pub(crate) struct ReportArgs {
 }
 
 /// Writes `bytes` atomically and owner-only: a reader never sees half a file,
-/// and a trace is not world-readable.
+/// and a trace is not world-readable. Nothing is written through a symlink:
+/// the output path may not be one, and the temporary file beside it is
+/// created fresh under a random name with `O_CREAT|O_EXCL`, which fails on an
+/// existing path — a link planted there included — instead of following it.
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     if path == Path::new("-") {
         let mut stdout = std::io::stdout().lock();
@@ -67,24 +93,30 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         stdout.flush()?;
         return Ok(());
     }
-    let tmp = path.with_extension("tmp-logout-lens");
-    {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts
-            .open(&tmp)
-            .with_context(|| format!("create {}", tmp.display()))?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        anyhow::bail!(
+            "{} is a symbolic link; refusing to write through it (give the real path)",
+            path.display()
+        );
     }
-    std::fs::rename(&tmp, path).with_context(|| format!("write {}", path.display()))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    // tempfile: a random name, O_CREAT|O_EXCL, mode 0600.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".logout-lens-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("write {}", tmp.path().display()))?;
+    // On failure the temporary file is removed when `tmp` drops.
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("write {}", path.display()))?;
     Ok(())
-}
-
-fn scrubber(store: &mut Store) -> anyhow::Result<Scrubber> {
-    Ok(Scrubber::new(&store.install_secret()?)?)
 }
 
 /// A one-line progress bar on stderr, for long exports on a terminal.
@@ -134,16 +166,16 @@ pub(crate) fn export(store: &mut Store, a: &ExportArgs, out: &Out) -> anyhow::Re
         .into_iter()
         .map(|s| s.event)
         .collect();
-    let scrubber = scrubber(store)?;
+    let redactor = store.redactor()?;
     let bytes = if a.har {
-        serde_json::to_vec_pretty(&har(&events, &scrubber))?
+        serde_json::to_vec_pretty(&har(&events, &redactor))?
     } else {
         let mut progress = Progress::new(events.len());
         let filter = ExportFilter {
             origin: a.origin.clone(),
             since_ms,
         };
-        let b = bundle(&events, filter, &scrubber, now_ms(), |n| progress.tick(n));
+        let b = bundle(&events, filter, &redactor, now_ms(), |n| progress.tick(n));
         serde_json::to_vec_pretty(&b)?
     };
     write_private(&a.output, &bytes)?;
@@ -155,7 +187,7 @@ pub(crate) fn export(store: &mut Store, a: &ExportArgs, out: &Out) -> anyhow::Re
             out.line(&format!(
                 "wrote {what} with {} events to {}",
                 events.len(),
-                a.output.display()
+                safe(&a.output.display().to_string())
             ))?;
         }
     }
@@ -165,13 +197,13 @@ pub(crate) fn export(store: &mut Store, a: &ExportArgs, out: &Out) -> anyhow::Re
 pub(crate) fn import(store: &mut Store, a: &ImportArgs, out: &Out) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(&a.file).with_context(|| format!("read {}", a.file.display()))?;
     let events = read_import(&bytes)?;
-    // Imports are scrubbed too: the store never keeps a raw credential.
-    let scrubber = scrubber(store)?;
+    // Imports are scrubbed like ingest: the store never keeps a raw credential.
+    let redactor = store.redactor()?;
     let rows = events
-        .iter()
-        .map(|e| {
-            let clean: logout_lens_model::Event = serde_json::from_value(scrubber.event(e))?;
-            Ok(NewEvent::from_event(&clean)?)
+        .into_iter()
+        .map(|mut e| {
+            redactor.scrub_event(&mut e);
+            Ok(NewEvent::from_event(&e)?)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let name = a.name.clone().unwrap_or_else(|| {
@@ -185,14 +217,29 @@ pub(crate) fn import(store: &mut Store, a: &ImportArgs, out: &Out) -> anyhow::Re
         out.json(&json!({"trace": trace, "name": name, "stored": outcome.stored, "duplicates": outcome.duplicates}))?;
     } else {
         out.line(&format!(
-            "imported {} events as trace {trace} ({name}); use --trace {trace} with list, diagnose, report",
-            outcome.stored
+            "imported {} events as trace {trace} ({}); use --trace {trace} with list, diagnose, report",
+            outcome.stored,
+            safe(&name)
         ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn imports(store: &Store, out: &Out) -> anyhow::Result<ExitCode> {
+pub(crate) fn imports(store: &mut Store, a: &ImportsArgs, out: &Out) -> anyhow::Result<ExitCode> {
+    if let Some(ImportsCmd::Rm { ids }) = &a.action {
+        let mut removed = Vec::new();
+        for &id in ids {
+            let events = store.delete_trace(id)?;
+            if !out.json {
+                out.line(&format!("removed trace {id} ({events} events)"))?;
+            }
+            removed.push(json!({"trace": id, "events": events}));
+        }
+        if out.json {
+            out.json(&json!({"removed": removed}))?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let rows = store.imports()?;
     if out.json {
         out.json(&rows)?;
@@ -203,7 +250,7 @@ pub(crate) fn imports(store: &Store, out: &Out) -> anyhow::Result<ExitCode> {
                 r.trace,
                 rfc3339_ms(r.imported_ms),
                 r.events,
-                r.name
+                safe(&r.name)
             ))?;
         }
     }
@@ -212,12 +259,16 @@ pub(crate) fn imports(store: &Store, out: &Out) -> anyhow::Result<ExitCode> {
 
 pub(crate) fn report(store: &mut Store, a: &ReportArgs, out: &Out) -> anyhow::Result<ExitCode> {
     let (d, events) = find_diagnosis(store, a.trace, a.logout_id.as_deref(), a.origin.as_deref())?;
-    let html = render(&events, Some(&d), &scrubber(store)?);
+    let html = render(&events, Some(&d), &store.redactor()?);
     write_private(&a.output, html.as_bytes())?;
     if out.json {
         out.json(&json!({"file": a.output, "logout_id": d.logout_id, "cause": d.cause}))?;
     } else {
-        out.line(&format!("wrote {} ({})", a.output.display(), d.headline))?;
+        out.line(&format!(
+            "wrote {} ({})",
+            safe(&a.output.display().to_string()),
+            safe(&d.headline)
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }

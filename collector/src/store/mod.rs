@@ -5,15 +5,17 @@
 //! a replayed event is counted as a duplicate instead of stored twice.
 
 mod migrations;
+mod private;
 mod read;
 mod retention;
 
 use std::path::{Path, PathBuf};
 
-use logout_lens_model::Event;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use logout_lens_model::{Event, EventKind, Redactor};
+use rusqlite::{Connection, OpenFlags, params};
 
-pub use migrations::SCHEMA_VERSION;
+pub use migrations::{MIN_READABLE_VERSION, SCHEMA_VERSION};
+pub use private::is_private;
 pub use read::{
     DIAGNOSIS_AFTER_MS, DIAGNOSIS_BEFORE_MS, Filter, ImportRow, LogoutRow, Stats, StoredEvent,
 };
@@ -52,10 +54,14 @@ pub struct NewEvent {
 impl NewEvent {
     /// The stored form of a parsed event, re-serialized canonically.
     pub fn from_event(event: &Event) -> Result<NewEvent> {
-        // Through a map: the flat wire form can emit a key twice (a
-        // cookie_change's cookie `path` beside the envelope `path`), which
-        // would not parse back.
-        let body = serde_json::to_string(&serde_json::to_value(event)?)?;
+        let body = match event.kind {
+            // A body this build does not know could hold a key the envelope
+            // has too; through a map, the flat wire form cannot emit it twice
+            // (which would not parse back).
+            EventKind::Other { .. } => serde_json::to_string(&serde_json::to_value(event)?)?,
+            // Known kinds name no field like an envelope field.
+            _ => serde_json::to_string(event)?,
+        };
         Ok(NewEvent::with_body(event, body))
     }
 
@@ -83,26 +89,43 @@ pub struct InsertOutcome {
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    read_only: bool,
+    /// Set when a read-only open found rows stored before ingest scrubbing
+    /// (an older schema it may not migrate): reads scrub them on the way out.
+    scrub_reads: Option<Redactor>,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("read_only", &self.read_only)
+            .finish()
     }
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and migrates it.
+    /// Opens (creating if needed) the database at `path` and migrates it. A
+    /// new folder and file are private to the user (see [`is_private`]).
     pub fn open(path: &Path, durability: Durability) -> Result<Store> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(CollectorError::io("create", dir))?;
-        }
+        private::prepare(path)?;
         let conn = Connection::open(path)?;
-        Self::setup(conn, Some(path.to_path_buf()), durability)
+        let mut store = Store {
+            conn,
+            path: Some(path.to_path_buf()),
+            read_only: false,
+            scrub_reads: None,
+        };
+        store.setup(durability)?;
+        migrations::migrate(&mut store.conn)?;
+        Ok(store)
     }
 
-    /// Opens an existing database without creating it (for read-only commands).
-    pub fn open_existing(path: &Path) -> Result<Store> {
+    /// Opens an existing database for reading only: nothing is created,
+    /// migrated or written, so it works on a read-only file or folder (where
+    /// SQLite cannot make its `-shm` file, the database is opened as
+    /// immutable: no writer can be using it there either).
+    pub fn open_read_only(path: &Path) -> Result<Store> {
         if !path.exists() {
             return Err(CollectorError::Io {
                 op: "open",
@@ -110,22 +133,64 @@ impl Store {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "no database yet"),
             });
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        Self::setup(conn, Some(path.to_path_buf()), Durability::Normal)
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let version_of = |c: &Connection| c.query_row("PRAGMA user_version", [], |r| r.get(0));
+        let first = Connection::open_with_flags(path, flags)
+            .and_then(|c| version_of(&c).map(|v: i64| (c, v)));
+        let (conn, version) = match first {
+            Ok(ok) => ok,
+            Err(e) if cannot_open(&e) => {
+                let c = Connection::open_with_flags(immutable_uri(path), flags)?;
+                let v = version_of(&c)?;
+                (c, v)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if version > SCHEMA_VERSION {
+            return Err(CollectorError::SchemaTooNew {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if version < MIN_READABLE_VERSION {
+            return Err(CollectorError::NotADatabase(path.to_path_buf()));
+        }
+        let mut store = Store {
+            conn,
+            path: Some(path.to_path_buf()),
+            read_only: true,
+            scrub_reads: None,
+        };
+        store
+            .conn
+            .busy_timeout(std::time::Duration::from_secs(10))?;
+        if version < SCHEMA_VERSION {
+            store.scrub_reads = Some(store.redactor()?);
+        }
+        Ok(store)
     }
 
     /// A private in-memory database (tests).
     pub fn in_memory() -> Result<Store> {
-        Self::setup(Connection::open_in_memory()?, None, Durability::Normal)
+        let mut store = Store {
+            conn: Connection::open_in_memory()?,
+            path: None,
+            read_only: false,
+            scrub_reads: None,
+        };
+        store.setup(Durability::Normal)?;
+        migrations::migrate(&mut store.conn)?;
+        Ok(store)
     }
 
-    fn setup(mut conn: Connection, path: Option<PathBuf>, durability: Durability) -> Result<Store> {
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        if path.is_some() {
-            let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    fn setup(&mut self, durability: Durability) -> Result<()> {
+        self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        if self.path.is_some() {
+            let mode: String = self
+                .conn
+                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
                 tracing::warn!(mode, "could not enable WAL");
             }
@@ -134,9 +199,18 @@ impl Store {
             Durability::Normal => "NORMAL",
             Durability::Full => "FULL",
         };
-        conn.pragma_update(None, "synchronous", sync)?;
-        migrations::migrate(&mut conn)?;
-        Ok(Store { conn, path })
+        self.conn.pragma_update(None, "synchronous", sync)?;
+        Ok(())
+    }
+
+    /// Whether this store was opened with [`Store::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The schema version of the database as it is on disk.
+    pub fn schema_version(&self) -> Result<i64> {
+        migrations::version(&self.conn)
     }
 
     /// The database file, if on disk.
@@ -195,32 +269,47 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// The per-install secret for export-time redaction, created on first use.
+    /// The per-install redaction secret, created on first use (a read-only
+    /// store that has none gets a random one for this process: its
+    /// placeholders are then consistent within one command only).
     pub fn install_secret(&mut self) -> Result<Vec<u8>> {
-        let existing: Option<Vec<u8>> = self
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'redaction_secret'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(secret) = existing {
-            return Ok(secret);
+        if !self.read_only {
+            return migrations::install_secret(&self.conn);
+        }
+        if let Some(s) = migrations::stored_secret(&self.conn)? {
+            return Ok(s);
         }
         let mut secret = vec![0u8; 32];
         getrandom::fill(&mut secret).map_err(|e| CollectorError::Random(e.to_string()))?;
-        self.conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('redaction_secret', ?1)",
-            params![secret],
-        )?;
-        // Another process may have won the race; read back what is stored.
-        Ok(self.conn.query_row(
-            "SELECT value FROM meta WHERE key = 'redaction_secret'",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(secret)
     }
+
+    /// The model's scrubber under this install's secret: what ingest, import
+    /// and export apply.
+    pub fn redactor(&mut self) -> Result<Redactor> {
+        Ok(Redactor::new(&self.install_secret()?, Default::default())?)
+    }
+}
+
+/// SQLite could not open the file (or its `-shm` file) for reading.
+fn cannot_open(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+    )
+}
+
+/// `file:/path?immutable=1`, with the characters a URI gives meaning to escaped.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", u32::from(c))),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 /// Milliseconds since the Unix epoch, now.

@@ -72,6 +72,16 @@ pub struct ImportRow {
 }
 
 impl Store {
+    /// A stored body as an event (scrubbed when the rows predate ingest
+    /// scrubbing and could not be migrated).
+    fn decode(&self, body: &str) -> Result<Event> {
+        let mut event = parse_event(body.as_bytes())?;
+        if let Some(r) = &self.scrub_reads {
+            r.scrub_event(&mut event);
+        }
+        Ok(event)
+    }
+
     /// Events matching `filter`, oldest first.
     pub fn events(&self, filter: &Filter) -> Result<Vec<StoredEvent>> {
         let mut sql =
@@ -128,7 +138,7 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (seq, received_ms, body) = row?;
-            let event = parse_event(body.as_bytes())?;
+            let event = self.decode(&body)?;
             if site.holds(&event) {
                 out.push(StoredEvent {
                     seq,
@@ -155,7 +165,7 @@ impl Store {
         Ok(StoredEvent {
             seq,
             received_ms,
-            event: parse_event(body.as_bytes())?,
+            event: self.decode(&body)?,
         })
     }
 
@@ -179,7 +189,16 @@ impl Store {
                 kind: r.get(3)?,
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows: Vec<LogoutRow> = rows.collect::<Result<_, _>>()?;
+        if let Some(r) = &self.scrub_reads {
+            // The same names the scrubbed events carry.
+            for row in &mut rows {
+                row.id = r.scrub_text(&row.id);
+                row.origin = row.origin.as_deref().map(|o| r.url(o));
+                row.kind = r.scrub_text(&row.kind);
+            }
+        }
+        Ok(rows)
     }
 
     /// The events a diagnosis of `logout` needs: its site's (the model's

@@ -116,7 +116,7 @@ fn chromium_extension_reaches_the_installed_host() {
     assert_eq!(replies[1]["stored"], 1, "{out}");
     assert_eq!(replies[2]["status"]["events"], 1, "{out}");
 
-    let store = Store::open_existing(&db).unwrap();
+    let store = Store::open_read_only(&db).unwrap();
     let stored = store.event(0, &event_id).unwrap();
     assert_eq!(stored.event.origin.as_deref(), Some("https://e2e.example"));
 }

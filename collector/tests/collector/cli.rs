@@ -507,16 +507,108 @@ fn listings_diagnosis_and_prune() {
         .unwrap()
         .len();
     assert!(left < 13);
-    let capped = json(&cli(
+    // A cap no database can meet deletes nothing and says so.
+    let capped = cli(
         home.path(),
         &db,
         &["prune", "--max-size", "1", "--vacuum", "--json"],
-    ));
-    assert_eq!(capped["deleted_by_size"].as_u64().unwrap() as usize, left);
+    );
+    assert!(!capped.status.success());
+    let report: Value = serde_json::from_slice(&capped.stdout).unwrap();
+    assert_eq!(report["deleted_by_size"], 0);
+    assert_eq!(report["reached"], false);
+    let still = json(&cli(home.path(), &db, &["list", "--json"]));
+    assert_eq!(still.as_array().unwrap().len(), left);
     assert!(
         !cli(home.path(), &db, &["prune"]).status.success(),
         "prune needs a rule"
     );
+}
+
+#[test]
+fn prune_deletes_only_what_it_must_and_imports_are_removable() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("events.db");
+    let local: Vec<Value> = (0..3_000).map(super::support::event).collect();
+    ingest(&db, local);
+    // A big import: the engineer's copy of someone's trace.
+    let big = home.path().join("big.json");
+    let imported: Vec<Value> = (10_000..22_000).map(super::support::event).collect();
+    std::fs::write(&big, serde_json::to_vec(&imported).unwrap()).unwrap();
+    let trace = json(&cli(
+        home.path(),
+        &db,
+        &["import", big.to_str().unwrap(), "--json"],
+    ))["trace"]
+        .as_i64()
+        .unwrap();
+    let count = |trace: i64| {
+        json(&cli(
+            home.path(),
+            &db,
+            &[
+                "list",
+                "--trace",
+                &trace.to_string(),
+                "--limit",
+                "100000",
+                "--json",
+            ],
+        ))
+        .as_array()
+        .unwrap()
+        .len()
+    };
+    let vacuum = json(&cli(home.path(), &db, &["prune", "--vacuum", "--json"]));
+    let size = vacuum["bytes_after"].as_u64().unwrap();
+    assert_eq!(vacuum["used_bytes"], size, "--vacuum alone compacts");
+
+    // Issue 18: with imports keeping the database over the cap, prune
+    // deleted every local event and reported success.
+    let half = (size / 2).to_string();
+    let o = cli(home.path(), &db, &["prune", "--max-size", &half]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("imports rm"), "{err}");
+    assert_eq!(count(0), 3_000, "no local event deleted");
+
+    // Within reach: only about as many as the excess needs (local events are
+    // a fifth of the bytes here).
+    let cap = size - size / 20;
+    let text = stdout(&cli(
+        home.path(),
+        &db,
+        &["prune", "--max-size", &cap.to_string(), "--vacuum"],
+    ));
+    let left = count(0);
+    // About a quarter of the local events hold 5% of the bytes: 750 of 3000.
+    assert!(
+        (2_000..=2_300).contains(&left),
+        "kept {left} of 3000: {text}"
+    );
+    assert!(
+        text.contains(&format!("{} by size", 3_000 - left)),
+        "{text}"
+    );
+    assert!(
+        text.contains("database ") && text.contains(" in use"),
+        "{text}"
+    );
+
+    // `imports rm` removes the trace; local events stay.
+    let removed = json(&cli(
+        home.path(),
+        &db,
+        &["imports", "rm", &trace.to_string(), "--json"],
+    ));
+    assert_eq!(removed["removed"][0]["events"], 12_000);
+    assert_eq!(
+        json(&cli(home.path(), &db, &["imports", "--json"])),
+        serde_json::json!([])
+    );
+    assert_eq!(count(0), left);
+    let o = cli(home.path(), &db, &["imports", "rm", "0"]);
+    assert!(!o.status.success(), "the local trace is not an import");
 }
 
 #[test]

@@ -24,16 +24,13 @@ fn assert_clean(what: &str, text: &str) {
 fn exports_hold_no_raw_token_or_cookie_value() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("events.db");
-    // A buggy producer sends unredacted values; the host stores what it gets.
+    // A buggy producer sends unredacted values; the host scrubs them before
+    // anything is stored (issue 18: it used to store what it got).
     ingest(&db, logout_scenario(true));
-    let raw_db = std::fs::read(&db).unwrap();
-    let wal = std::fs::read(db.with_extension("db-wal")).unwrap_or_default();
-    assert!(
-        [raw_db, wal]
-            .iter()
-            .any(|b| String::from_utf8_lossy(b).contains(RAW_COOKIE)),
-        "precondition: the input really holds raw values"
-    );
+    for file in ["events.db", "events.db-wal", "events.db-shm"] {
+        let bytes = std::fs::read(home.path().join(file)).unwrap_or_default();
+        assert_clean(file, &String::from_utf8_lossy(&bytes));
+    }
 
     let bundle = home.path().join("trace.json");
     let har = home.path().join("trace.har");
@@ -231,4 +228,41 @@ fn import_keeps_traces_apart_and_diagnoses_them() {
             "clear error"
         );
     }
+}
+
+#[test]
+fn round_trips_keep_every_fingerprint() {
+    // Issue 18: every import/export round trip nested the placeholders
+    // (`Bearer [[[fp:… len:19] len:19] len:40]`) and lost the original
+    // fingerprint and length.
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("events.db");
+    ingest(&db, logout_scenario(true));
+    let mut bundles = Vec::new();
+    let mut source = (db, "0".to_owned());
+    for hop in 0..3 {
+        let file = home.path().join(format!("hop{hop}.json"));
+        stdout(&cli(
+            home.path(),
+            &source.0,
+            &["export", "--trace", &source.1, "-o", file.to_str().unwrap()],
+        ));
+        let b: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        bundles.push((b["events"].clone(), b["diagnoses"].clone()));
+        // The next machine: a fresh database, another install secret.
+        let next = home.path().join(format!("hop{hop}.db"));
+        let out: Value = serde_json::from_str(&stdout(&cli(
+            home.path(),
+            &next,
+            &["import", file.to_str().unwrap(), "--json"],
+        )))
+        .unwrap();
+        source = (next, out["trace"].to_string());
+    }
+    assert!(bundles[0].0.to_string().contains("Bearer [fp:"));
+    assert_eq!(bundles[0], bundles[1], "first round trip changed the trace");
+    assert_eq!(
+        bundles[1], bundles[2],
+        "second round trip changed the trace"
+    );
 }

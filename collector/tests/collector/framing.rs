@@ -16,6 +16,7 @@ fn run(input: Vec<u8>) -> (HostExit, Vec<Value>, Store) {
     let mut store = Store::in_memory().unwrap();
     let mut out = Vec::new();
     let exit = Host::new(&mut store)
+        .unwrap()
         .serve(Cursor::new(input), &mut out)
         .unwrap();
     (exit, read_all(&out), store)
@@ -248,8 +249,66 @@ fn popup_queries() {
     assert_eq!(replies[4]["id"], "c");
 }
 
+/// 64 cases unless `PROPTEST_CASES` says otherwise (a long run:
+/// `PROPTEST_CASES=20000 cargo test --release -p logout-lens-collector --test collector framing`).
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64);
+    ProptestConfig::with_cases(cases)
+}
+
+/// A byte stream as a hostile or broken browser could send it: frames whose
+/// length prefix is right, short, long or huge, around JSON that is valid,
+/// almost valid or not JSON at all.
+fn stream() -> impl Strategy<Value = Vec<u8>> {
+    let body = prop_oneof![
+        Just(br#"{"type":"hello","versions":[1]}"#.to_vec()),
+        Just(br#"{"type":"query","id":1,"query":"status"}"#.to_vec()),
+        "\\PC{0,40}".prop_map(|s| {
+            format!(r#"{{"type":"batch","seq":1,"events":[{{"schema":1,"id":"e","ts_ms":1,"kind":"{s}"}}]}}"#)
+                .into_bytes()
+        }),
+        proptest::collection::vec(any::<u8>(), 0..64),
+    ];
+    let piece = (body, 0u8..8).prop_map(|(body, how)| {
+        let len = body.len() as u32;
+        let declared = match how {
+            0 => len.saturating_sub(1),
+            1 => len + 3,
+            2 => u32::MAX,
+            3 => 9 << 20,
+            _ => len,
+        };
+        let mut out = declared.to_ne_bytes().to_vec();
+        out.extend(body);
+        out
+    });
+    proptest::collection::vec(piece, 0..6).prop_map(|p| p.concat())
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(config())]
+
+    /// The frame decoder and the reading side alone (no store): any stream
+    /// ends in a final step, every reply serializes, nothing panics.
+    #[test]
+    fn the_reading_side_survives_any_stream(input in stream()) {
+        let redactor = logout_lens_model::Redactor::new(&[1u8; 32], Default::default()).unwrap();
+        let mut session = logout_lens_collector::host::Session::new(redactor);
+        let mut ended = 0;
+        session.read_all(&mut input.as_slice(), |step| {
+            use logout_lens_collector::host::Step;
+            match &step {
+                Step::Reply(r) => assert!(serde_json::to_vec(r).is_ok()),
+                Step::Exit(_) | Step::Fail(_) => ended += 1,
+                Step::Store { .. } | Step::Query { .. } => {}
+            }
+            true
+        });
+        prop_assert_eq!(ended, 1);
+    }
 
     #[test]
     fn framing_round_trips(s in "\\PC{0,300}", n in any::<i64>()) {
@@ -269,7 +328,7 @@ proptest! {
         input.extend(prefix);
         let mut store = Store::in_memory().unwrap();
         let mut out = Vec::new();
-        let exit = Host::new(&mut store).serve(Cursor::new(input), &mut out);
+        let exit = Host::new(&mut store).unwrap().serve(Cursor::new(input), &mut out);
         prop_assert!(exit.is_ok());
         // Every reply is a whole, parseable frame.
         let mut rest: &[u8] = &out;

@@ -197,3 +197,41 @@ fn firefox_caller_is_served() {
     let replies = super::support::read_all(&out.stdout);
     assert_eq!(replies[1]["stored"], 1);
 }
+
+#[test]
+fn the_size_cap_holds_while_the_host_runs() {
+    // Issue 18: the cap was applied only when the host started, so one long
+    // browser session could grow the database without bound.
+    const CAP: u64 = 1_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let mut child = Command::new(BIN)
+        .arg(logout_lens_manifest::chromium_origin())
+        .env("LOGOUT_LENS_DB", &db)
+        .env("LOGOUT_LENS_MAX_SIZE", CAP.to_string())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdin.write_all(&frame(&hello())).unwrap();
+    assert_eq!(read_frame(&mut stdout).unwrap()["type"], "hello");
+    let mut peak = 0;
+    for seq in 0..40 {
+        let events = (seq * 500..(seq + 1) * 500).map(event);
+        stdin.write_all(&frame(&batch(seq, events))).unwrap();
+        let ack = read_frame(&mut stdout).unwrap();
+        assert_eq!(ack["stored"], 500, "{ack}");
+        // Measured between batches, while the host keeps its connection.
+        let used = Store::open_read_only(&db).unwrap().used_bytes().unwrap();
+        peak = peak.max(used);
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    assert!(peak <= CAP, "peak {peak} bytes over the {CAP}-byte cap");
+    let (ids, rows) = stored_ids(&db);
+    assert!(rows < 20_000, "the oldest events made room");
+    let newest = event(19_999)["id"].as_str().unwrap().to_owned();
+    assert!(ids.contains(&newest), "the newest event is kept");
+}

@@ -62,7 +62,7 @@ fn four_apps() -> Vec<Event> {
 }
 
 fn collector_diagnoses(store: &mut Store, ids: &[EventId]) -> Vec<Value> {
-    let mut host = Host::new(store);
+    let mut host = Host::new(store).unwrap();
     ids.iter()
         .map(|id| {
             let step = Step::Query {

@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use logout_lens_collector::export::{ExportFilter, bundle, har};
-use logout_lens_collector::scrub::Scrubber;
 use logout_lens_model::Event;
 use serde_json::Value;
 
@@ -62,12 +61,14 @@ fn check(name: &str, value: &Value) {
 #[test]
 fn bundle_and_har_snapshots() {
     let events = fixed_events();
-    let scrubber = Scrubber::new(b"fixed-test-secret-32-bytes-long!").unwrap();
+    let redactor =
+        logout_lens_model::Redactor::new(b"fixed-test-secret-32-bytes-long!", Default::default())
+            .unwrap();
     let filter = ExportFilter {
         origin: Some("https://app.example".into()),
         since_ms: None,
     };
-    let b = bundle(&events, filter, &scrubber, 1_764_003_600_000, |_| {});
+    let b = bundle(&events, filter, &redactor, 1_764_003_600_000, |_| {});
     check("bundle.json", &serde_json::to_value(&b).unwrap());
-    check("har.json", &har(&events, &scrubber));
+    check("har.json", &har(&events, &redactor));
 }

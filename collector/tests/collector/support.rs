@@ -100,7 +100,7 @@ pub fn spawn_host(db: &Path) -> Child {
     spawn_host_bin(Path::new(BIN), db)
 }
 
-/// [`spawn_host`] for the host binary `bin`.
+/// [`spawn_host`] for the host binary `bin` (a `logout-lens` build).
 pub fn spawn_host_bin(bin: &Path, db: &Path) -> Child {
     Command::new(bin)
         .arg(logout_lens_manifest::chromium_origin())

@@ -1,5 +1,7 @@
 //! Every string of every event kind, envelope included.
 
+use std::borrow::Cow;
+
 use crate::event::{AppReport, Event, EventKind, UserId};
 
 use super::{Fingerprint, RedactedToken, Redactor, TokenClaims, mask_email};
@@ -36,10 +38,12 @@ impl Redactor {
                 self.text_field(&mut x.method);
                 self.url_field(&mut x.url);
                 self.opt_text(x.error.as_mut());
-                if let Some(w) = x.www_authenticate.as_mut() {
-                    replace_if_changed(w, self.header("www-authenticate", w));
+                // The server's reason stays; credentials in it go (what
+                // `header("www-authenticate", …)` does).
+                self.opt_text(x.www_authenticate.as_mut());
+                if let Some(c) = x.auth_error_code.as_mut() {
+                    replace_if_changed(c, self.auth_code(c));
                 }
-                self.opt_text(x.auth_error_code.as_mut());
                 if let Some(l) = x.location.as_mut() {
                     self.url_field(l);
                 }
@@ -123,18 +127,21 @@ impl Redactor {
     }
 
     fn fp_field(&self, fp: Option<&mut Fingerprint>) {
-        if let Some(fp) = fp {
-            let clean = self.fingerprint_field(&fp.0);
-            replace_if_changed(&mut fp.0, clean);
+        if let Some(fp) = fp.filter(|fp| !fp.is_well_formed() && !fp.0.is_empty()) {
+            fp.0 = self.fingerprint_field(&fp.0);
         }
     }
 
     fn url_field(&self, s: &mut String) {
-        replace_if_changed(s, self.url(s));
+        if let Cow::Owned(clean) = self.url_cow(s) {
+            *s = clean;
+        }
     }
 
     fn text_field(&self, s: &mut String) {
-        replace_if_changed(s, self.scrub_text(s));
+        if let Cow::Owned(clean) = self.text_cow(s) {
+            *s = clean;
+        }
     }
 
     fn opt_text(&self, s: Option<&mut String>) {

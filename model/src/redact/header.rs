@@ -1,6 +1,7 @@
 //! Header values and request/response bodies, redacted by what they are.
 
 use super::Redactor;
+use super::placeholder::is_redaction_mark;
 use super::shape::is_secret_name;
 use super::url::redact_pairs;
 
@@ -44,6 +45,19 @@ impl Redactor {
         }
     }
 
+    /// An `X-Auth-Error-Code` value: a short code (`expired`,
+    /// `invalid_grant`) is the server's reason and stays; anything else
+    /// (a JWT, in any letter case, or an opaque token a misbehaving server
+    /// put there) becomes one placeholder. Idempotent.
+    pub fn auth_code(&self, value: &str) -> String {
+        let scrubbed = self.scrub_text(value);
+        if is_redaction_mark(scrubbed.trim()) || looks_like_code(&scrubbed) {
+            scrubbed
+        } else {
+            self.placeholder(&scrubbed)
+        }
+    }
+
     /// Redact a request/response body. JSON keeps its keys and structure
     /// (strings become placeholders, numbers and booleans stay); form bodies
     /// keep their names; anything else becomes its length.
@@ -73,6 +87,25 @@ impl Redactor {
             Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
     }
+}
+
+/// A stable error code as servers send them: at most 48 characters of
+/// letters, digits and `_ - . :`, not a JWT (`eyJ…` in any case), and no
+/// 16-character run of letters mixed with digits (a random value).
+fn looks_like_code(s: &str) -> bool {
+    let ok_chars = s
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b));
+    let jwt = s
+        .as_bytes()
+        .get(..3)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"eyj"));
+    let random = s.split(|c: char| !c.is_ascii_alphanumeric()).any(|run| {
+        run.len() >= 16
+            && run.bytes().any(|b| b.is_ascii_digit())
+            && run.bytes().any(|b| b.is_ascii_alphabetic())
+    });
+    !s.is_empty() && s.len() <= 48 && ok_chars && !jwt && !random
 }
 
 #[cfg(test)]
@@ -125,6 +158,68 @@ mod tests {
             ),
             "a token68 credential in a challenge is one"
         );
+    }
+
+    #[test]
+    fn a_quoted_credential_param_in_a_challenge_goes() {
+        let r = redactor();
+        for (v, raw) in [
+            ("Bearer token=\"RAWSECRETVALUE123\"", "RAWSECRETVALUE123"),
+            (
+                "Bearer realm=\"x\", token=\"RAW SECRET\\\" 123\", error=\"invalid_token\"",
+                "RAW SECRET",
+            ),
+            (
+                "Bearer session_id=\"opaque-42\", error=\"invalid_token\"",
+                "opaque-42",
+            ),
+        ] {
+            let out = r.header("WWW-Authenticate", v);
+            assert!(!out.contains(raw), "{v} -> {out}");
+            assert_eq!(r.header("WWW-Authenticate", &out), out, "idempotent");
+            assert_eq!(r.scrub_text(&out), out, "idempotent as text");
+        }
+        let out = r.header(
+            "WWW-Authenticate",
+            "Bearer realm=\"x\", token=\"RAWSECRETVALUE123\", error=\"invalid_token\"",
+        );
+        let ch = crate::http::parse_www_authenticate(&out);
+        assert_eq!(ch.param("realm"), Some("x"));
+        assert_eq!(ch.param("error"), Some("invalid_token"));
+        assert_eq!(
+            ch.param("token").map(String::from),
+            Some(r.placeholder("RAWSECRETVALUE123")),
+            "the param keeps its name and quotes; its value is the placeholder"
+        );
+    }
+
+    #[test]
+    fn an_auth_error_code_that_is_a_token_becomes_a_placeholder() {
+        let r = redactor();
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
+        for v in [
+            jwt.to_owned(),
+            jwt.to_ascii_lowercase(),
+            jwt[..30].to_ascii_lowercase(),
+            "a87421000492aa874209af8bc028".to_owned(),
+        ] {
+            let out = r.auth_code(&v);
+            assert!(
+                super::super::is_placeholder(&out),
+                "{v} -> {out:?}: a placeholder, not the value and not empty"
+            );
+            assert_eq!(r.auth_code(&out), out, "idempotent");
+            assert_eq!(out.to_ascii_lowercase(), out, "lower-casing keeps it");
+        }
+        for code in [
+            "reused",
+            "Expired",
+            "invalid_grant",
+            "session_revoked",
+            "e401",
+        ] {
+            assert_eq!(r.auth_code(code), code, "a code is the server's reason");
+        }
     }
 
     #[test]

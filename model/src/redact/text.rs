@@ -6,13 +6,17 @@
 //! - `Authorization:`, `Cookie:` and `Set-Cookie:` lines lose their credential
 //!   and cookie values (names and attributes kept);
 //! - the credential after `Bearer`, `Basic`, `Negotiate` or `Token` becomes a
-//!   placeholder (an auth-parameter such as `error="invalid_token"`, or a
-//!   short lower-case word of prose, is not a credential);
+//!   placeholder (an auth-parameter such as `error="invalid_token"`, a word
+//!   shorter than 8 characters, or a short lower-case word of prose, is not a
+//!   credential);
 //! - the value of a `name=value` pair whose name says it is a credential
-//!   (`sessionid=…`, `password=…`, `x_token=…`) becomes a placeholder;
+//!   (`sessionid=…`, `password=…`, `x_token=…`, also quoted: `token="…"`)
+//!   becomes a placeholder;
 //! - e-mail addresses are masked unless the user opted in.
 //!
 //! Placeholders already in the text are kept as they are.
+
+use std::borrow::Cow;
 
 use super::shape::{is_secret_name, jwt_len_at};
 use super::url::{mask_emails, redact_url};
@@ -34,17 +38,33 @@ enum Line {
     SetCookie,
 }
 
-/// Authorization schemes whose next word is the credential.
+/// Authorization schemes whose next word is the credential (`Token` as some
+/// frameworks send it, and as messages quote one: "token eyJ… is bad").
 const CREDENTIAL_SCHEMES: &[&str] = &["bearer", "basic", "negotiate", "token"];
+
+/// A credential after a scheme word is at least this long; shorter words are
+/// prose or numbers ("the same refresh token 38 ms apart", "Bearer 2").
+const MIN_CREDENTIAL: usize = 8;
 
 impl Redactor {
     /// Free text with every secret shape replaced (see the module docs).
     /// Idempotent.
     pub fn scrub_text(&self, s: &str) -> String {
+        self.text_cow(s).into_owned()
+    }
+
+    /// [`Redactor::scrub_text`] without a copy when nothing changes (the
+    /// common case: most strings hold nothing any rule acts on).
+    pub(super) fn text_cow<'a>(&self, s: &'a str) -> Cow<'a, str> {
         if !may_hold_secret(s) {
-            return s.to_owned();
+            return Cow::Borrowed(s);
         }
-        super::fixed_point(s, |t| self.text_pass(t))
+        let out = super::fixed_point(s, |t| self.text_pass(t), |t| self.placeholder(t));
+        if out == s {
+            Cow::Borrowed(s)
+        } else {
+            Cow::Owned(out)
+        }
     }
 
     fn text_pass(&self, s: &str) -> String {
@@ -130,7 +150,7 @@ impl Redactor {
         let param = unpadded.contains('=')
             || (unpadded.len() < cred.len() && rest[start + cred_len..].starts_with('"'));
         let scheme_word = CREDENTIAL_SCHEMES.contains(&unpadded.to_ascii_lowercase().as_str());
-        if unpadded.is_empty() || param || scheme_word || is_prose_word(unpadded) {
+        if unpadded.len() < MIN_CREDENTIAL || param || scheme_word || is_prose_word(unpadded) {
             return None;
         }
         out.push_str(&rest[..start]);
@@ -148,13 +168,31 @@ impl Redactor {
             return None;
         }
         let name = &rest[..name_len];
-        if !is_secret_name(name) {
+        // A token glued to the name is the JWT rule's, further on.
+        if !is_secret_name(name) || name.contains("eyJ") {
             return None;
         }
         let start = name_len + 1;
-        // Already a placeholder: let the scan go on (it keeps placeholders).
-        if placeholder::len_at(&rest[start..]).is_some() {
+        // Already a placeholder, or a value a URL's redaction left
+        // (`;csrf=REDACTED/next/segment`): let the scan go on.
+        let after = &rest[start..];
+        let redacted_mark = after.strip_prefix(super::REDACTED).is_some_and(|tail| {
+            !tail.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        });
+        if placeholder::len_at(after).is_some() || redacted_mark {
             return None;
+        }
+        // `token="…"` (an auth-parameter's quoted-string): the value is
+        // what is between the quotes, up to the closing one (`\"` escapes).
+        if let Some(quoted) = after.strip_prefix('"') {
+            let value_len = quoted_len(quoted);
+            let value = &quoted[..value_len];
+            if value.is_empty() || super::is_redaction_mark(value) {
+                return None;
+            }
+            out.push_str(&rest[..=start]);
+            out.push_str(&self.placeholder(value));
+            return Some(start + 1 + value_len);
         }
         let value_len = rest[start..]
             .find(|c: char| c.is_whitespace() || "&;,\"'<>(){}`".contains(c))
@@ -224,6 +262,22 @@ impl Redactor {
     }
 }
 
+/// The length of a quoted-string's content: up to its closing quote (a
+/// backslash escapes the next character), or the end of the line when it is
+/// not closed.
+fn quoted_len(s: &str) -> usize {
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' | '\n' | '\r' => return i,
+            _ => {}
+        }
+    }
+    s.len()
+}
+
 /// The length of the `scheme://…` URL starting at `rest`, when a scheme starts
 /// a word here. It ends at whitespace, a quote, `<`, `>`, `)` or a backtick.
 fn url_len_at(rest: &str, prev: Option<char>) -> Option<usize> {
@@ -271,17 +325,25 @@ fn starts_with_ci(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
-/// A cheap check that lets most strings (ids, names, plain words) through
-/// without a scan: every rule needs one of these.
-fn may_hold_secret(s: &str) -> bool {
-    s.bytes().any(|b| matches!(b, b'=' | b':' | b'@' | b'\t'))
+/// Is all of `s` one URL as the text rules see it (so they leave a redacted
+/// URL exactly as it is)?
+pub(super) fn is_one_url(s: &str) -> bool {
+    url_len_at(s, None) == Some(s.len())
+}
+
+/// A cheap check that lets most strings (ids, names, dates, plain words)
+/// through without a scan: every rule needs one of these.
+pub(super) fn may_hold_secret(s: &str) -> bool {
+    let has_ci = |needle: &str| {
+        s.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    s.bytes().any(|b| matches!(b, b'=' | b'@'))
+        || s.contains("://")
         || s.contains("eyJ")
-        || (s.contains(' ')
-            && CREDENTIAL_SCHEMES.iter().any(|scheme| {
-                s.as_bytes()
-                    .windows(scheme.len())
-                    .any(|w| w.eq_ignore_ascii_case(scheme.as_bytes()))
-            }))
+        || (s.contains(':') && (has_ci("cookie:") || has_ci("authorization:")))
+        || (s.contains([' ', '\t']) && CREDENTIAL_SCHEMES.iter().any(|scheme| has_ci(scheme)))
 }
 
 #[cfg(test)]
@@ -322,6 +384,8 @@ mod tests {
             ),
             ("saw sessionid=rawCookie3 in a log".to_owned(), "rawCookie3"),
             ("password=hunter22&x=1".to_owned(), "hunter22"),
+            // Found by the property test: a JWT inside a secret-sounding name.
+            (".eyJ-.A.token=REDACTED".to_owned(), "eyJ-.A.token"),
             (
                 "mail alice.smith@example.com now".to_owned(),
                 "alice.smith@",
@@ -354,6 +418,8 @@ mod tests {
             "a***@example.com",
             "the session cookie expired at 10:00",
             "the refresh token expired; Bearer tokens are short-lived",
+            "Two tabs sent the same refresh token 38 ms apart",
+            "Bearer 2 of 3",
         ] {
             assert_eq!(r.scrub_text(s), s);
         }

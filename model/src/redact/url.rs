@@ -21,7 +21,31 @@ use super::shape::{contains_jwt, email_local_len, is_local_char, jwt_len_at};
 ///
 /// Idempotent: a redacted URL comes out unchanged.
 pub fn redact_url(url: &str) -> String {
-    super::fixed_point(url, one_pass)
+    redact_url_cow(url).into_owned()
+}
+
+/// [`redact_url`] without a copy when nothing changes.
+pub(super) fn redact_url_cow(url: &str) -> Cow<'_, str> {
+    if is_plain(url) {
+        return Cow::Borrowed(url);
+    }
+    let out = super::fixed_point(url, one_pass, |_| REDACTED.to_owned());
+    if out == url {
+        Cow::Borrowed(url)
+    } else {
+        Cow::Owned(out)
+    }
+}
+
+/// Nothing any rule acts on: no userinfo, query, fragment, parameter, JWT or
+/// e-mail, and no token-looking segment.
+fn is_plain(url: &str) -> bool {
+    !url.contains(['?', '#', '@', ';'])
+        && !url.contains("eyJ")
+        && !url.split('/').any(|seg| {
+            let bare = &seg[..seg.len() - line_col_len(seg)];
+            looks_secret_segment(bare)
+        })
 }
 
 fn one_pass(url: &str) -> String {

@@ -161,3 +161,30 @@ fn logouts_lists_each_episode_once() {
         Err("unknown_logout")
     );
 }
+
+#[test]
+fn diagnosis_texts_pass_the_scrubber_unchanged() {
+    // A diagnosis quotes times and names ("the same refresh token 38 ms
+    // apart"); the collector scrubs what it exports, and nothing of ours may
+    // read as a secret there.
+    let r = logout_lens_model::Redactor::new(&[4u8; 32], Default::default()).expect("secret");
+    let mut checked = 0;
+    for (_, f) in fixtures() {
+        let events = events_of(&f);
+        for id in logouts(&events) {
+            let Ok(d) = diagnose(&events, &Target::Id(id), &DiagnoseOptions::default()) else {
+                continue;
+            };
+            let mut v = serde_json::to_value(&d).expect("json");
+            r.scrub_json(None, &mut v);
+            assert_eq!(v, serde_json::to_value(&d).expect("json"), "{}", f.name);
+            for text in std::iter::once(&d.headline)
+                .chain(d.causes.iter().flat_map(|c| [&c.explanation, &c.fix_hint]))
+            {
+                assert_eq!(&r.scrub_text(text), text, "{}", f.name);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "{checked} texts");
+}

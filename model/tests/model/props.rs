@@ -1,4 +1,7 @@
 //! Every parser answers `Ok` or `Err` for any input — never a panic.
+//!
+//! Case count: `PROPTEST_CASES` (default 512 here). A long run:
+//! `PROPTEST_CASES=100000 cargo test --release -p logout-lens-model --test model props`.
 
 use logout_lens_model::{DiagnoseOptions, Target, diagnose, http, jwt, redact, wire};
 use proptest::prelude::*;
@@ -8,8 +11,17 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// 512 cases unless `PROPTEST_CASES` says otherwise.
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512);
+    ProptestConfig::with_cases(cases)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(config())]
 
     #[test]
     fn jwt_decode_any_string(s in ".*") {
