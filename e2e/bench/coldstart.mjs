@@ -35,6 +35,7 @@
 //   acked     the collector's ack of that batch (it started a new collector
 //             process and stored the batch in SQLite).
 // Prints the medians per side (and control − with), as JSON.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -153,7 +154,24 @@ async function readProbe(b) {
   }
 }
 
-const rowCount = (db) => (fs.existsSync(db) ? h.dbEvents(db, "kind = 'storage_change'").length : 0);
+/** The collector's stored storage_change events (0 before its first start); retried while
+ * the collector holds the database locked. */
+function rowCount(db) {
+  if (!fs.existsSync(db)) return Promise.resolve(0);
+  const count = () => {
+    try {
+      const out = execFileSync('sqlite3', [`file:${db}?mode=ro`, "SELECT count(*) FROM events WHERE kind = 'storage_change'"], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      return { n: Number(out.trim()) };
+    } catch (e) {
+      if (/no such table/.test(String(e.stderr))) return { n: 0 };
+      return null; // locked: try again
+    }
+  };
+  return h.waitFor(count, { timeout: 10000, interval: 50, what: 'the collector database' }).then((r) => r.n);
+}
 
 async function side(name, dist, hostBin, base) {
   const udd = h.tmpDir(`coldstart-profile-${name}`);
@@ -170,7 +188,7 @@ async function side(name, dist, hostBin, base) {
 
 async function round(s) {
   // Everything before this round is stored and acknowledged.
-  const before = rowCount(s.db);
+  const before = await rowCount(s.db);
   await h.waitFor(async () => (await readProbe(s.b))?.acked !== undefined || before === 0, {
     timeout: 30000,
     what: `${s.name}: the previous round's ack`,
@@ -184,7 +202,7 @@ async function round(s) {
   const key = `access_token`;
   const value = `cold-${s.name}-${s.n}-${Math.random().toString(36).slice(2)}xxxxxxxxxxxxxxxx`;
   await evaluate(s.b, `localStorage.setItem(${JSON.stringify(key)}, ${JSON.stringify(value)}), true`, s.sessionId);
-  await h.waitFor(() => rowCount(s.db) > before, { timeout: 30000, what: `${s.name}: the event in the collector` });
+  await h.waitFor(async () => (await rowCount(s.db)) > before, { timeout: 30000, what: `${s.name}: the event in the collector` });
   const p = await h.waitFor(async () => {
     const r = await readProbe(s.b);
     return r && r.acked !== undefined && r;
