@@ -425,6 +425,8 @@ test('events wait for a missing collector and arrive once it is installed', asyn
     assert.equal(queued.connected, false);
     assert.deepEqual(h.dbEvents(b.db), [], 'nothing stored without a collector');
     h.installHost(b.udd);
+    // The logout waits in the worker for its cause (the pages' module) before it is queued.
+    await h.waitFor(() => h.dbEvents(b.db).some((r) => r.kind === 'logout_observed'), { what: 'the logout to be stored', timeout: 30000 });
     const done = await h.drained(b.sw, 30000);
     const rows = h.dbEvents(b.db);
     const ids = rows.map((r) => r.id);

@@ -6,26 +6,30 @@
 // Rust. Never `await` at the top level: it kills the service worker.
 import init, { start, handle, status, held_ids, held_timeline, settle } from './wasm/logout_lens_extension.js';
 // The pages' module, instantiated here only when a logout needs its cause.
-import initPages, { page_causes, page_alerts } from './wasm/logout_lens_extension_ui.js';
-import { isUiMessage, showAlerts, uiDrained, uiStarted } from './ui-worker.js';
+import initPages, { page_causes } from './wasm/logout_lens_extension_ui.js';
+import { isUiMessage, uiDrained, uiStarted } from './ui-worker.js';
+
+// The caps the Rust core applies (extension/src/limits.rs), written in by
+// `cargo xtask dist`.
+const LIMITS = /*LIMITS*/ {};
 
 // Events wait here until the core is ready, and then a little longer: work
 // is done in batches just after a burst (a page load) instead of competing
 // with it. Each keeps the time it happened.
-const MAX_PENDING = 10000;
+const MAX_PENDING = LIMITS.GLUE_PENDING;
 // The most messages one forwarder batch may carry (content/isolated.js: LEAVE_MAX).
-const MAX_BATCH = 600;
+const MAX_BATCH = LIMITS.BATCH_MESSAGES;
 const DEFER_MS = 250;
 const pending = [];
-let ready = false;
+let started = false;
 let timer = 0;
 
-const ready_p = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.wasm', import.meta.url) })
-  .then(() => start())
+const ready = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.wasm', import.meta.url) })
   // The saved options apply before the first queued event is handled.
-  .then(() => uiStarted())
+  .then(() => start())
   .then(() => {
-    ready = true;
+    uiStarted();
+    started = true;
     drain();
   })
   .catch((e) => console.error('logout-lens: failed to start', e));
@@ -33,15 +37,15 @@ const ready_p = init({ module_or_path: new URL('./wasm/logout_lens_extension_bg.
 function drain() {
   timer = 0;
   pendingPerTab.clear();
-  for (const [name, details, at] of pending.splice(0)) {
+  for (const [input, at] of pending.splice(0)) {
     try {
-      handle(name, details, at);
+      handle(input, at);
     } catch (e) {
-      console.warn('logout-lens:', name, e);
+      console.warn('logout-lens:', input.input, e);
     }
   }
   uiDrained();
-  if (!settleTimer && held_ids()) settleTimer = setTimeout(settleLater, SETTLE_MS);
+  if (!settleTimer && held_ids().length) settleTimer = setTimeout(settleLater, SETTLE_MS);
 }
 
 // A logout waits a moment for its cause: a page left before it had loaded
@@ -54,17 +58,17 @@ function settleLater() {
   settleHeld();
 }
 
-// A logout leaves the core without its cause: the diagnosis and the alerts
-// are in the pages' module, which the worker would otherwise compile at
-// every wake. It is instantiated on the first logout; if it fails, the
-// logouts go on without a cause (and unalerted) rather than not at all. One
-// settling at a time.
+// A logout leaves the core without its cause: the diagnosis is in the
+// pages' module, which the worker would otherwise compile at every wake. It
+// is instantiated on the first logout; if it fails, the logouts go on
+// without a cause (and unalerted) rather than not at all. The core then
+// queues and alerts them. One settling at a time.
 let pages = null;
 let settling = Promise.resolve();
 function settleHeld() {
   settling = settling.then(async () => {
     const ids = held_ids();
-    if (!ids) return;
+    if (!ids.length) return;
     const timeline = held_timeline();
     let answer;
     try {
@@ -75,8 +79,7 @@ function settleHeld() {
       pages = null;
       console.warn('logout-lens: diagnosis unavailable', e);
     }
-    const settled = settle(answer);
-    if (answer !== undefined) await showAlerts(page_alerts(settled));
+    settle(answer);
   }).catch((e) => console.warn('logout-lens: settling', e));
   return settling;
 }
@@ -84,7 +87,7 @@ function settleHeld() {
 // One tab may fill at most this much of the queue, so a page flooding it
 // (many frames, each within its forwarder's own limit) leaves room for the
 // other tabs' events.
-const MAX_PENDING_PER_TAB = 2000;
+const MAX_PENDING_PER_TAB = LIMITS.GLUE_PENDING_PER_TAB;
 const pendingPerTab = new Map();
 
 function forward(name, details) {
@@ -95,8 +98,8 @@ function forward(name, details) {
     if (n >= MAX_PENDING_PER_TAB) return;
     pendingPerTab.set(tab, n + 1);
   }
-  pending.push([name, details, Date.now()]);
-  if (ready && !timer) timer = setTimeout(drain, DEFER_MS);
+  pending.push([{ input: name, details }, Date.now()]);
+  if (started && !timer) timer = setTimeout(drain, DEFER_MS);
 }
 
 // --- Network. By default the page's own fetch/XHR calls come from the
@@ -121,7 +124,7 @@ if (wr) {
     urls: ['http://*/*', 'https://*/*'],
     types: ['main_frame', 'sub_frame', 'xmlhttprequest', 'other', 'ping'],
   };
-  const MAX_BODY = 16384;
+  const MAX_BODY = LIMITS.BODY;
 
   const withBody = (d) => {
     const b = d.requestBody;
@@ -178,7 +181,7 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (isUiMessage(msg)) return false; // ui-worker.js answers these.
   // Only the extension's own pages may ask (a content script's sender.url is its page).
   if (msg && msg.t === 'status' && sender.url && sender.url.startsWith(chrome.runtime.getURL(''))) {
-    ready_p.then(() => sendResponse(status()));
+    ready.then(() => sendResponse(status()));
     return true;
   }
   if (sender.id !== chrome.runtime.id) return false;
@@ -193,5 +196,5 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
 
 // For the popup's console and the end-to-end tests: the relay's counters,
 // and whether the pages' module (the diagnosis) was instantiated here.
-globalThis.logoutLensStatus = () => (ready ? status() : null);
+globalThis.logoutLensStatus = () => (started ? status() : null);
 globalThis.logoutLensDiagnoser = () => pages !== null;

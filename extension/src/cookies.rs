@@ -9,7 +9,8 @@ use logout_lens_model::event::{CookieCause, CookieChange, CookieWriter, SameSite
 
 use logout_lens_model::http::cookie_domain_matches;
 
-use crate::input::{CookieChanged, clip, limits};
+use crate::input::{CookieChanged, Known, clip};
+use crate::limits;
 use crate::network::SetCookieSeen;
 
 /// How long a seen write can explain a later `onChanged` (the browser stores
@@ -116,14 +117,17 @@ impl Attributor {
         }
     }
 
-    /// The model's `cookie_change`, value redacted, and the site that wrote it when known.
+    /// The model's `cookie_change`, value redacted, and the site that wrote
+    /// it when known; `None` for a cause this build does not know.
     pub fn change(
         &self,
         c: &CookieChanged,
         redactor: &Redactor,
         now_ms: i64,
     ) -> Option<(CookieChange, Option<String>)> {
-        let cause = parse_cause(&c.cause)?;
+        let Known::Is(cause) = c.cause else {
+            return None;
+        };
         let Attribution {
             writer,
             request_id,
@@ -142,10 +146,8 @@ impl Attributor {
             session: k.session,
             http_only: k.http_only,
             secure: k.secure,
-            same_site: match k.same_site.as_deref() {
-                Some("no_restriction") => SameSite::NoRestriction,
-                Some("lax") => SameSite::Lax,
-                Some("strict") => SameSite::Strict,
+            same_site: match k.same_site {
+                Some(Known::Is(s)) => s,
                 _ => SameSite::Unspecified,
             },
             value,
@@ -154,17 +156,6 @@ impl Attributor {
         };
         Some((change, origin))
     }
-}
-
-pub fn parse_cause(s: &str) -> Option<CookieCause> {
-    Some(match s {
-        "evicted" => CookieCause::Evicted,
-        "expired" => CookieCause::Expired,
-        "explicit" => CookieCause::Explicit,
-        "expired_overwrite" => CookieCause::ExpiredOverwrite,
-        "overwrite" => CookieCause::Overwrite,
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
@@ -177,7 +168,7 @@ mod tests {
     fn changed(name: &str, removed: bool, cause: &str) -> CookieChanged {
         CookieChanged {
             removed,
-            cause: cause.into(),
+            cause: serde_json::from_value(serde_json::json!(cause)).unwrap(),
             cookie: Cookie {
                 name: name.into(),
                 value: "RAW-COOKIE-VALUE".into(),
@@ -185,7 +176,7 @@ mod tests {
                 path: "/".into(),
                 secure: false,
                 http_only: true,
-                same_site: Some("lax".into()),
+                same_site: Some(Known::Is(SameSite::Lax)),
                 session: false,
                 expiration_date: Some(1_764_321_800.5),
             },
@@ -286,7 +277,7 @@ mod tests {
         ];
         for (name, removed, cause, now, writer, rid) in cases {
             let c = changed(name, removed, cause);
-            let got = a.attribute(&c, parse_cause(cause).unwrap(), now);
+            let got = a.attribute(&c, c.cause.clone().known().unwrap(), now);
             assert_eq!(
                 (got.writer, got.request_id),
                 (writer, rid.map(str::to_owned)),
@@ -326,7 +317,7 @@ mod tests {
             page.set_sees_set_cookie(sees);
             let mut c = changed(name, true, cause);
             c.cookie.http_only = http_only;
-            let got = page.attribute(&c, parse_cause(cause).unwrap(), 1_100);
+            let got = page.attribute(&c, c.cause.clone().known().unwrap(), 1_100);
             assert_eq!(
                 (got.writer, got.request_id),
                 (writer, None),

@@ -18,27 +18,29 @@ use std::collections::VecDeque;
 use litemap::LiteMap;
 
 use logout_lens_model::event::{
-    Activity, IdleState, IdleStateChange, LifecycleState, LogoutAction, LogoutObserved,
-    LogoutTrigger, Navigation, PageLifecycle, Source, StorageArea, StorageOp, TimeSample,
+    Activity, IdleStateChange, LifecycleState, LogoutAction, LogoutObserved, LogoutTrigger,
+    Navigation, PageLifecycle, Source, StorageArea, StorageOp, TimeSample,
 };
 use logout_lens_model::http::{self, SiteHints};
 use logout_lens_model::logout::{Cause, Signal, classify};
 use logout_lens_model::{Event, EventKind, RedactionOptions, Redactor};
 
-use crate::cookies::{self, Attributor};
+use crate::cookies::Attributor;
 use crate::error::ExtError;
 use crate::guard::{Counts, NoticeThrottle, RateLimit, Reason, Shares, clamp_time};
 use crate::held::{self, Held};
 use crate::hooked;
 use crate::ids::IdGen;
 use crate::input::{
-    CookieChanged, Fields, FromJson, IdleInput, PageInput, PageMsg, TabInput, WebRequest, clip,
-    limits,
+    ActivityMsg, ClickMsg, CookieChanged, CookieMsg, DroppedMsg, Input, Known, LifecycleMsg,
+    PageInput, PageMsg, ResourceType, ScanMsg, StorageMsg, WebRequest, clip,
 };
 use crate::jar::{self, Jar};
+use crate::limits;
 use crate::network::{self, Exchange};
 use crate::pages::{At, Pages};
-use crate::storage::{self, parse_area};
+use crate::policy::Policy;
+use crate::storage;
 use crate::url::{host_of, origin_of};
 
 /// An activity event is recorded when input moved on by at least this much.
@@ -95,34 +97,6 @@ struct Session {
     had_creds: bool,
 }
 
-/// What the glue passes with `tick`.
-#[derive(Debug)]
-struct Tick {
-    mono_ms: f64,
-}
-
-impl FromJson for Tick {
-    fn from_json(v: &serde_json::Value) -> Result<Self, String> {
-        Ok(Tick {
-            mono_ms: Fields::of(v)?.f64("mono_ms")?,
-        })
-    }
-}
-
-/// What the glue passes with `capture`, first thing: which network source is live.
-#[derive(Debug)]
-struct Capture {
-    web_request: bool,
-}
-
-impl FromJson for Capture {
-    fn from_json(v: &serde_json::Value) -> Result<Self, String> {
-        Ok(Capture {
-            web_request: Fields::of(v)?.bool("webRequest")?,
-        })
-    }
-}
-
 /// The logouts [`Core::settle`] let go, and which of them may not notify
 /// (their site had a notification less than [`limits::NOTICE_EVERY_MS`] before).
 #[derive(Debug, Default)]
@@ -134,7 +108,8 @@ pub struct Settled {
 pub struct Core {
     redactor: Redactor,
     ids: IdGen,
-    hints: SiteHints,
+    /// The options the capture applies.
+    policy: Policy,
     net: network::Tracker,
     cookies: Attributor,
     storage: storage::Tracker,
@@ -156,8 +131,6 @@ pub struct Core {
     unclaimed: Vec<(Event, jar::Key)>,
     /// Logouts waiting for their cause.
     held: Held,
-    /// Which sites are watched and what is sent on (the options page).
-    filter: crate::ui::options::Filter,
     /// Kept to rebuild the redactor when the redaction opt-ins change.
     secret: Vec<u8>,
     /// The webRequest listeners are registered (the user opted in): the page
@@ -177,24 +150,20 @@ impl std::fmt::Debug for Core {
     }
 }
 
-fn parse<T: FromJson>(input: &str, json: &str) -> Result<T, ExtError> {
-    crate::input::from_str(json).map_err(|e| ExtError::bad_input(input, e))
-}
-
 impl Core {
     /// `secret`: the per-install redaction secret (32 random bytes, kept in
     /// `chrome.storage.local`); `random`: fresh bytes for this worker's ids.
     pub fn new(
         secret: &[u8],
         random: &[u8],
-        hints: SiteHints,
+        policy: Policy,
         options: RedactionOptions,
         now_ms: i64,
     ) -> Result<Self, ExtError> {
         Ok(Core {
             redactor: Redactor::new(secret, options)?,
             ids: IdGen::new(random),
-            hints,
+            policy,
             net: network::Tracker::default(),
             cookies: Attributor::default(),
             storage: storage::Tracker::default(),
@@ -210,7 +179,6 @@ impl Core {
             shares: Shares::default(),
             unclaimed: Vec::new(),
             held: Held::default(),
-            filter: Default::default(),
             secret: secret.to_vec(),
             web_request: false,
             rate: RateLimit::default(),
@@ -219,29 +187,41 @@ impl Core {
         })
     }
 
-    /// One input from the glue (`input` names it, `json` is its details).
-    /// Returns the new events, redacted, oldest first.
-    pub fn handle(&mut self, input: &str, json: &str, now_ms: i64) -> Result<Vec<Event>, ExtError> {
+    /// One input's JSON text from the glue ([`Input`]): read, then
+    /// handled. An input over [`limits::PAGE_INPUT_BYTES`] is refused
+    /// whole and counted; one that does not read is an error.
+    pub fn handle_json(&mut self, json: &str, now_ms: i64) -> Result<Vec<Event>, ExtError> {
+        match Input::from_json(json) {
+            Ok(input) => Ok(self.handle(input, now_ms)),
+            Err(ExtError::TooLarge(_)) => {
+                self.counts.note(Reason::TooLarge);
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One input from the glue. Returns the new events, redacted, oldest first.
+    pub fn handle(&mut self, input: Input, now_ms: i64) -> Vec<Event> {
         let mut out = Vec::new();
         self.file_unclaimed(|_, e| e.ts_ms + CLAIM_NAV_MS < now_ms, &mut out);
         match input {
-            "before_request" => {
-                let d: WebRequest = parse(input, json)?;
+            Input::Capture(c) => {
+                self.web_request = c.web_request;
+                self.cookies.set_sees_set_cookie(c.web_request);
+            }
+            Input::BeforeRequest(d) => {
                 // A page's own requests count against its tab's rate; the
                 // navigations of the tab itself always pass.
-                let main_frame = d.resource_type.as_deref() == Some("main_frame");
+                let main_frame = d.is(ResourceType::MainFrame);
                 if d.tab_id >= 0 && !main_frame && !self.rate.allow(d.tab_id, now_ms) {
                     self.counts.note(Reason::RateLimited);
-                    return Ok(out);
+                    return out;
                 }
                 self.net.before_request(&d, &self.redactor, now_ms);
             }
-            "send_headers" => {
-                let d: WebRequest = parse(input, json)?;
-                self.net.send_headers(&d, &self.redactor);
-            }
-            "headers_received" => {
-                let d: WebRequest = parse(input, json)?;
+            Input::SendHeaders(d) => self.net.send_headers(&d, &self.redactor),
+            Input::HeadersReceived(d) => {
                 let origin = self
                     .request_page(&RequestOf::web_request(&d))
                     .as_deref()
@@ -251,34 +231,40 @@ impl Core {
                     self.cookies.saw_set_cookie(s);
                 }
             }
-            "before_redirect" | "completed" | "error" => {
-                let d: WebRequest = parse(input, json)?;
-                let ex = match input {
-                    "before_redirect" => self.net.redirect(&d, &self.redactor, &self.hints, now_ms),
-                    "completed" => self.net.completed(&d, &self.redactor, &self.hints, now_ms),
-                    _ => self.net.failed(&d, &self.redactor, &self.hints, now_ms),
-                };
-                if let Some(ex) = ex {
+            Input::BeforeRedirect(d) => {
+                let hints = &self.policy.hints;
+                if let Some(ex) = self.net.redirect(&d, &self.redactor, hints, now_ms) {
                     self.exchange(ex, &mut out);
                 }
             }
-            "cookie_changed" => {
-                let c: CookieChanged = parse(input, json)?;
+            Input::Completed(d) => {
+                let hints = &self.policy.hints;
+                if let Some(ex) = self.net.completed(&d, &self.redactor, hints, now_ms) {
+                    self.exchange(ex, &mut out);
+                }
+            }
+            Input::Error(d) => {
+                let hints = &self.policy.hints;
+                if let Some(ex) = self.net.failed(&d, &self.redactor, hints, now_ms) {
+                    self.exchange(ex, &mut out);
+                }
+            }
+            Input::CookieChanged(c) => {
+                if matches!(c.cause, Known::Unknown(_))
+                    || matches!(c.cookie.same_site, Some(Known::Unknown(_)))
+                {
+                    self.counts.note(Reason::UnknownValue);
+                }
                 self.cookie_changed(&c, now_ms, &mut out);
             }
-            "idle" => {
-                let i: IdleInput = parse(input, json)?;
-                let state = match i.state.as_str() {
-                    "active" => IdleState::Active,
-                    "idle" => IdleState::Idle,
-                    "locked" => IdleState::Locked,
-                    other => return Err(ExtError::bad_input(input, format!("state `{other}`"))),
-                };
-                let e = self.event(now_ms, EventKind::IdleState(IdleStateChange { state }));
-                self.push(e, &mut out);
-            }
-            "tab_updated" => {
-                let t: TabInput = parse(input, json)?;
+            Input::Idle(i) => match i.state {
+                Known::Is(state) => {
+                    let e = self.event(now_ms, EventKind::IdleState(IdleStateChange { state }));
+                    self.push(e, &mut out);
+                }
+                Known::Unknown(_) => self.counts.note(Reason::UnknownValue),
+            },
+            Input::TabUpdated(t) => {
                 if let Some(url) = &t.url {
                     self.navigated(t.tab_id, url, false, None, now_ms, &mut out);
                 }
@@ -291,42 +277,31 @@ impl Core {
                     self.lifecycle(t.tab_id, state, Source::Extension, now_ms, &mut out);
                 }
             }
-            "tab_removed" => {
-                let t: TabInput = parse(input, json)?;
+            Input::TabRemoved(t) => {
                 self.pages.remove_tab(t.tab_id);
                 self.rate.forget(t.tab_id);
             }
-            "page" => {
-                if json.len() > limits::PAGE_INPUT_BYTES {
-                    self.counts.note(Reason::TooLarge);
-                    return Ok(out);
-                }
-                let p: PageInput = parse(input, json)?;
+            Input::Page(p) => {
                 if !self.rate.allow(p.tab.unwrap_or(-1), now_ms) {
                     self.counts.note(Reason::RateLimited);
-                    return Ok(out);
+                    return out;
                 }
                 if p.msg.oversized() {
                     self.counts.note(Reason::Clipped);
                 }
-                if let PageMsg::Dropped { n } = p.msg {
+                if p.msg.unknown_value() {
+                    self.counts.note(Reason::UnknownValue);
+                    return out;
+                }
+                if let PageMsg::Dropped(DroppedMsg { n }) = p.msg {
                     self.counts.add(Reason::ForwarderDropped, n);
-                    return Ok(out);
+                    return out;
                 }
                 self.page(p, now_ms, &mut out);
             }
-            "tick" => {
-                let t: Tick = parse(input, json)?;
-                self.tick(t.mono_ms, now_ms, &mut out);
-            }
-            "capture" => {
-                let c: Capture = parse(input, json)?;
-                self.web_request = c.web_request;
-                self.cookies.set_sees_set_cookie(c.web_request);
-            }
-            other => return Err(ExtError::UnknownInput(clip(other, 64).to_owned())),
+            Input::Tick(t) => self.tick(t.mono_ms, now_ms, &mut out),
         }
-        Ok(out)
+        out
     }
 
     /// Time since the last input anywhere (or since the worker started, when
@@ -370,8 +345,8 @@ impl Core {
         }
     }
 
-    /// The logouts waiting for their cause, one id per line (`""` when none).
-    pub fn held_ids(&self) -> String {
+    /// The logouts waiting for their cause, oldest first.
+    pub fn held_ids(&self) -> Vec<String> {
         self.held.ids()
     }
 
@@ -380,7 +355,7 @@ impl Core {
     /// before it had loaded hands over what it saw (dated when it happened)
     /// after the navigation that showed the logout.
     pub fn held_timeline(&self) -> String {
-        crate::encode::events(&self.timeline)
+        serde_json::to_string(&self.timeline).unwrap_or_else(|_| "[]".into())
     }
 
     /// Settles held logouts with a diagnoser's answer (`held::answer`), or
@@ -390,7 +365,7 @@ impl Core {
     /// which of them may not notify (one notification per site per
     /// [`limits::NOTICE_EVERY_MS`]: a page that forges logouts cannot
     /// flood the desktop).
-    pub fn settle(&mut self, answer: Option<&str>) -> Settled {
+    pub fn settle(&mut self, answer: Option<&[held::Verdict]>) -> Settled {
         let mut out = Settled::default();
         for (mut e, cause) in self.held.release(answer) {
             if let Some(cause) = cause {
@@ -410,7 +385,7 @@ impl Core {
 
     /// Is this event queued for the collector (the options)?
     pub fn sends(&self, e: &Event) -> bool {
-        self.filter.sends(e)
+        self.policy.filter.sends(e)
     }
 
     /// The in-memory timeline (redacted), oldest first: what the popup shows.
@@ -419,13 +394,17 @@ impl Core {
     }
 
     pub fn hints(&self) -> &SiteHints {
-        &self.hints
+        &self.policy.hints
+    }
+
+    /// The options the capture applies.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
     }
 
     /// New options from the options page; they apply to the next event.
-    pub fn configure(&mut self, hints: SiteHints, filter: crate::ui::options::Filter) {
-        self.hints = hints;
-        self.filter = filter;
+    pub fn configure(&mut self, policy: Policy) {
+        self.policy = policy;
     }
 
     /// The redaction opt-ins changed; events from now on follow them.
@@ -440,7 +419,7 @@ impl Core {
     /// queues or shows it: a token in a path (`/magic/<JWT>`), a code in a
     /// stack's URL, a secret in a label never goes further.
     fn push(&mut self, mut e: Event, out: &mut Vec<Event>) {
-        if !self.filter.watches(e.origin.as_deref()) {
+        if !self.policy.filter.watches(e.origin.as_deref()) {
             return;
         }
         self.redactor.scrub_event(&mut e);
@@ -469,7 +448,7 @@ impl Core {
         } else {
             e
         };
-        if self.filter.sends(&e) {
+        if self.policy.filter.sends(&e) {
             out.push(e);
         }
     }
@@ -613,7 +592,7 @@ impl Core {
             .as_deref()
             .and_then(origin_of)
             .or_else(|| ex.origin.clone());
-        if !self.filter.watches(origin.as_deref()) {
+        if !self.policy.filter.watches(origin.as_deref()) {
             // Not recorded, but the tab's new page is still its page.
             if ex.main_frame && tab.is_some() {
                 let status = ex.x.status;
@@ -707,10 +686,10 @@ impl Core {
         let Some(origin) = self.pages.navigated(tab, url, ts).map(|p| p.origin.clone()) else {
             return;
         };
-        if !self.filter.watches(Some(&origin)) {
+        if !self.policy.filter.watches(Some(&origin)) {
             return;
         }
-        let to_login = http::is_login_page(url, &self.hints);
+        let to_login = http::is_login_page(url, &self.policy.hints);
         let nav = Navigation {
             url: self.redactor.url(url),
             to_login,
@@ -896,7 +875,7 @@ impl Core {
     fn page(&mut self, p: PageInput, now_ms: i64, out: &mut Vec<Event>) {
         // A message kept in the page until the forwarder came is dated when it
         // happened; the page's word for it is bounded by arrival and backlog.
-        let now_ms = match p.at_ms {
+        let now_ms = match p.msg.at() {
             Some(at) => clamp_time(at, now_ms - limits::BACKLOG_MS, now_ms, &mut self.counts),
             None => now_ms,
         };
@@ -915,7 +894,7 @@ impl Core {
             self.pages.heard(t, p.frame, &url, &origin, now_ms);
         }
         // An excluded site is not tracked at all, so watching it again starts clean.
-        if !self.filter.watches(Some(&origin)) {
+        if !self.policy.filter.watches(Some(&origin)) {
             return;
         }
         let at = At {
@@ -930,7 +909,7 @@ impl Core {
             e
         };
         match p.msg {
-            PageMsg::Storage {
+            PageMsg::Storage(StorageMsg {
                 area,
                 op,
                 key,
@@ -938,8 +917,9 @@ impl Core {
                 old,
                 entries,
                 stack,
-            } => {
-                let (Some(area), Some(op)) = (parse_area(&area), parse_op(&op)) else {
+                ..
+            }) => {
+                let (Known::Is(area), Known::Is(op)) = (area, op) else {
                     return;
                 };
                 let change = self.storage.hooked(
@@ -954,6 +934,7 @@ impl Core {
                         stack: stack.as_deref(),
                     },
                     &self.redactor,
+                    &self.policy,
                 );
                 if let Some(change) = change {
                     let e = page_event(self, EventKind::StorageChange(change));
@@ -965,7 +946,7 @@ impl Core {
                     self.check_vanished(&origin, at, now_ms, out);
                 }
             }
-            PageMsg::Cookie { text, .. } => {
+            PageMsg::Cookie(CookieMsg { text, .. }) => {
                 if let Some(host) = host_of(&url) {
                     self.cookies.saw_document_cookie(
                         clip(&text, limits::VALUE),
@@ -975,15 +956,17 @@ impl Core {
                     );
                 }
             }
-            PageMsg::Scan { local, session } => {
-                let mut changes =
-                    self.storage
-                        .scan(&origin, StorageArea::Local, &local, &self.redactor);
+            PageMsg::Scan(ScanMsg { local, session }) => {
+                let (r, policy) = (&self.redactor, &self.policy);
+                let mut changes = self
+                    .storage
+                    .scan(&origin, StorageArea::Local, &local, r, policy);
                 changes.extend(self.storage.scan(
                     &origin,
                     StorageArea::Session,
                     &session,
-                    &self.redactor,
+                    r,
+                    policy,
                 ));
                 for change in changes {
                     let e = page_event(self, EventKind::StorageChange(change));
@@ -992,7 +975,7 @@ impl Core {
                 self.credentials_seen(&origin);
                 self.check_vanished(&origin, at, now_ms, out);
             }
-            PageMsg::Activity { last_input_ms } => {
+            PageMsg::Activity(ActivityMsg { last_input_ms }) => {
                 // Page-controlled: never in the future, never long before now.
                 let t = clamp_time(
                     last_input_ms,
@@ -1012,14 +995,9 @@ impl Core {
                     self.push(e, out);
                 }
             }
-            PageMsg::Lifecycle { state } => {
-                let state = match state.as_str() {
-                    "visible" => LifecycleState::Visible,
-                    "hidden" => LifecycleState::Hidden,
-                    "frozen" => LifecycleState::Frozen,
-                    "resumed" => LifecycleState::Resumed,
-                    "discarded" => LifecycleState::Discarded,
-                    _ => return,
+            PageMsg::Lifecycle(LifecycleMsg { state }) => {
+                let Known::Is(state) = state else {
+                    return;
                 };
                 let e = page_event(self, EventKind::PageLifecycle(PageLifecycle { state }));
                 self.push(e, out);
@@ -1029,9 +1007,9 @@ impl Core {
                     self.page_net(&r, tab, p.frame, &url, now_ms, out);
                 }
             }
-            // Counted as it arrives (`handle`).
-            PageMsg::Dropped { .. } => {}
-            PageMsg::Click { label } => {
+            // Counted as they arrive (`handle`).
+            PageMsg::Dropped(_) | PageMsg::Unknown => {}
+            PageMsg::Click(ClickMsg { label }) => {
                 let label = clip(label.trim(), limits::LABEL).to_owned();
                 if !is_logout_label(&label) {
                     return;
@@ -1065,15 +1043,19 @@ impl Core {
         self.net.before_request(&s.start, &self.redactor, now_ms);
         self.net.send_headers(&s.start, &self.redactor);
         if let Some(hop) = &s.redirect {
-            if let Some(ex) = self.net.redirect(hop, &self.redactor, &self.hints, now_ms) {
+            if let Some(ex) = self
+                .net
+                .redirect(hop, &self.redactor, &self.policy.hints, now_ms)
+            {
                 self.exchange(ex, out);
             }
         }
         let ex = if s.failed {
-            self.net.failed(&s.end, &self.redactor, &self.hints, now_ms)
+            self.net
+                .failed(&s.end, &self.redactor, &self.policy.hints, now_ms)
         } else {
             self.net
-                .completed(&s.end, &self.redactor, &self.hints, now_ms)
+                .completed(&s.end, &self.redactor, &self.policy.hints, now_ms)
         };
         if let Some(ex) = ex {
             self.exchange(ex, out);
@@ -1115,21 +1097,9 @@ impl<'a> RequestOf<'a> {
             tab: d.tab_id,
             frame: d.frame_id,
             url: &d.url,
-            document_load: matches!(d.resource_type.as_deref(), Some("main_frame" | "sub_frame")),
+            document_load: d.is(ResourceType::MainFrame) || d.is(ResourceType::SubFrame),
             document_url: d.document_url.as_deref(),
             initiator: d.initiator.as_deref(),
         }
     }
 }
-
-fn parse_op(s: &str) -> Option<StorageOp> {
-    match s {
-        "set" => Some(StorageOp::Set),
-        "remove" => Some(StorageOp::Remove),
-        "clear" => Some(StorageOp::Clear),
-        _ => None,
-    }
-}
-
-/// The cookie causes, re-exported for the glue's documentation and tests.
-pub use cookies::parse_cause;

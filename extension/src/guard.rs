@@ -12,7 +12,7 @@
 use litemap::LiteMap;
 use serde::Serialize;
 
-use crate::input::limits;
+use crate::limits;
 
 /// Why part of the input was refused, clamped or held back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +22,8 @@ pub enum Reason {
     /// Messages the page's forwarder dropped beyond its own per-document
     /// rate (it reports how many).
     ForwarderDropped,
-    /// A page message larger than [`limits::PAGE_INPUT_BYTES`]: refused whole.
+    /// An input (a page message, in practice) larger than
+    /// [`limits::PAGE_INPUT_BYTES`]: refused whole.
     TooLarge,
     /// A page message with a field longer than its cap: the field was cut.
     Clipped,
@@ -36,6 +37,11 @@ pub enum Reason {
     /// A logout notification held back: the site had one less than
     /// [`limits::NOTICE_EVERY_MS`] before.
     NoticeThrottled,
+    /// An enumerated value this build does not know (a storage area or
+    /// operation, an idle or page state, a cookie cause or `SameSite`, a
+    /// page message type): the input is not acted on (a `SameSite` reads
+    /// as unspecified).
+    UnknownValue,
 }
 
 /// Counts by reason (the status' `guard`).
@@ -49,6 +55,7 @@ pub struct Counts {
     pub negative_duration: u64,
     pub time_clamped: u64,
     pub notice_throttled: u64,
+    pub unknown_value: u64,
 }
 
 impl Counts {
@@ -66,6 +73,7 @@ impl Counts {
             Reason::NegativeDuration => &mut self.negative_duration,
             Reason::TimeClamped => &mut self.time_clamped,
             Reason::NoticeThrottled => &mut self.notice_throttled,
+            Reason::UnknownValue => &mut self.unknown_value,
         };
         *n = n.saturating_add(by);
     }
@@ -81,6 +89,7 @@ impl Counts {
             self.negative_duration,
             self.time_clamped,
             self.notice_throttled,
+            self.unknown_value,
         ]
         .iter()
         .fold(0u64, |a, b| a.saturating_add(*b))

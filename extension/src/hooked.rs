@@ -4,7 +4,8 @@
 //! redirect hop, then `completed` or `error`), so one tracker serves both.
 
 use crate::guard::{Counts, Reason, clamp_time};
-use crate::input::{Header, NetRecord, WebRequest, clip, limits};
+use crate::input::{Header, NetRecord, ResourceType, WebRequest, clip};
+use crate::limits;
 
 /// The webRequest-shaped steps of one hooked request, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +68,7 @@ pub fn steps(
         tab_id: tab,
         frame_id: frame,
         document_url: Some(clip(document, limits::URL).to_owned()),
-        resource_type: Some("xmlhttprequest".into()),
+        resource_type: Some(ResourceType::Xmlhttprequest),
         time_stamp: Some(start_ms as f64),
         ..WebRequest::default()
     };
@@ -79,7 +80,8 @@ pub fn steps(
             value: Some(clip(a, limits::VALUE + 16).to_owned()),
         }]
     });
-    let failed = r.status == 0;
+    let status = r.status.unwrap_or(0);
+    let failed = status == 0;
     let final_url = r
         .final_url
         .as_deref()
@@ -104,7 +106,7 @@ pub fn steps(
     if failed {
         end.error = Some(error_text(r.error.as_deref()).to_owned());
     } else {
-        end.status_code = Some(r.status);
+        end.status_code = Some(status);
         end.response_headers = Some(
             r.headers
                 .iter()
@@ -137,11 +139,12 @@ mod tests {
             body: Some(r#"{"refresh":"R"}"#.into()),
             start_ms: 1_000,
             end_ms: 1_040,
-            status: 401,
+            status: Some(401),
             error: None,
             redirected: false,
             final_url: Some("http://h.test/v1/auth/refresh/".into()),
             headers: vec![("www-authenticate".into(), "Bearer".into())],
+            at: None,
         }
     }
 
@@ -187,7 +190,7 @@ mod tests {
             (
                 "failure keeps a fixed error text",
                 |r| {
-                    r.status = 0;
+                    r.status = Some(0);
                     r.error = Some("eyJhbGciOi.secret".into());
                 },
                 |s| {
@@ -201,7 +204,7 @@ mod tests {
             (
                 "abort",
                 |r| {
-                    r.status = 0;
+                    r.status = None;
                     r.error = Some("net::ERR_ABORTED".into());
                 },
                 |s| s.as_ref().unwrap().end.error.as_deref() == Some("net::ERR_ABORTED"),
@@ -211,7 +214,7 @@ mod tests {
                 "redirect hop to the final URL",
                 |r| {
                     r.redirected = true;
-                    r.status = 200;
+                    r.status = Some(200);
                     r.final_url = Some("http://h.test/signin?next=/".into());
                 },
                 |s| {

@@ -1,82 +1,223 @@
-//! What the JS glue hands over, in the browsers' own shapes (camelCase).
+//! What the JS glue hands over: one [`Input`], the browser's event (or a
+//! content script's message) by name with its details in the browsers' own
+//! shapes (camelCase), read once with serde.
 //!
-//! Everything is lenient (unknown fields ignored, most fields optional) and
-//! everything coming from a page is untrusted: [`limits`] caps every string
-//! before it is looked at.
-//!
-//! The shapes are read by hand from a `serde_json::Value` ([`FromJson`])
-//! rather than derived: each derived `Deserialize` is its own copy of the
-//! parser in the wasm, and these few readers cost a fraction of that. The
-//! rules match what the derive did: a missing optional field takes its
-//! default, `null` is `None` for an `Option` (and an error otherwise), a value
-//! of the wrong type is an error.
+//! Lenient where the browsers differ (unknown fields ignored, most fields
+//! optional), strict on types (a value of the wrong type is an error, never
+//! a guess). An enumerated value this build does not know (a storage area,
+//! an operation, a state, a cookie cause, a page message type) reads as
+//! [`Known::Unknown`] and the core counts it (`guard.unknown_value`) rather
+//! than dropping it unseen. Everything coming from a page is untrusted:
+//! [`crate::limits`] caps every string before it is looked at.
 
-use serde_json::{Map, Value};
+use logout_lens_model::event::{
+    CookieCause, IdleState, LifecycleState, SameSite, StorageArea, StorageOp,
+};
+use serde::de::{DeserializeOwned, IntoDeserializer};
+use serde::{Deserialize, Deserializer};
 
-/// Every cap and bound of the core, in one place: sizes of page-controlled
-/// input, rates, queue sizes and shares, and how far a claimed time may be
-/// from its arrival.
-pub mod limits {
-    /// Largest page message read (its JSON text); a larger one is refused.
-    pub const PAGE_INPUT_BYTES: usize = 2 * 1024 * 1024;
-    /// Messages (and request starts) a tab may send at once…
-    pub const TAB_BURST: i64 = 1_000;
-    /// …and per second after that (token bucket).
-    pub const TAB_RATE_PER_S: i64 = 100;
-    /// Tabs (and sites, for notices) whose rate state is kept.
-    pub const TABS_TRACKED: usize = 1_000;
-    /// Sites whose sign-in state, storage credentials and clock are kept
-    /// (one not signed in makes room first).
-    pub const SITES_TRACKED: usize = 1_000;
-    /// Frames whose URL is remembered, all tabs together.
-    pub const FRAMES_TRACKED: usize = 2_000;
-    /// Cookies remembered with the sites that depend on them.
-    pub const COOKIES_TRACKED: usize = 1_000;
-    /// Events kept in memory for the diagnosis and the popup…
-    pub const TIMELINE_MAX: usize = 3_000;
-    /// …of which one site (or the machine's events) holds at most this many.
-    pub const TIMELINE_SHARE: usize = 1_000;
-    /// …none older than this.
-    pub const TIMELINE_AGE_MS: i64 = 2 * 60 * 60 * 1000;
-    /// Unacked events the relay keeps by default…
-    pub const RING_MAX: usize = 5_000;
-    /// …of which one site holds at most this many.
-    pub const RING_SHARE: usize = 2_000;
-    /// How long the page hook's messages may have waited in the page for the
-    /// forwarder (which starts once the page has loaded); an older `at` is
-    /// clamped.
-    pub const BACKLOG_MS: i64 = 5 * 60 * 1000;
-    /// A hooked request may end at most this long before it arrives.
-    pub const NET_AGE_MS: i64 = 10 * 60 * 1000;
-    /// A reported last input further back than this is clamped.
-    pub const INPUT_AGE_MS: i64 = 24 * 60 * 60 * 1000;
-    /// A server clock further from ours than this is not believed (the
-    /// model ignores such samples too).
-    pub const SKEW_MAX_MS: i64 = logout_lens_model::time::PLAUSIBLE_SKEW_MS;
-    /// One logout notification per site at most this often.
-    pub const NOTICE_EVERY_MS: i64 = 60_000;
-    /// Longest URL kept in memory (page, frame, request).
-    pub const URL: usize = 4_096;
-    /// Longest page path put on an event.
-    pub const PATH: usize = 512;
-    /// Longest request method kept.
-    pub const METHOD: usize = 16;
-    /// Response headers of a hooked request looked at, and their sizes.
-    pub const HEADERS: usize = 16;
-    pub const HEADER_NAME: usize = 64;
-    pub const HEADER_VALUE: usize = 1_024;
-    /// Longest value inspected as a possible token (the model's own cap).
-    pub const VALUE: usize = logout_lens_model::jwt::MAX_TOKEN_LEN;
-    /// Longest storage key or cookie name kept.
-    pub const KEY: usize = 256;
-    /// Longest stack kept.
-    pub const STACK: usize = 1_000;
-    /// Longest click label considered.
-    pub const LABEL: usize = 64;
-    /// Most storage entries looked at in one scan or `clear`.
-    pub const ENTRIES: usize = 500;
-    /// Longest request body inspected for a refresh token.
-    pub const BODY: usize = 16 * 1024;
+use crate::error::ExtError;
+use crate::limits;
+
+/// Reads an enum written as a map whose first key is its tag: the
+/// variant's fields follow, read straight from the text (serde's tagged
+/// enums would first buffer the whole map in memory to look for the tag).
+/// `$details`: the variant's value is under this one key (`{"input":
+/// "completed", "details": {…}}`); else it is the rest of the map (`{"t":
+/// "storage", "area": …}`). A tag this build does not know reads as
+/// `$unknown` when there is one, else it is an error. The glue and the
+/// forwarder always write the tag first; a map in another order is read
+/// whole first, then the same way.
+macro_rules! tag_first {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident ($tag:literal $(, details $details:literal)?) {
+            $( $(#[$doc:meta])* $variant:ident($ty:ty) = $wire:literal, )*
+        }
+        $(unknown $unknown:ident;)?
+    ) => {
+        $(#[$meta])*
+        pub enum $name {
+            $( $(#[$doc])* $variant($ty), )*
+            $(
+                /// A tag of a newer sender: counted, not read.
+                $unknown,
+            )?
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Tagged;
+                impl<'de> serde::de::Visitor<'de> for Tagged {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("an object whose first key is `", $tag, "`"))
+                    }
+
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        use serde::de::Error as _;
+                        let first = map.next_key::<std::borrow::Cow<'de, str>>()?;
+                        if first.as_deref() != Some($tag) {
+                            // Another order (not the glue's nor the
+                            // forwarder's): read the whole object first.
+                            let mut obj = serde_json::Map::new();
+                            if let Some(k) = first {
+                                obj.insert(k.into_owned(), map.next_value()?);
+                                while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                                    obj.insert(k, v);
+                                }
+                            }
+                            return $name::from_object(obj).map_err(A::Error::custom);
+                        }
+                        let tag: std::borrow::Cow<'de, str> = map.next_value()?;
+                        tag_first!(@read map, tag, $name, $($details)?, [$($variant($ty) = $wire,)*], [$($unknown)?])
+                    }
+                }
+                d.deserialize_map(Tagged)
+            }
+        }
+
+        impl $name {
+            /// The same from an object already read whole, keys in any
+            /// order: written out again with its tag first and read as
+            /// usual (no second reader of every variant in the wasm).
+            fn from_object(mut obj: serde_json::Map<String, serde_json::Value>) -> Result<$name, serde_json::Error> {
+                use serde::de::Error as _;
+                let Some(tag) = obj.remove($tag) else {
+                    return Err(serde_json::Error::missing_field($tag));
+                };
+                let text = tag_first!(@text obj, tag, $tag, $($details)?);
+                serde_json::from_str(&text)
+            }
+        }
+    };
+    (@text $obj:ident, $tagv:ident, $tag:literal, $details:literal) => {
+        format!(
+            concat!("{{\"", $tag, "\":{},\"", $details, "\":{}}}"),
+            $tagv,
+            $obj.remove($details).unwrap_or_default()
+        )
+    };
+    (@text $obj:ident, $tagv:ident, $tag:literal, ) => {{
+        let rest = serde_json::Value::Object($obj).to_string();
+        let fields = &rest[1..rest.len() - 1];
+        let comma = if fields.is_empty() { "" } else { "," };
+        format!(concat!("{{\"", $tag, "\":{}{}{}}}"), $tagv, comma, fields)
+    }};
+    // The value under one key.
+    (@read $map:ident, $tag:ident, $name:ident, $details:literal, [$($variant:ident($ty:ty) = $wire:literal,)*], [$($unknown:ident)?]) => {{
+        use serde::de::Error as _;
+        if $map.next_key::<std::borrow::Cow<'de, str>>()?.as_deref() != Some($details) {
+            return Err(A::Error::custom(concat!("`", $details, "` must follow")));
+        }
+        let v = match $tag.as_ref() {
+            $($wire => $name::$variant($map.next_value::<$ty>()?),)*
+            other => return Err(A::Error::unknown_variant(other, &[$($wire),*])),
+        };
+        while $map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        Ok(v)
+    }};
+    // The rest of the map.
+    (@read $map:ident, $tag:ident, $name:ident, , [$($variant:ident($ty:ty) = $wire:literal,)*], [$($unknown:ident)?]) => {{
+        let rest = serde::de::value::MapAccessDeserializer::new($map);
+        Ok(match $tag.as_ref() {
+            $($wire => $name::$variant(<$ty>::deserialize(rest)?),)*
+            _ => {
+                serde::de::IgnoredAny::deserialize(rest)?;
+                tag_first!(@unknown $name, $tag, [$($unknown)?], [$($wire),*])
+            }
+        })
+    }};
+    (@unknown $name:ident, $tag:ident, [$unknown:ident], [$($wire:literal),*]) => { $name::$unknown };
+    (@unknown $name:ident, $tag:ident, [], [$($wire:literal),*]) => {{
+        use serde::de::Error as _;
+        return Err(A::Error::unknown_variant(&$tag, &[$($wire),*]));
+    }};
+}
+
+tag_first! {
+    /// One input from the glue: `{"input": name, "details": …}`, the name first.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum Input ("input", details "details") {
+        /// First thing after a start: which network source is live.
+        Capture(Capture) = "capture",
+        /// The six webRequest events (only while the user opted in).
+        BeforeRequest(WebRequest) = "before_request",
+        SendHeaders(WebRequest) = "send_headers",
+        HeadersReceived(WebRequest) = "headers_received",
+        BeforeRedirect(WebRequest) = "before_redirect",
+        Completed(WebRequest) = "completed",
+        Error(WebRequest) = "error",
+        /// `cookies.onChanged`.
+        CookieChanged(CookieChanged) = "cookie_changed",
+        /// `idle.onStateChanged`.
+        Idle(IdleInput) = "idle",
+        /// `tabs.onUpdated`.
+        TabUpdated(TabInput) = "tab_updated",
+        /// `tabs.onRemoved`.
+        TabRemoved(TabRemoved) = "tab_removed",
+        /// A content script's message, with what the browser says about its sender.
+        Page(PageInput) = "page",
+        /// The periodic alarm.
+        Tick(Tick) = "tick",
+    }
+}
+
+impl Input {
+    /// Reads one input from its JSON text. The text of an input over
+    /// [`limits::PAGE_INPUT_BYTES`] is not read at all.
+    pub fn from_json(json: &str) -> Result<Input, ExtError> {
+        if json.len() > limits::PAGE_INPUT_BYTES {
+            return Err(ExtError::TooLarge(json.len()));
+        }
+        serde_json::from_str(json).map_err(ExtError::BadInput)
+    }
+
+    /// The tab the input is about, when it is one tab's (for the rate limit).
+    pub fn tab(&self) -> Option<i64> {
+        match self {
+            Input::BeforeRequest(d)
+            | Input::SendHeaders(d)
+            | Input::HeadersReceived(d)
+            | Input::BeforeRedirect(d)
+            | Input::Completed(d)
+            | Input::Error(d) => Some(d.tab_id),
+            Input::TabUpdated(t) => Some(t.tab_id),
+            Input::TabRemoved(t) => Some(t.tab_id),
+            Input::Page(p) => p.tab,
+            Input::Capture(_) | Input::CookieChanged(_) | Input::Idle(_) | Input::Tick(_) => None,
+        }
+    }
+}
+
+/// An enumerated value: one this build knows, or the text of one it does
+/// not (cut to 64 bytes), which the core counts and never guesses about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Known<T> {
+    Is(T),
+    Unknown(String),
+}
+
+impl<T> Known<T> {
+    pub fn known(self) -> Option<T> {
+        match self {
+            Known::Is(t) => Some(t),
+            Known::Unknown(_) => None,
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Known<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let read: Result<T, serde::de::value::Error> =
+            T::deserialize(s.as_str().into_deserializer());
+        Ok(match read {
+            Ok(t) => Known::Is(t),
+            Err(_) => Known::Unknown(clip(&s, 64).to_owned()),
+        })
+    }
 }
 
 /// Cuts a string to at most `max` bytes on a character boundary, and never
@@ -101,42 +242,123 @@ pub fn clip(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `capture`: whether the webRequest listeners are registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Capture {
+    pub web_request: bool,
+}
+
+/// `tick`: the worker's monotonic clock (`performance.now()`).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct Tick {
+    pub mono_ms: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Header {
     pub name: String,
+    #[serde(default)]
     pub value: Option<String>,
 }
 
+fn no_tab() -> i64 {
+    -1
+}
+
 /// One `webRequest` callback's details (any of the events).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WebRequest {
     pub request_id: String,
     pub url: String,
+    #[serde(default)]
     pub method: Option<String>,
+    #[serde(default = "no_tab")]
     pub tab_id: i64,
+    #[serde(default)]
     pub frame_id: Option<i64>,
-    pub resource_type: Option<String>,
+    #[serde(default, rename = "type")]
+    pub resource_type: Option<ResourceType>,
+    #[serde(default)]
     pub time_stamp: Option<f64>,
+    #[serde(default)]
     pub initiator: Option<String>,
+    #[serde(default)]
     pub document_url: Option<String>,
+    #[serde(default)]
     pub status_code: Option<u16>,
+    #[serde(default)]
     pub redirect_url: Option<String>,
+    #[serde(default)]
     pub error: Option<String>,
+    #[serde(default)]
     pub request_headers: Option<Vec<Header>>,
+    #[serde(default)]
     pub response_headers: Option<Vec<Header>>,
     /// The request body as text; the glue decodes `requestBody.raw` (UTF-8,
     /// capped) or flattens `requestBody.formData` into `a=b&c=d`.
+    #[serde(default)]
     pub body_text: Option<String>,
 }
 
+impl Default for WebRequest {
+    fn default() -> Self {
+        WebRequest {
+            request_id: String::new(),
+            url: String::new(),
+            method: None,
+            tab_id: no_tab(),
+            frame_id: None,
+            resource_type: None,
+            time_stamp: None,
+            initiator: None,
+            document_url: None,
+            status_code: None,
+            redirect_url: None,
+            error: None,
+            request_headers: None,
+            response_headers: None,
+            body_text: None,
+        }
+    }
+}
+
+/// What a request loads, as webRequest says (`type`); only the kinds the
+/// core treats apart are named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceType {
+    MainFrame,
+    SubFrame,
+    Xmlhttprequest,
+    /// Never about auth: images, fonts, styles, media, scripts, sockets.
+    #[serde(
+        rename = "image",
+        alias = "stylesheet",
+        alias = "font",
+        alias = "media"
+    )]
+    #[serde(alias = "script", alias = "imageset", alias = "websocket")]
+    Static,
+    /// Anything else (`other`, `ping`, `object`, …).
+    #[serde(other)]
+    Other,
+}
+
 impl WebRequest {
+    pub fn is(&self, t: ResourceType) -> bool {
+        self.resource_type == Some(t)
+    }
+
     pub fn header(&self, response: bool, name: &str) -> Option<&str> {
         let list = if response {
-            self.response_headers.as_ref()
+            self.response_headers.as_deref()
         } else {
-            self.request_headers.as_ref()
-        }?;
-        list.iter()
+            self.request_headers.as_deref()
+        };
+        list.unwrap_or_default()
+            .iter()
             .find(|h| h.name.eq_ignore_ascii_case(name))
             .and_then(|h| h.value.as_deref())
     }
@@ -154,103 +376,169 @@ impl WebRequest {
     }
 }
 
+fn root_path() -> String {
+    "/".to_owned()
+}
+
 /// `cookies.Cookie`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Cookie {
     pub name: String,
+    #[serde(default)]
     pub value: String,
+    #[serde(default)]
     pub domain: String,
+    #[serde(default = "root_path")]
     pub path: String,
+    #[serde(default)]
     pub secure: bool,
+    #[serde(default)]
     pub http_only: bool,
-    pub same_site: Option<String>,
+    #[serde(default)]
+    pub same_site: Option<Known<SameSite>>,
+    #[serde(default)]
     pub session: bool,
     /// Seconds since the epoch (fractional).
+    #[serde(default)]
     pub expiration_date: Option<f64>,
 }
 
 /// `cookies.onChanged` details.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CookieChanged {
     pub removed: bool,
     pub cookie: Cookie,
-    pub cause: String,
+    pub cause: Known<CookieCause>,
 }
 
 /// `idle.onStateChanged`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct IdleInput {
-    pub state: String,
+    pub state: Known<IdleState>,
 }
 
-/// `tabs.onUpdated` (`tabId`, `changeInfo`, and the tab's url) or `tabs.onRemoved`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// `tabs.onUpdated`: the tab, and what changed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TabInput {
     pub tab_id: i64,
+    #[serde(default)]
     pub url: Option<String>,
+    #[serde(default)]
     pub discarded: Option<bool>,
+    #[serde(default)]
     pub frozen: Option<bool>,
 }
 
+/// `tabs.onRemoved`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TabRemoved {
+    pub tab_id: i64,
+}
+
 /// A content-script message, with what the browser says about its sender.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct PageInput {
     pub msg: PageMsg,
+    #[serde(default)]
     pub tab: Option<i64>,
+    #[serde(default)]
     pub frame: Option<i64>,
     /// `sender.url`: the URL of the sending frame (not of the tab's top
     /// page), set by the browser, so the origin is trustworthy even though
     /// the message body is not.
+    #[serde(default)]
     pub url: Option<String>,
     /// `sender.origin` (Chromium): the frame's origin, which an
     /// `about:blank` or `srcdoc` frame inherits while its `url` says nothing.
+    #[serde(default)]
     pub origin: Option<String>,
-    /// When the page hook saw it (`at`, `Date.now()` in the page): its
-    /// messages wait in the page until the forwarder starts, after load.
-    /// Page-controlled; the core bounds it.
-    pub at_ms: Option<i64>,
 }
 
-/// What the content scripts report. Page-controlled: sizes are capped on use.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PageMsg {
-    /// A `Storage` method call caught by the MAIN-world hook.
-    Storage {
-        area: String,
-        op: String,
-        key: String,
-        value: Option<String>,
-        old: Option<String>,
-        /// For `clear`: the entries that were there.
-        entries: Vec<(String, String)>,
-        stack: Option<String>,
-    },
-    /// A `document.cookie` write caught by the MAIN-world hook.
-    Cookie {
-        text: String,
-        stack: Option<String>,
-    },
-    /// The content script's look at both storages (on load and periodically).
-    Scan {
-        local: Vec<(String, String)>,
-        session: Vec<(String, String)>,
-    },
-    Activity {
-        last_input_ms: i64,
-    },
-    Lifecycle {
-        state: String,
-    },
-    /// A click on a button or link, with its visible label.
-    Click {
-        label: String,
-    },
-    /// A `fetch`/`XMLHttpRequest` that finished, from the MAIN-world hook.
-    Net(NetRecord),
-    /// The forwarder dropped `n` messages beyond its own rate limit.
-    Dropped {
-        n: u64,
-    },
+tag_first! {
+    /// What the content scripts report, by their `t` (first). Page-controlled:
+    /// sizes are capped on use.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum PageMsg ("t") {
+        /// A `Storage` method call caught by the MAIN-world hook.
+        Storage(StorageMsg) = "storage",
+        /// A `document.cookie` write caught by the MAIN-world hook.
+        Cookie(CookieMsg) = "cookie",
+        /// The content script's look at both storages (on load and periodically).
+        Scan(ScanMsg) = "scan",
+        Activity(ActivityMsg) = "activity",
+        Lifecycle(LifecycleMsg) = "lifecycle",
+        /// A click on a button or link, with its visible label.
+        Click(ClickMsg) = "click",
+        /// A `fetch`/`XMLHttpRequest` that finished, from the MAIN-world hook.
+        Net(NetRecord) = "net",
+        /// The forwarder dropped `n` messages beyond its own rate limit.
+        Dropped(DroppedMsg) = "dropped",
+    }
+    unknown Unknown;
+}
+
+/// When the page hook saw something (`at`, `Date.now()` in the page): its
+/// messages wait in the page until the forwarder starts, after load.
+/// Page-controlled; the core bounds it.
+pub type At = Option<i64>;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct StorageMsg {
+    pub area: Known<StorageArea>,
+    pub op: Known<StorageOp>,
+    #[serde(default)]
+    pub key: String,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub old: Option<String>,
+    /// For `clear`: the entries that were there.
+    #[serde(default)]
+    pub entries: Vec<(String, String)>,
+    #[serde(default)]
+    pub stack: Option<String>,
+    #[serde(default)]
+    pub at: At,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CookieMsg {
+    pub text: String,
+    #[serde(default)]
+    pub stack: Option<String>,
+    #[serde(default)]
+    pub at: At,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+pub struct ScanMsg {
+    #[serde(default)]
+    pub local: Vec<(String, String)>,
+    #[serde(default)]
+    pub session: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct ActivityMsg {
+    pub last_input_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LifecycleMsg {
+    pub state: Known<LifecycleState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ClickMsg {
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct DroppedMsg {
+    pub n: u64,
 }
 
 impl PageMsg {
@@ -264,27 +552,27 @@ impl PageMsg {
                     .any(|(k, v)| over(k, limits::KEY) || over(v, limits::VALUE))
         };
         match self {
-            PageMsg::Storage {
+            PageMsg::Storage(StorageMsg {
                 key,
                 value,
                 old,
                 entries,
                 stack,
                 ..
-            } => {
+            }) => {
                 over(key, limits::KEY)
                     || opt(value, limits::VALUE)
                     || opt(old, limits::VALUE)
                     || pairs(entries)
                     || opt(stack, limits::STACK)
             }
-            PageMsg::Cookie { text, stack } => {
+            PageMsg::Cookie(CookieMsg { text, stack, .. }) => {
                 over(text, limits::VALUE) || opt(stack, limits::STACK)
             }
-            PageMsg::Scan { local, session } => pairs(local) || pairs(session),
-            PageMsg::Activity { .. } | PageMsg::Dropped { .. } => false,
-            PageMsg::Lifecycle { state } => over(state, limits::KEY),
-            PageMsg::Click { label } => over(label, limits::LABEL),
+            PageMsg::Scan(ScanMsg { local, session }) => pairs(local) || pairs(session),
+            PageMsg::Activity(_) | PageMsg::Dropped(_) | PageMsg::Unknown => false,
+            PageMsg::Lifecycle(_) => false,
+            PageMsg::Click(ClickMsg { label }) => over(label, limits::LABEL),
             PageMsg::Net(r) => {
                 over(&r.url, limits::URL)
                     || over(&r.method, limits::METHOD)
@@ -298,422 +586,84 @@ impl PageMsg {
             }
         }
     }
+
+    /// An enumerated value this build does not know (counted by the core).
+    pub fn unknown_value(&self) -> bool {
+        match self {
+            PageMsg::Storage(m) => {
+                matches!(m.area, Known::Unknown(_)) || matches!(m.op, Known::Unknown(_))
+            }
+            PageMsg::Lifecycle(m) => matches!(m.state, Known::Unknown(_)),
+            PageMsg::Unknown => true,
+            _ => false,
+        }
+    }
+
+    /// When the page hook saw it, for the hook's messages.
+    pub fn at(&self) -> At {
+        match self {
+            PageMsg::Storage(m) => m.at,
+            PageMsg::Cookie(m) => m.at,
+            PageMsg::Net(m) => m.at,
+            _ => None,
+        }
+    }
+}
+
+fn get() -> String {
+    "GET".to_owned()
 }
 
 /// One finished `fetch` or `XMLHttpRequest` as the page saw it (the default
 /// network capture, without webRequest). Page-controlled, like every page
 /// message: the core caps and redacts it before anything is kept.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 pub struct NetRecord {
     /// The frame's own counter.
     pub id: u64,
     /// Absolute request URL.
     pub url: String,
+    #[serde(default = "get")]
     pub method: String,
     /// The `Authorization` request header, when the page set one.
+    #[serde(default)]
     pub auth: Option<String>,
     /// A string or `URLSearchParams` request body, capped by the hook.
+    #[serde(default)]
     pub body: Option<String>,
     /// `Date.now()` at the call and when the response (or failure) arrived.
+    #[serde(rename = "start")]
     pub start_ms: i64,
+    #[serde(rename = "end")]
     pub end_ms: i64,
-    /// 0 when there was no response.
-    pub status: u16,
+    /// `None` (or 0) when there was no response.
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
     pub error: Option<String>,
+    #[serde(default)]
     pub redirected: bool,
     /// `response.url` / `responseURL`: where the redirects ended.
+    #[serde(default)]
     pub final_url: Option<String>,
     /// The readable response headers the core looks at, `[name, value]`.
+    #[serde(default)]
     pub headers: Vec<(String, String)>,
-}
-
-/// Reads one input shape from parsed JSON.
-pub trait FromJson: Sized {
-    fn from_json(v: &Value) -> Result<Self, String>;
-}
-
-/// Parses `json` and reads a `T` from it.
-pub fn from_str<T: FromJson>(json: &str) -> Result<T, String> {
-    T::from_json(&parse(json)?)
-}
-
-/// Not generic, so the wasm holds one copy of the parser call. From bytes,
-/// like the model's JWT and body readers, so the wasm holds one reader. The
-/// error names where, not what: serde_json's own messages would bring their
-/// texts and their formatting into the worker's wasm.
-pub(crate) fn parse(json: &str) -> Result<Value, String> {
-    serde_json::from_slice(json.as_bytes())
-        .map_err(|e| format!("not valid JSON (line {}, column {})", e.line(), e.column()))
-}
-
-/// The fields of one JSON object.
-pub struct Fields<'a>(&'a Map<String, Value>);
-
-/// The JSON type a field must have.
-#[derive(Clone, Copy)]
-enum Want {
-    Str,
-    Bool,
-    Int,
-    Unsigned,
-    U16,
-    Num,
-    Array,
-    Object,
-}
-
-impl Want {
-    fn fits(self, v: &Value) -> bool {
-        match self {
-            Want::Str => v.is_string(),
-            Want::Bool => v.is_boolean(),
-            Want::Int => v.is_i64(),
-            Want::Unsigned => v.is_u64(),
-            Want::U16 => v.as_u64().is_some_and(|n| n <= u64::from(u16::MAX)),
-            Want::Num => v.is_number(),
-            Want::Array => v.is_array(),
-            Want::Object => v.is_object(),
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Want::Str => "a string",
-            Want::Bool => "a boolean",
-            Want::Int => "an integer",
-            Want::Unsigned => "an unsigned integer",
-            Want::U16 => "a u16",
-            Want::Num => "a number",
-            Want::Array => "an array",
-            Want::Object => "an object",
-        }
-    }
-}
-
-fn wrong(key: &str, want: &str) -> String {
-    let mut m = String::from("invalid type for `");
-    m.push_str(key);
-    m.push_str("`, expected ");
-    m.push_str(want);
-    m
-}
-
-fn missing(key: &str) -> String {
-    let mut m = String::from("missing field `");
-    m.push_str(key);
-    m.push('`');
-    m
-}
-
-impl<'a> Fields<'a> {
-    pub fn of(v: &'a Value) -> Result<Self, String> {
-        v.as_object()
-            .map(Fields)
-            .ok_or_else(|| "expected an object".to_owned())
-    }
-
-    /// Missing is `Ok(None)`; `null` is `Ok(None)` only when `nullable`;
-    /// anything else must be of the `want`ed type.
-    fn get(&self, key: &str, want: Want, nullable: bool) -> Result<Option<&'a Value>, String> {
-        match self.0.get(key) {
-            None => Ok(None),
-            Some(Value::Null) if nullable => Ok(None),
-            Some(v) if want.fits(v) => Ok(Some(v)),
-            Some(_) => Err(wrong(key, want.name())),
-        }
-    }
-
-    fn required(&self, key: &str, want: Want) -> Result<&'a Value, String> {
-        self.get(key, want, false)?.ok_or_else(|| missing(key))
-    }
-
-    fn string(v: &Value) -> String {
-        v.as_str().unwrap_or_default().to_owned()
-    }
-
-    pub fn str(&self, key: &str) -> Result<String, String> {
-        self.required(key, Want::Str).map(Self::string)
-    }
-
-    pub fn str_or(&self, key: &str, default: &str) -> Result<String, String> {
-        Ok(self
-            .get(key, Want::Str, false)?
-            .map_or_else(|| default.to_owned(), Self::string))
-    }
-
-    pub fn opt_str(&self, key: &str) -> Result<Option<String>, String> {
-        Ok(self.get(key, Want::Str, true)?.map(Self::string))
-    }
-
-    pub fn bool(&self, key: &str) -> Result<bool, String> {
-        Ok(self
-            .required(key, Want::Bool)?
-            .as_bool()
-            .unwrap_or_default())
-    }
-
-    pub fn bool_or(&self, key: &str, default: bool) -> Result<bool, String> {
-        Ok(self
-            .get(key, Want::Bool, false)?
-            .and_then(Value::as_bool)
-            .unwrap_or(default))
-    }
-
-    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, String> {
-        Ok(self.get(key, Want::Bool, true)?.and_then(Value::as_bool))
-    }
-
-    pub fn i64(&self, key: &str) -> Result<i64, String> {
-        Ok(self.required(key, Want::Int)?.as_i64().unwrap_or_default())
-    }
-
-    pub fn opt_i64(&self, key: &str) -> Result<Option<i64>, String> {
-        Ok(self.get(key, Want::Int, true)?.and_then(Value::as_i64))
-    }
-
-    pub fn u64(&self, key: &str) -> Result<u64, String> {
-        Ok(self
-            .required(key, Want::Unsigned)?
-            .as_u64()
-            .unwrap_or_default())
-    }
-
-    pub fn f64(&self, key: &str) -> Result<f64, String> {
-        Ok(self.required(key, Want::Num)?.as_f64().unwrap_or_default())
-    }
-
-    pub fn opt_f64(&self, key: &str) -> Result<Option<f64>, String> {
-        Ok(self.get(key, Want::Num, true)?.and_then(Value::as_f64))
-    }
-
-    pub fn opt_u16(&self, key: &str) -> Result<Option<u16>, String> {
-        Ok(self
-            .get(key, Want::U16, true)?
-            .and_then(Value::as_u64)
-            .and_then(|n| u16::try_from(n).ok()))
-    }
-
-    /// A list of `T`; missing is `None` (`null` too, when `nullable`).
-    pub fn list<T>(
-        &self,
-        key: &str,
-        nullable: bool,
-        read: impl Fn(&Value) -> Result<T, String>,
-    ) -> Result<Option<Vec<T>>, String> {
-        match self
-            .get(key, Want::Array, nullable)?
-            .and_then(Value::as_array)
-        {
-            None => Ok(None),
-            Some(items) => items.iter().map(read).collect::<Result<_, _>>().map(Some),
-        }
-    }
-
-    /// A required list of `T`.
-    pub fn required_list<T>(
-        &self,
-        key: &str,
-        read: impl Fn(&Value) -> Result<T, String>,
-    ) -> Result<Vec<T>, String> {
-        self.list(key, false, read)?.ok_or_else(|| missing(key))
-    }
-
-    /// `[[key, value], …]`, as the content scripts send storage entries.
-    pub fn pairs(&self, key: &str) -> Result<Vec<(String, String)>, String> {
-        let pair = |v: &Value| match v.as_array().map(Vec::as_slice) {
-            Some([Value::String(k), Value::String(v)]) => Ok((k.clone(), v.clone())),
-            _ => Err(wrong(key, "[string, string] pairs")),
-        };
-        Ok(self.list(key, false, pair)?.unwrap_or_default())
-    }
-
-    pub fn object(&self, key: &str) -> Result<&'a Value, String> {
-        self.required(key, Want::Object)
-    }
-}
-
-impl FromJson for Header {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        let f = Fields::of(v)?;
-        Ok(Header {
-            name: f.str("name")?,
-            value: f.opt_str("value")?,
-        })
-    }
-}
-
-impl FromJson for WebRequest {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        let f = Fields::of(v)?;
-        Ok(WebRequest {
-            request_id: f.str("requestId")?,
-            url: f.str("url")?,
-            method: f.opt_str("method")?,
-            tab_id: f.opt_i64("tabId")?.unwrap_or(-1),
-            frame_id: f.opt_i64("frameId")?,
-            resource_type: f.opt_str("type")?,
-            time_stamp: f.opt_f64("timeStamp")?,
-            initiator: f.opt_str("initiator")?,
-            document_url: f.opt_str("documentUrl")?,
-            status_code: f.opt_u16("statusCode")?,
-            redirect_url: f.opt_str("redirectUrl")?,
-            error: f.opt_str("error")?,
-            request_headers: f.list("requestHeaders", true, Header::from_json)?,
-            response_headers: f.list("responseHeaders", true, Header::from_json)?,
-            body_text: f.opt_str("bodyText")?,
-        })
-    }
-}
-
-impl FromJson for Cookie {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        let f = Fields::of(v)?;
-        Ok(Cookie {
-            name: f.str("name")?,
-            value: f.str_or("value", "")?,
-            domain: f.str_or("domain", "")?,
-            path: f.str_or("path", "/")?,
-            secure: f.bool_or("secure", false)?,
-            http_only: f.bool_or("httpOnly", false)?,
-            same_site: f.opt_str("sameSite")?,
-            session: f.bool_or("session", false)?,
-            expiration_date: f.opt_f64("expirationDate")?,
-        })
-    }
-}
-
-impl FromJson for CookieChanged {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        let f = Fields::of(v)?;
-        Ok(CookieChanged {
-            removed: f.bool("removed")?,
-            cookie: Cookie::from_json(f.object("cookie")?)?,
-            cause: f.str("cause")?,
-        })
-    }
-}
-
-impl FromJson for IdleInput {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        Ok(IdleInput {
-            state: Fields::of(v)?.str("state")?,
-        })
-    }
-}
-
-impl FromJson for TabInput {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        let f = Fields::of(v)?;
-        Ok(TabInput {
-            tab_id: f.i64("tabId")?,
-            url: f.opt_str("url")?,
-            discarded: f.opt_bool("discarded")?,
-            frozen: f.opt_bool("frozen")?,
-        })
-    }
-}
-
-impl FromJson for PageInput {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        let f = Fields::of(v)?;
-        let msg = f.object("msg")?;
-        Ok(PageInput {
-            at_ms: Fields::of(msg)?.opt_i64("at")?,
-            msg: PageMsg::from_json(msg)?,
-            tab: f.opt_i64("tab")?,
-            frame: f.opt_i64("frame")?,
-            url: f.opt_str("url")?,
-            origin: f.opt_str("origin")?,
-        })
-    }
-}
-
-impl FromJson for PageMsg {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        let f = Fields::of(v)?;
-        Ok(match f.str("t")?.as_str() {
-            "storage" => PageMsg::Storage {
-                area: f.str("area")?,
-                op: f.str("op")?,
-                key: f.str_or("key", "")?,
-                value: f.opt_str("value")?,
-                old: f.opt_str("old")?,
-                entries: f.pairs("entries")?,
-                stack: f.opt_str("stack")?,
-            },
-            "cookie" => PageMsg::Cookie {
-                text: f.str("text")?,
-                stack: f.opt_str("stack")?,
-            },
-            "scan" => PageMsg::Scan {
-                local: f.pairs("local")?,
-                session: f.pairs("session")?,
-            },
-            "activity" => PageMsg::Activity {
-                last_input_ms: f.i64("last_input_ms")?,
-            },
-            "lifecycle" => PageMsg::Lifecycle {
-                state: f.str("state")?,
-            },
-            "click" => PageMsg::Click {
-                label: f.str("label")?,
-            },
-            "net" => PageMsg::Net(NetRecord::from_json(v)?),
-            "dropped" => PageMsg::Dropped { n: f.u64("n")? },
-            other => {
-                let mut m = String::from("unknown message `");
-                m.push_str(clip(other, 32));
-                m.push('`');
-                return Err(m);
-            }
-        })
-    }
-}
-
-impl FromJson for NetRecord {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        let f = Fields::of(v)?;
-        Ok(NetRecord {
-            id: f.u64("id")?,
-            url: f.str("url")?,
-            method: f.str_or("method", "GET")?,
-            auth: f.opt_str("auth")?,
-            body: f.opt_str("body")?,
-            start_ms: f.i64("start")?,
-            end_ms: f.i64("end")?,
-            status: f.opt_u16("status")?.unwrap_or(0),
-            error: f.opt_str("error")?,
-            redirected: f.bool_or("redirected", false)?,
-            final_url: f.opt_str("final_url")?,
-            headers: f.pairs("headers")?,
-        })
-    }
-}
-
-/// The user's per-site patterns (`site_hints` in `chrome.storage.local`).
-impl FromJson for logout_lens_model::http::SiteHints {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        let f = Fields::of(v)?;
-        let list = |key| {
-            let s = |v: &Value| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| wrong(key, "strings"))
-            };
-            f.list(key, false, s).map(Option::unwrap_or_default)
-        };
-        Ok(logout_lens_model::http::SiteHints {
-            login_pages: list("login_pages")?,
-            refresh: list("refresh")?,
-            login: list("login")?,
-            logout: list("logout")?,
-        })
-    }
+    #[serde(default)]
+    pub at: At,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn input(json: &str) -> Result<Input, ExtError> {
+        Input::from_json(json)
+    }
+
+    fn details(name: &str, d: serde_json::Value) -> String {
+        serde_json::json!({"input": name, "details": d}).to_string()
+    }
 
     #[test]
     fn clips_never_split_a_token() {
@@ -734,11 +684,19 @@ mod tests {
         assert_eq!(clip(&"x".repeat(100), 10), "", "one long run goes whole");
     }
 
-    /// The rules the derived `Deserialize` had: missing optional fields
-    /// default, `null` is `None` only for an `Option`, wrong types fail.
+    /// Missing optional fields default, `null` is `None` only for an
+    /// `Option`, wrong types fail.
     #[test]
-    fn readers_keep_the_derive_rules() {
-        let cookie = |json: &str| from_str::<Cookie>(json);
+    fn cookies_default_what_is_missing_and_refuse_wrong_types() {
+        let cookie = |c: &str| {
+            input(&format!(
+                r#"{{"input":"cookie_changed","details":{{"removed":false,"cause":"explicit","cookie":{c}}}}}"#
+            ))
+            .map(|i| match i {
+                Input::CookieChanged(c) => c.cookie,
+                other => panic!("{other:?}"),
+            })
+        };
         let ok = cookie(r#"{"name":"sid"}"#).unwrap();
         assert_eq!(
             (ok.path.as_str(), ok.value.as_str(), ok.secure),
@@ -759,23 +717,159 @@ mod tests {
             (r#"{"name":5}"#, false),
             (r#"{"value":"v"}"#, false),
             (r#"[]"#, false),
-            (r#"{"name":"sid""#, false),
         ];
         for (json, want_ok) in cases {
             assert_eq!(cookie(json).is_ok(), *want_ok, "{json}");
         }
+        assert_eq!(
+            cookie(r#"{"name":"sid","sameSite":"very_strict"}"#)
+                .unwrap()
+                .same_site,
+            Some(Known::Unknown("very_strict".into()))
+        );
     }
 
     #[test]
-    fn numbers_are_checked_like_serde() {
+    fn inputs_by_name() {
+        let cases: &[(&str, serde_json::Value, bool)] = &[
+            ("capture", serde_json::json!({"webRequest": true}), true),
+            ("tick", serde_json::json!({"mono_ms": 12.5}), true),
+            ("tab_removed", serde_json::json!({"tabId": 3}), true),
+            (
+                "tab_updated",
+                serde_json::json!({"tabId": 3, "url": "http://a.test/"}),
+                true,
+            ),
+            ("idle", serde_json::json!({"state": "locked"}), true),
+            ("idle", serde_json::json!({"state": 5}), false),
+            (
+                "completed",
+                serde_json::json!({"requestId": "1", "url": "http://a.test/"}),
+                true,
+            ),
+            ("completed", serde_json::json!([]), false),
+            ("nope", serde_json::json!({}), false),
+            ("page", serde_json::json!({"msg": {"t": "click"}}), false),
+        ];
+        for (name, d, ok) in cases {
+            assert_eq!(input(&details(name, d.clone())).is_ok(), *ok, "{name} {d}");
+        }
+        assert!(matches!(input("not json"), Err(ExtError::BadInput(_))));
+        let huge = details(
+            "tick",
+            serde_json::json!({"mono_ms": 1, "pad": "x".repeat(limits::PAGE_INPUT_BYTES)}),
+        );
+        assert!(matches!(input(&huge), Err(ExtError::TooLarge(_))));
+    }
+
+    #[test]
+    fn unknown_values_are_kept_to_be_counted() {
+        match input(&details("idle", serde_json::json!({"state": "asleep"}))).unwrap() {
+            Input::Idle(i) => assert_eq!(i.state, Known::Unknown("asleep".into())),
+            other => panic!("{other:?}"),
+        }
+        let msg =
+            |m: serde_json::Value| match input(&details("page", serde_json::json!({"msg": m}))) {
+                Ok(Input::Page(p)) => Ok(p.msg),
+                Ok(other) => panic!("{other:?}"),
+                Err(e) => Err(e),
+            };
+        assert!(
+            msg(serde_json::json!({"t": "teleport"}))
+                .unwrap()
+                .unknown_value()
+        );
+        assert!(
+            msg(serde_json::json!({"t": "lifecycle", "state": "dreaming"}))
+                .unwrap()
+                .unknown_value()
+        );
+        assert!(
+            msg(serde_json::json!({"t": "storage", "area": "cloud", "op": "set"}))
+                .unwrap()
+                .unknown_value()
+        );
+        assert!(
+            !msg(serde_json::json!({"t": "storage", "area": "local", "op": "clear"}))
+                .unwrap()
+                .unknown_value()
+        );
+        assert!(
+            msg(serde_json::json!({"area": "local"})).is_err(),
+            "no type"
+        );
+        assert!(msg(serde_json::json!({"t": "scan", "local": [["k"]]})).is_err());
+        assert!(msg(serde_json::json!({"t": "scan", "local": null})).is_err());
+        assert_eq!(
+            msg(serde_json::json!({"t": "scan", "local": [["k", "v"]]})).unwrap(),
+            PageMsg::Scan(ScanMsg {
+                local: vec![("k".into(), "v".into())],
+                session: vec![],
+            })
+        );
+    }
+
+    /// The tag first (as the glue and the forwarder write it) or anywhere:
+    /// the same input.
+    #[test]
+    fn the_tag_may_come_anywhere() {
+        let cases = [
+            (
+                r#"{"input":"page","details":{"msg":{"t":"storage","area":"local","op":"set","key":"k"},"tab":1}}"#,
+                r#"{"details":{"tab":1,"msg":{"key":"k","op":"set","area":"local","t":"storage"}},"input":"page"}"#,
+            ),
+            (
+                r#"{"input":"page","details":{"msg":{"t":"dropped","n":3}}}"#,
+                r#"{"details":{"msg":{"n":3,"t":"dropped"}},"input":"page"}"#,
+            ),
+            (
+                r#"{"input":"page","details":{"msg":{"t":"teleport"}}}"#,
+                r#"{"details":{"msg":{"to":"mars","t":"teleport"}},"input":"page"}"#,
+            ),
+        ];
+        for (first, anywhere) in cases {
+            assert_eq!(
+                input(first).unwrap(),
+                input(anywhere).unwrap(),
+                "{anywhere}"
+            );
+        }
+        for bad in [
+            r#"{"details":{},"input":5}"#,
+            r#"{"details":{"msg":{"t":7}},"input":"page"}"#,
+            r#"{"details":{"msg":{}},"input":"page"}"#,
+            r#"{}"#,
+        ] {
+            assert!(input(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn numbers_are_checked() {
         let req = |extra: &str| {
-            from_str::<WebRequest>(&format!(
-                r#"{{"requestId":"1","url":"http://a.test/"{extra}}}"#
+            input(&format!(
+                r#"{{"input":"completed","details":{{"requestId":"1","url":"http://a.test/"{extra}}}}}"#
             ))
+            .map(|i| match i {
+                Input::Completed(d) => d,
+                other => panic!("{other:?}"),
+            })
         };
         assert_eq!(req("").unwrap().tab_id, -1);
         assert_eq!(req(r#","statusCode":401"#).unwrap().status_code, Some(401));
         assert_eq!(req(r#","timeStamp":12"#).unwrap().time_stamp, Some(12.0));
+        assert_eq!(
+            req(r#","type":"main_frame""#).unwrap().resource_type,
+            Some(ResourceType::MainFrame)
+        );
+        assert_eq!(
+            req(r#","type":"font""#).unwrap().resource_type,
+            Some(ResourceType::Static)
+        );
+        assert_eq!(
+            req(r#","type":"csp_report""#).unwrap().resource_type,
+            Some(ResourceType::Other)
+        );
         for bad in [
             r#","statusCode":70000"#,
             r#","statusCode":-1"#,
@@ -791,43 +885,24 @@ mod tests {
         assert_eq!(h.request_headers, None);
     }
 
-    #[test]
-    fn page_messages_by_tag() {
-        let msg = |json: &str| from_str::<PageMsg>(json);
-        assert_eq!(
-            msg(r#"{"t":"scan","local":[["k","v"]]}"#).unwrap(),
-            PageMsg::Scan {
-                local: vec![("k".into(), "v".into())],
-                session: vec![],
-            }
-        );
-        assert_eq!(
-            msg(r#"{"t":"activity","last_input_ms":5}"#).unwrap(),
-            PageMsg::Activity { last_input_ms: 5 }
-        );
-        for bad in [
-            r#"{"t":"nope"}"#,
-            r#"{"area":"local"}"#,
-            r#"{"t":"scan","local":[["k"]]}"#,
-            r#"{"t":"scan","local":null}"#,
-            r#"{"t":"click"}"#,
-        ] {
-            assert!(msg(bad).is_err(), "{bad}");
+    fn net(extra: &str) -> Result<NetRecord, ExtError> {
+        let m: serde_json::Value = serde_json::from_str(&format!(
+            r#"{{"t":"net","id":7,"url":"http://a.test/x","start":10,"end":25{extra}}}"#
+        ))
+        .unwrap();
+        match input(&details("page", serde_json::json!({ "msg": m })))?.clone() {
+            Input::Page(p) => match p.msg {
+                PageMsg::Net(r) => Ok(r),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn net_records() {
-        let net = |extra: &str| {
-            from_str::<PageMsg>(&format!(
-                r#"{{"t":"net","id":7,"url":"http://a.test/x","start":10,"end":25{extra}}}"#
-            ))
-        };
-        let PageMsg::Net(r) = net("").unwrap() else {
-            panic!("not a net record");
-        };
         assert_eq!(
-            r,
+            net("").unwrap(),
             NetRecord {
                 id: 7,
                 url: "http://a.test/x".into(),
@@ -837,15 +912,13 @@ mod tests {
                 ..Default::default()
             }
         );
-        let PageMsg::Net(r) = net(
+        let r = net(
             r#","method":"POST","auth":"Bearer x","body":"a=b","status":401,"redirected":true,"final_url":"http://a.test/y","headers":[["date","D"]],"error":null"#,
         )
-        .unwrap() else {
-            panic!("not a net record");
-        };
+        .unwrap();
         assert_eq!(
             (r.method.as_str(), r.auth.as_deref(), r.status, r.redirected),
-            ("POST", Some("Bearer x"), 401, true)
+            ("POST", Some("Bearer x"), Some(401), true)
         );
         assert_eq!(r.headers, vec![("date".to_owned(), "D".to_owned())]);
         for bad in [
@@ -855,27 +928,20 @@ mod tests {
             r#","redirected":1"#,
             r#","auth":5"#,
             r#","id":-1"#,
+            r#","start":1.5"#,
         ] {
             assert!(net(bad).is_err(), "{bad}");
-        }
-        for missing in [
-            r#"{"t":"net","url":"u","start":1,"end":2}"#,
-            r#"{"t":"net","id":1,"start":1,"end":2}"#,
-            r#"{"t":"net","id":1,"url":"u","end":2}"#,
-            r#"{"t":"net","id":1,"url":"u","start":1.5,"end":2}"#,
-        ] {
-            assert!(from_str::<PageMsg>(missing).is_err(), "{missing}");
         }
     }
 
     proptest::proptest! {
-        /// Any JSON text: a record or an error, never a panic; and a record
-        /// written out reads back the same.
+        /// Any text: an input or an error, never a panic.
         #[test]
-        fn net_record_parser_total(s in "\\PC{0,200}") {
-            let _ = from_str::<NetRecord>(&s);
+        fn any_text_reads_or_fails(s in "\\PC{0,200}") {
+            let _ = input(&s);
         }
 
+        /// A record written out reads back the same.
         #[test]
         fn net_record_round_trips(
             id in 0u64..(1u64 << 53),
@@ -895,20 +961,15 @@ mod tests {
             if let Some(a) = &auth {
                 v["auth"] = a.clone().into();
             }
-            let got = from_str::<NetRecord>(&v.to_string()).unwrap();
+            let got = match input(&details("page", serde_json::json!({"msg": v}))).unwrap() {
+                Input::Page(p) => match p.msg { PageMsg::Net(r) => r, other => panic!("{other:?}") },
+                other => panic!("{other:?}"),
+            };
             proptest::prop_assert_eq!(got, NetRecord {
                 id, url, method: "PUT".into(), auth, body: None, start_ms: start,
-                end_ms: start + dur, status, error: None, redirected, final_url: None, headers,
+                end_ms: start + dur, status: Some(status), error: None, redirected, final_url: None, headers,
+                at: None,
             });
         }
-    }
-
-    #[test]
-    fn site_hints_default_missing_lists() {
-        use logout_lens_model::http::SiteHints;
-        let h: SiteHints = from_str(r#"{"refresh":["/renew"]}"#).unwrap();
-        assert_eq!(h.refresh, vec!["/renew".to_owned()]);
-        assert!(h.login.is_empty());
-        assert!(from_str::<SiteHints>(r#"{"login":[1]}"#).is_err());
     }
 }

@@ -18,7 +18,7 @@
 use litemap::LiteMap;
 use logout_lens_model::http::cookie_domain_matches;
 
-use crate::input::limits;
+use crate::limits;
 use crate::url::host_of;
 
 /// `(domain, path, name)`, the browser's identity of a cookie; the domain

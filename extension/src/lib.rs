@@ -13,7 +13,6 @@
 
 pub mod cookies;
 pub mod core;
-pub mod encode;
 pub mod error;
 pub mod guard;
 pub mod held;
@@ -21,8 +20,10 @@ pub mod hooked;
 pub mod ids;
 pub mod input;
 pub mod jar;
+pub mod limits;
 pub mod network;
 pub mod pages;
+pub mod policy;
 pub mod relay;
 pub mod storage;
 pub mod ui;

@@ -7,20 +7,13 @@ use logout_lens_model::event::{HttpExchange, RequestRole};
 use logout_lens_model::http::{self, AUTH_CODE_HEADER, SiteHints};
 use logout_lens_model::{Fingerprint, Redactor, jwt};
 
-use crate::input::{WebRequest, clip, limits};
+use crate::input::{ResourceType, WebRequest, clip};
+use crate::limits;
 use crate::url::{host_of, origin_of};
 
 /// Requests in flight beyond this are forgotten oldest-first (a page that
 /// never completes its requests must not grow memory without bound).
 const MAX_PENDING: usize = 2_000;
-
-/// Resource types worth recording; images, fonts and styles say nothing about auth.
-fn interesting(resource_type: Option<&str>) -> bool {
-    !matches!(
-        resource_type,
-        Some("image" | "stylesheet" | "font" | "media" | "script" | "imageset" | "websocket")
-    )
-}
 
 #[derive(Debug, Clone)]
 struct Pending {
@@ -82,7 +75,8 @@ pub struct Tracker {
 impl Tracker {
     /// `onBeforeRequest`: remember the start and any refresh token in the body.
     pub fn before_request(&mut self, d: &WebRequest, redactor: &Redactor, now_ms: i64) {
-        if !interesting(d.resource_type.as_deref()) || d.tab_id < 0 {
+        // Images, fonts, styles and scripts say nothing about auth.
+        if d.is(ResourceType::Static) || d.tab_id < 0 {
             return;
         }
         if self.pending.len() >= MAX_PENDING {
@@ -228,7 +222,7 @@ impl Tracker {
         };
         let ts_ms = d.time_stamp.map_or(now_ms, |t| t as i64);
         let method = d.method.clone().unwrap_or(p.method);
-        let main_frame = d.resource_type.as_deref() == Some("main_frame");
+        let main_frame = d.is(ResourceType::MainFrame);
         let role = if main_frame {
             RequestRole::Other
         } else {
@@ -278,7 +272,7 @@ impl Tracker {
                 .map(|u| clip(u, limits::URL).to_owned()),
             start_ms: p.start_ms,
             main_frame,
-            sub_frame: d.resource_type.as_deref() == Some("sub_frame"),
+            sub_frame: d.is(ResourceType::SubFrame),
             landed_url: d.url.clone(),
             redirect: p.redirected,
             server_date_ms: date.as_deref().and_then(http::parse_http_date),
@@ -322,7 +316,7 @@ mod tests {
             method: Some(method.into()),
             tab_id: 3,
             frame_id: Some(0),
-            resource_type: Some("xmlhttprequest".into()),
+            resource_type: Some(ResourceType::Xmlhttprequest),
             time_stamp: Some(ts),
             ..WebRequest::default()
         }
@@ -420,7 +414,7 @@ mod tests {
         let hints = SiteHints::default();
         let mut t = Tracker::default();
         let mut d = req("1", "http://h.test/dashboard", "GET", 0.0);
-        d.resource_type = Some("main_frame".into());
+        d.resource_type = Some(ResourceType::MainFrame);
         t.before_request(&d, &r, 0);
         d.status_code = Some(302);
         d.redirect_url = Some("http://h.test/login?next=/dashboard".into());
@@ -432,7 +426,7 @@ mod tests {
             Some("http://h.test/login?next=REDACTED")
         );
         let mut d2 = req("1", "http://h.test/login?next=/dashboard", "GET", 5.0);
-        d2.resource_type = Some("main_frame".into());
+        d2.resource_type = Some(ResourceType::MainFrame);
         d2.status_code = Some(200);
         let last = t.completed(&d2, &r, &hints, 0).unwrap();
         assert!(last.redirect, "the final hop knows it was redirected");
@@ -443,7 +437,7 @@ mod tests {
         let r = redactor();
         let mut t = Tracker::default();
         let mut img = req("1", "http://h.test/a.png", "GET", 0.0);
-        img.resource_type = Some("image".into());
+        img.resource_type = Some(ResourceType::Static);
         t.before_request(&img, &r, 0);
         let mut bg = req("2", "http://h.test/api", "GET", 0.0);
         bg.tab_id = -1;

@@ -6,7 +6,8 @@
 
 use litemap::LiteMap;
 
-use crate::input::{clip, limits};
+use crate::input::clip;
+use crate::limits;
 use crate::url::origin_of;
 
 /// One document.

@@ -6,34 +6,22 @@
 //! Events are replayed with their original ids after any disconnect; the
 //! collector stores by id, so every event lands exactly once.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
-use serde::Serialize;
-use serde_json::Value;
+use logout_lens_model::host::{self, Ack, ErrorReply, HelloReply, Request, Response};
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
 
 use crate::error::ExtError;
 use crate::guard::{Counts, Shares};
-use crate::input::{Fields, FromJson, limits};
+use crate::limits;
 
-/// The native host's name (must equal the manifest crate's `HOST_NAME`; a test checks).
-pub const HOST_NAME: &str = "dev.logout_lens.collector";
-/// Protocol versions this build speaks.
-pub const PROTOCOL_VERSIONS: &[u32] = &[1];
+/// The native host's name.
+pub const HOST_NAME: &str = host::HOST_NAME;
 
-/// The first frame on a connection. A struct rather than `json!`: building a
-/// `Value` would carry serde_json's value serializer into the wasm.
-#[derive(Serialize)]
-struct Hello {
-    r#type: &'static str,
-    versions: &'static [u32],
-    client: &'static str,
-}
-
-const HELLO: Hello = Hello {
-    r#type: "hello",
-    versions: PROTOCOL_VERSIONS,
-    client: concat!("logout-lens-extension/", env!("CARGO_PKG_VERSION")),
-};
+/// What this build says it is in `hello`.
+const CLIENT: &str = concat!("logout-lens-extension/", env!("CARGO_PKG_VERSION"));
 
 /// Unacked events kept by default; beyond this (or a site's share,
 /// [`limits::RING_SHARE`]) a site's oldest are dropped.
@@ -69,46 +57,32 @@ enum Conn {
     Ready,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One queued event, already redacted and written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Stored {
     id: String,
     /// The event's site (its share of the ring).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     origin: Option<String>,
-    /// The event, already redacted and serialized.
-    json: String,
+    /// Saved as a string (the ring's format since its first version).
+    #[serde(serialize_with = "raw_as_string", deserialize_with = "raw_from_string")]
+    json: Box<RawValue>,
+}
+
+fn raw_as_string<S: Serializer>(raw: &RawValue, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(raw.get())
+}
+
+fn raw_from_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Box<RawValue>, D::Error> {
+    RawValue::from_string(String::deserialize(d)?).map_err(serde::de::Error::custom)
 }
 
 /// What is written to `chrome.storage.local`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Saved {
     next_seq: u64,
     dropped: u64,
     events: Vec<Stored>,
-}
-
-impl FromJson for Stored {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        let f = Fields::of(v)?;
-        Ok(Stored {
-            id: f.str("id")?,
-            origin: f.opt_str("origin")?,
-            json: f.str("json")?,
-        })
-    }
-}
-
-impl Saved {
-    /// Read by hand, like the glue's inputs (see [`crate::input`]).
-    fn read(text: &str) -> Result<Self, String> {
-        let v = crate::input::parse(text)?;
-        let f = Fields::of(&v)?;
-        Ok(Saved {
-            next_seq: f.u64("next_seq")?,
-            dropped: f.u64("dropped")?,
-            events: f.required_list("events", Stored::from_json)?,
-        })
-    }
 }
 
 /// What a due save should do.
@@ -154,16 +128,41 @@ pub struct Stats {
     pub rejected: u64,
     pub dropped: u64,
     pub connected: bool,
-    /// The collector's last answer to `hello` as it sent it: its `hello`
-    /// (naming its version, protocol and schema) or its
-    /// `unsupported_version` error. Kept after a disconnect, so the popup
-    /// can still name the collector; read by `ui::collector` (the worker
-    /// only keeps the text).
-    pub host: Option<String>,
+    /// What the collector last said of itself in answer to `hello`. Kept
+    /// after a disconnect, so the popup can still name the collector
+    /// (`ui::collector`).
+    pub host: Option<HostSaid>,
 }
 
-/// Longer `hello` answers are not kept (a real one is about 120 bytes).
-const HOST_TEXT_MAX: usize = 2048;
+/// The collector's answer to `hello`: its own (naming its version,
+/// protocol and schema), or, when it refused ours, the versions it speaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostSaid {
+    Hello(HelloReply),
+    Refused { supported: Vec<u32> },
+}
+
+/// The longest collector name kept (a real one is `logout-lens/0.1.0`).
+const HOST_NAME_MAX: usize = 128;
+
+impl HostSaid {
+    /// What a reply to `hello` says (its name cut to [`HOST_NAME_MAX`]); a
+    /// reply of another type says nothing.
+    pub fn of<R>(reply: Response<R>) -> Option<HostSaid> {
+        match reply {
+            Response::Hello(mut h) => {
+                let keep = crate::input::clip(&h.host, HOST_NAME_MAX).len();
+                h.host.truncate(keep);
+                Some(HostSaid::Hello(h))
+            }
+            Response::Error(e) => Some(HostSaid::Refused {
+                supported: e.supported.unwrap_or_default(),
+            }),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug)]
 pub struct Relay {
@@ -209,7 +208,7 @@ impl Relay {
     pub fn restore(&mut self, saved: &str) -> Result<(), ExtError> {
         // A corrupt ring is replaced by the next save.
         self.saved_empty = false;
-        let s = Saved::read(saved).map_err(ExtError::BadState)?;
+        let s: Saved = serde_json::from_str(saved).map_err(ExtError::BadState)?;
         self.next_seq = s.next_seq.max(1);
         self.stats.dropped = s.dropped;
         self.saved_empty = s.events.is_empty();
@@ -280,7 +279,7 @@ impl Relay {
     /// Queues one event of the site `origin`. Never blocks: beyond the
     /// site's share or the capacity an oldest event goes, the site's own or
     /// that of the site holding the most (never one holding fewer).
-    pub fn push(&mut self, id: String, origin: Option<String>, json: String) {
+    pub fn push(&mut self, id: String, origin: Option<String>, json: Box<RawValue>) {
         let share = limits::RING_SHARE.min(self.capacity);
         if let Some(victim) =
             self.shares
@@ -309,8 +308,11 @@ impl Relay {
         match self.conn {
             Conn::Down { retry_at } if now_ms >= retry_at && !self.queue.is_empty() => {
                 self.conn = Conn::Greeting;
-                let hello = serde_json::to_string(&HELLO).unwrap_or_default();
-                vec![Action::Connect, Action::Send(hello)]
+                let hello: Request<&RawValue> = Request::Hello {
+                    versions: host::SUPPORTED_VERSIONS.to_vec(),
+                    client: Some(CLIENT.to_owned()),
+                };
+                vec![Action::Connect, Action::Send(frame(&hello))]
             }
             Conn::Ready => {
                 let mut out = Vec::new();
@@ -319,14 +321,11 @@ impl Relay {
                     let batch: Vec<&Stored> = self.queue.range(self.sent..end).collect();
                     let seq = self.next_seq;
                     self.next_seq += 1;
-                    let mut text = format!("{{\"type\":\"batch\",\"seq\":{seq},\"events\":[");
-                    for (i, e) in batch.iter().enumerate() {
-                        if i > 0 {
-                            text.push(',');
-                        }
-                        text.push_str(&e.json);
-                    }
-                    text.push_str("]}");
+                    let request = Request::Batch {
+                        seq,
+                        events: batch.iter().map(|e| &*e.json).collect(),
+                    };
+                    let text = frame(&request);
                     self.in_flight
                         .push_back((seq, batch.iter().map(|e| e.id.clone()).collect()));
                     self.sent = end;
@@ -366,78 +365,85 @@ impl Relay {
 
     /// One message from the host.
     pub fn on_message(&mut self, text: &str, now_ms: i64) -> Result<Vec<Action>, ExtError> {
-        let v = crate::input::parse(text).map_err(ExtError::BadHostMessage)?;
-        let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
-        match ty {
-            "hello" => {
-                let version = v.get("version").and_then(Value::as_u64).unwrap_or(0);
-                self.keep_host_text(text);
-                if !PROTOCOL_VERSIONS.contains(&(version as u32)) {
+        // Query results are for the popup, not the relay: skipped unread.
+        let msg: Response<IgnoredAny> =
+            serde_json::from_str(text).map_err(ExtError::BadHostMessage)?;
+        match msg {
+            Response::Hello(hello) => {
+                let version = hello.version;
+                // The popup shows what the collector says of itself.
+                self.stats.host = HostSaid::of(Response::<()>::Hello(hello));
+                if !host::SUPPORTED_VERSIONS.contains(&version) {
                     self.disconnected(now_ms);
-                    return Err(ExtError::BadHostMessage(format!(
-                        "host speaks version {version}"
-                    )));
+                    return Err(ExtError::HostVersion(version));
                 }
                 self.conn = Conn::Ready;
                 self.backoff_ms = FIRST_BACKOFF_MS;
                 Ok(self.poll(now_ms))
             }
-            "ack" => {
-                let seq = v
-                    .get("seq")
-                    .and_then(Value::as_u64)
-                    .ok_or_else(|| ExtError::BadHostMessage("ack without seq".into()))?;
-                self.ack(seq, &v);
+            Response::Ack(Ack {
+                seq,
+                stored,
+                duplicates,
+                rejected,
+            }) => {
+                // The ack of a batch given up on (a reconnect replays it) counts nothing.
+                if self.ack(seq) {
+                    self.stats.acked += stored as u64;
+                    self.stats.duplicates += duplicates as u64;
+                    self.stats.rejected += rejected.len() as u64;
+                }
                 Ok(self.poll(now_ms))
             }
-            "error" => {
-                let fatal = v.get("fatal").and_then(Value::as_bool).unwrap_or(false);
-                let msg = v
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned();
+            Response::Error(ErrorReply {
+                code,
+                message,
+                fatal,
+                seq,
+                supported,
+                ..
+            }) => {
                 if fatal {
                     self.disconnected(now_ms);
                     return Ok(vec![Action::Disconnect]);
                 }
                 if self.conn == Conn::Greeting {
                     // Most likely `unsupported_version`, naming what it speaks.
-                    self.keep_host_text(text);
+                    self.stats.host = Some(HostSaid::Refused {
+                        supported: supported.unwrap_or_default(),
+                    });
                 }
-                if v.get("seq").is_some() || self.conn == Conn::Greeting {
+                if seq.is_some() || self.conn == Conn::Greeting {
                     // A batch was not stored (e.g. `store_failed`), or the
                     // greeting failed (`unsupported_version`): start over
                     // after a pause; replayed events are deduplicated.
                     self.disconnected(now_ms);
                     return Ok(vec![Action::Disconnect]);
                 }
-                Err(ExtError::BadHostMessage(msg))
+                Err(ExtError::HostRefused { code, message })
             }
-            // Query results are for the popup, not the relay.
-            _ => Ok(Vec::new()),
+            // Query results are for the popup, not the relay; a newer
+            // host's messages are not for this build.
+            Response::Result(_) | Response::Unknown => Ok(Vec::new()),
         }
     }
 
-    fn keep_host_text(&mut self, text: &str) {
-        self.stats.host = (text.len() <= HOST_TEXT_MAX).then(|| text.to_owned());
-    }
-
-    fn ack(&mut self, seq: u64, v: &Value) {
+    /// Removes the events of batch `seq`: stored, duplicates and rejected
+    /// alike (a rejected event will never be accepted). `false` when no
+    /// such batch is in flight.
+    fn ack(&mut self, seq: u64) -> bool {
         let Some(pos) = self.in_flight.iter().position(|(s, _)| *s == seq) else {
-            return;
+            return false;
         };
         // Acks arrive in order; anything older than this one was lost with
         // its reply and is covered by this ack's successors or a replay.
         let (_, ids) = self.in_flight.remove(pos).unwrap_or_default();
-        // Searched in place: at most BATCH_MAX ids against the events in
-        // flight (MAX_IN_FLIGHT batches), once per batch; neither a hash
-        // table nor a sort in the wasm.
+        let ids: HashSet<&str> = ids.iter().map(String::as_str).collect();
         let mut removed = 0;
         let front = self.sent;
         let mut kept = VecDeque::with_capacity(self.queue.len());
         for (i, e) in self.queue.drain(..).enumerate() {
-            if i < front && ids.contains(&e.id) {
+            if i < front && ids.contains(e.id.as_str()) {
                 removed += 1;
                 self.shares.removed(e.origin.as_deref());
             } else {
@@ -447,14 +453,14 @@ impl Relay {
         self.queue = kept;
         self.sent -= removed;
         self.dirty = true;
-        let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
-        self.stats.acked += n("stored");
-        self.stats.duplicates += n("duplicates");
-        self.stats.rejected += v
-            .get("rejected")
-            .and_then(Value::as_array)
-            .map_or(0, |a| a.len() as u64);
+        true
     }
+}
+
+/// One request as the text `port.postMessage` is given.
+fn frame(r: &Request<&RawValue>) -> String {
+    // Our own types with string keys: writing them cannot fail.
+    serde_json::to_string(r).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -472,47 +478,55 @@ mod tests {
     }
 
     impl Host {
+        /// Reads a request as the collector does and answers it.
         fn receive(&mut self, text: &str) {
-            let v: Value = serde_json::from_str(text).unwrap();
-            match v["type"].as_str().unwrap() {
-                "hello" => {
-                    // What the collector reads from the client's hello.
-                    assert_eq!(v["versions"], json!(PROTOCOL_VERSIONS), "{text}");
+            let reply = match host::parse_request::<&RawValue>(text).unwrap() {
+                Request::Hello { versions, client } => {
+                    assert_eq!(versions, host::SUPPORTED_VERSIONS, "{text}");
                     assert!(
-                        v["client"]
-                            .as_str()
-                            .unwrap()
-                            .starts_with("logout-lens-extension/"),
+                        client.unwrap().starts_with("logout-lens-extension/"),
                         "{text}"
                     );
-                    self.outbox.push(json!({"type":"hello","version":1,"host":"t","schema":1,"max_batch_events":5000,"max_frame_bytes":1}).to_string())
+                    Response::<host::QueryResult>::Hello(HelloReply {
+                        version: 1,
+                        host: "t".into(),
+                        schema: 1,
+                        max_batch_events: host::MAX_BATCH_EVENTS,
+                        max_frame_bytes: 1,
+                    })
                 }
-                "batch" => {
-                    let (mut stored, mut dup) = (0, 0);
-                    for e in v["events"].as_array().unwrap() {
+                Request::Batch { seq, events } => {
+                    let (mut stored, mut duplicates) = (0, 0);
+                    for e in events {
+                        let v: serde_json::Value = serde_json::from_str(e.get()).unwrap();
                         let n = self
                             .stored
-                            .entry(e["id"].as_str().unwrap().to_owned())
+                            .entry(v["id"].as_str().unwrap().to_owned())
                             .or_default();
                         if *n == 0 {
                             stored += 1
                         } else {
-                            dup += 1
+                            duplicates += 1
                         }
                         *n += 1;
                     }
-                    self.outbox.push(json!({"type":"ack","seq":v["seq"],"stored":stored,"duplicates":dup,"rejected":[]}).to_string());
+                    Response::Ack(Ack {
+                        seq,
+                        stored,
+                        duplicates,
+                        rejected: Vec::new(),
+                    })
                 }
-                other => panic!("unexpected {other}"),
-            }
+                other => panic!("unexpected {other:?}"),
+            };
+            self.outbox.push(serde_json::to_string(&reply).unwrap());
         }
     }
 
-    fn ev(i: usize) -> (String, String) {
+    fn ev(i: usize) -> (String, Box<RawValue>) {
         let id = format!("e{i}");
-        let json =
-            json!({"schema":1,"id":id,"ts_ms":i,"kind":"activity","last_input_ms":0}).to_string();
-        (id, json)
+        let json = json!({"schema":1,"id":id,"ts_ms":i,"kind":"activity","last_input_ms":0});
+        (id, serde_json::value::to_raw_value(&json).unwrap())
     }
 
     fn pump(relay: &mut Relay, host: &mut Host, now: i64) {
@@ -817,12 +831,25 @@ mod tests {
         assert!(relay.on_message(r#"{"type":"ack"}"#, 0).is_err());
         assert!(
             relay
+                .on_message(r#"{"type":"progress","done":1}"#, 0)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            relay.on_message(r#"{"type":"error","code":"code_of_2030","message":"m"}"#, 0),
+            Err(ExtError::HostRefused {
+                code: host::ErrorCode::Unrecognized,
+                ..
+            })
+        ));
+        assert!(
+            relay
                 .on_message(r#"{"type":"hello","version":9}"#, 0)
                 .is_err()
         );
         assert!(
             relay
-                .on_message(r#"{"type":"result","id":1}"#, 0)
+                .on_message(r#"{"type":"result","id":1,"query":"status","status":{"events":1,"logouts":0}}"#, 0)
                 .unwrap()
                 .is_empty()
         );
@@ -835,14 +862,29 @@ mod tests {
         let other = r#"{"type":"hello","version":2,"host":"logout-lens/9.0.0","schema":3}"#;
         let long = format!(
             r#"{{"type":"hello","version":1,"host":"{}"}}"#,
-            "x".repeat(HOST_TEXT_MAX)
+            "x".repeat(1000)
         );
+        let said = |version, host: &str, schema| {
+            Some(HostSaid::Hello(HelloReply {
+                version,
+                host: host.into(),
+                schema,
+                max_batch_events: 0,
+                max_frame_bytes: 0,
+            }))
+        };
         // The host's answer → what is kept, whether the relay is ready after it.
-        let cases: &[(&str, Option<&str>, bool)] = &[
-            (hello, Some(hello), true),
-            (refusal, Some(refusal), false),
-            (other, Some(other), false),
-            (&long, None, true),
+        let cases: &[(&str, Option<HostSaid>, bool)] = &[
+            (hello, said(1, "logout-lens/0.2.0", 1), true),
+            (
+                refusal,
+                Some(HostSaid::Refused {
+                    supported: vec![2, 3],
+                }),
+                false,
+            ),
+            (other, said(2, "logout-lens/9.0.0", 3), false),
+            (&long, said(1, "", 0), true),
         ];
         for (reply, kept, ready) in cases {
             let mut relay = Relay::new(10);
@@ -853,7 +895,7 @@ mod tests {
             let _ = relay.on_message(reply, 0);
             assert_eq!(relay.stats().connected, *ready, "{reply}");
             relay.disconnected(10);
-            assert_eq!(relay.stats().host.as_deref(), *kept, "{reply}");
+            assert_eq!(&relay.stats().host, kept, "{reply}");
             assert!(relay.retry_at().is_some(), "{reply}: it tries again later");
         }
     }

@@ -5,27 +5,22 @@ use litemap::LiteMap;
 use logout_lens_model::event::{StorageActor, StorageArea, StorageChange, StorageOp};
 use logout_lens_model::{Fingerprint, RedactedToken, Redactor, http, jwt};
 
-use crate::input::{clip, limits};
+use crate::input::clip;
+use crate::limits;
+use crate::policy::Policy;
 
 /// Does this storage entry hold a credential? A JWT anywhere, or a long
-/// opaque value under a key that names a token or session.
-pub fn is_credential(key: &str, value: &str) -> bool {
+/// opaque value under a key that names a token or session (or that the
+/// user named as holding one).
+pub fn is_credential(key: &str, value: &str, policy: &Policy) -> bool {
     let v = jwt::strip_wrapping(value);
     if jwt::looks_like_jwt(v) {
         return true;
     }
-    (http::is_auth_cookie(key) || crate::ui::options::is_token_key(key))
+    (http::is_auth_cookie(key) || policy.is_token_key(key))
         && v.len() >= 16
         && v.len() <= limits::VALUE
         && !v.contains(char::is_whitespace)
-}
-
-pub fn parse_area(s: &str) -> Option<StorageArea> {
-    match s {
-        "local" | "localStorage" => Some(StorageArea::Local),
-        "session" | "sessionStorage" => Some(StorageArea::Session),
-        _ => None,
-    }
 }
 
 fn area_key(a: StorageArea) -> u8 {
@@ -88,7 +83,13 @@ impl Tracker {
 
     /// A hooked call by the page's own script. Returns the event worth
     /// recording (credential writes/removals, and every `clear`).
-    pub fn hooked(&mut self, origin: &str, op: Op<'_>, r: &Redactor) -> Option<StorageChange> {
+    pub fn hooked(
+        &mut self,
+        origin: &str,
+        op: Op<'_>,
+        r: &Redactor,
+        policy: &Policy,
+    ) -> Option<StorageChange> {
         let state = self.origin(origin);
         let ak = area_key(op.area);
         let key = clip(op.key, limits::KEY);
@@ -96,9 +97,9 @@ impl Tracker {
         match op.op {
             StorageOp::Set => {
                 let value = op.value.unwrap_or("");
-                let now_cred = is_credential(key, value);
+                let now_cred = is_credential(key, value, policy);
                 let was = state.creds.contains_key(&(ak, key.to_owned()))
-                    || op.old.is_some_and(|o| is_credential(key, o));
+                    || op.old.is_some_and(|o| is_credential(key, o, policy));
                 if !now_cred && !was {
                     return None;
                 }
@@ -115,7 +116,7 @@ impl Tracker {
                     token,
                     previous: op
                         .old
-                        .filter(|o| is_credential(key, o))
+                        .filter(|o| is_credential(key, o, policy))
                         .map(|o| Self::redact(r, key, o)),
                     actor: StorageActor::PageScript,
                     stack,
@@ -123,7 +124,7 @@ impl Tracker {
             }
             StorageOp::Remove => {
                 let tracked = state.creds.remove(&(ak, key.to_owned())).is_some();
-                let old_cred = op.old.is_some_and(|o| is_credential(key, o));
+                let old_cred = op.old.is_some_and(|o| is_credential(key, o, policy));
                 if !tracked && !old_cred {
                     return None;
                 }
@@ -143,7 +144,7 @@ impl Tracker {
             StorageOp::Clear => {
                 state.creds.retain(|(a, _), _| *a != ak);
                 let first_jwt = op.entries.iter().take(limits::ENTRIES).find(|(k, v)| {
-                    is_credential(k, v) && jwt::looks_like_jwt(jwt::strip_wrapping(v))
+                    is_credential(k, v, policy) && jwt::looks_like_jwt(jwt::strip_wrapping(v))
                 });
                 Some(StorageChange {
                     area: op.area,
@@ -168,6 +169,7 @@ impl Tracker {
         area: StorageArea,
         entries: &[(String, String)],
         r: &Redactor,
+        policy: &Policy,
     ) -> Vec<StorageChange> {
         let state = self.origin(origin);
         let ak = area_key(area);
@@ -177,7 +179,7 @@ impl Tracker {
         let mut now: LiteMap<(u8, String), Fingerprint> = LiteMap::new();
         let mut values: Vec<(String, &str)> = Vec::new();
         for (k, v) in entries.iter().take(limits::ENTRIES) {
-            if is_credential(k, v) {
+            if is_credential(k, v, policy) {
                 let k = clip(k, limits::KEY).to_owned();
                 let t = Self::redact(r, &k, v);
                 now.insert((ak, k.clone()), t.fp);
@@ -271,8 +273,21 @@ mod tests {
             ("session_note", "has some spaces in it, not a token", false),
         ];
         for (k, v, want) in cases {
-            assert_eq!(is_credential(k, v), want, "{k}={v}");
+            assert_eq!(is_credential(k, v, &Policy::default()), want, "{k}={v}");
         }
+    }
+
+    #[test]
+    fn configured_token_keys() {
+        let (key, value) = ("blob_x", "0123456789abcdef0123");
+        let none = Policy::default();
+        assert!(!is_credential(key, value, &none));
+        let named = Policy {
+            token_keys: vec!["BLOB_X".into()],
+            ..Policy::default()
+        };
+        assert!(is_credential(key, value, &named));
+        assert!(!is_credential(key, "short", &named));
     }
 
     #[test]
@@ -281,27 +296,52 @@ mod tests {
         let mut t = Tracker::default();
         let o = "http://h.test";
         assert!(
-            t.hooked(o, op(StorageOp::Set, "theme", Some("dark"), None), &r)
-                .is_none()
+            t.hooked(
+                o,
+                op(StorageOp::Set, "theme", Some("dark"), None),
+                &r,
+                &Policy::default()
+            )
+            .is_none()
         );
         let set = t
-            .hooked(o, op(StorageOp::Set, "access", Some(JWT), None), &r)
+            .hooked(
+                o,
+                op(StorageOp::Set, "access", Some(JWT), None),
+                &r,
+                &Policy::default(),
+            )
             .unwrap();
         assert!(set.is_jwt && set.token.as_ref().unwrap().claims.is_some());
         assert!(t.has_credentials(o));
         let rm = t
-            .hooked(o, op(StorageOp::Remove, "access", None, Some(JWT)), &r)
+            .hooked(
+                o,
+                op(StorageOp::Remove, "access", None, Some(JWT)),
+                &r,
+                &Policy::default(),
+            )
             .unwrap();
         assert_eq!(rm.op, StorageOp::Remove);
         assert!(rm.is_jwt && rm.previous.is_some());
         assert!(!t.has_credentials(o));
         assert!(
-            t.hooked(o, op(StorageOp::Remove, "theme", None, Some("dark")), &r)
-                .is_none()
+            t.hooked(
+                o,
+                op(StorageOp::Remove, "theme", None, Some("dark")),
+                &r,
+                &Policy::default()
+            )
+            .is_none()
         );
         // clear is always recorded, and names the JWT it took.
-        t.hooked(o, op(StorageOp::Set, "access", Some(JWT), None), &r)
-            .unwrap();
+        t.hooked(
+            o,
+            op(StorageOp::Set, "access", Some(JWT), None),
+            &r,
+            &Policy::default(),
+        )
+        .unwrap();
         let entries = vec![
             ("access".to_owned(), JWT.to_owned()),
             ("theme".into(), "dark".into()),
@@ -314,6 +354,7 @@ mod tests {
                     ..op(StorageOp::Clear, "", None, None)
                 },
                 &r,
+                &Policy::default(),
             )
             .unwrap();
         assert!(clear.is_jwt && clear.stack.is_some());
@@ -327,9 +368,20 @@ mod tests {
         let r = r();
         let mut t = Tracker::default();
         let signed = "https://keep.test";
-        t.hooked(signed, op(StorageOp::Set, "access", Some(JWT), None), &r);
+        t.hooked(
+            signed,
+            op(StorageOp::Set, "access", Some(JWT), None),
+            &r,
+            &Policy::default(),
+        );
         for i in 0..(limits::SITES_TRACKED + 10) {
-            t.scan(&format!("https://f{i}.test"), StorageArea::Local, &[], &r);
+            t.scan(
+                &format!("https://f{i}.test"),
+                StorageArea::Local,
+                &[],
+                &r,
+                &Policy::default(),
+            );
         }
         assert_eq!(t.origins.len(), limits::SITES_TRACKED);
         assert!(t.has_credentials(signed));
@@ -341,20 +393,27 @@ mod tests {
         let mut t = Tracker::default();
         let o = "http://h.test";
         let with = vec![("access".to_owned(), JWT.to_owned())];
-        assert!(t.scan(o, StorageArea::Local, &with, &r).is_empty());
-        assert!(t.scan(o, StorageArea::Session, &[], &r).is_empty());
+        assert!(
+            t.scan(o, StorageArea::Local, &with, &r, &Policy::default())
+                .is_empty()
+        );
+        assert!(
+            t.scan(o, StorageArea::Session, &[], &r, &Policy::default())
+                .is_empty()
+        );
         assert!(t.has_credentials(o));
         assert!(
-            t.scan(o, StorageArea::Local, &with, &r).is_empty(),
+            t.scan(o, StorageArea::Local, &with, &r, &Policy::default())
+                .is_empty(),
             "no change, no event"
         );
-        let gone = t.scan(o, StorageArea::Local, &[], &r);
+        let gone = t.scan(o, StorageArea::Local, &[], &r, &Policy::default());
         assert_eq!(gone.len(), 1);
         assert_eq!(
             (gone[0].op, gone[0].actor),
             (StorageOp::Remove, StorageActor::ExtensionScan)
         );
-        let back = t.scan(o, StorageArea::Local, &with, &r);
+        let back = t.scan(o, StorageArea::Local, &with, &r, &Policy::default());
         assert_eq!(back[0].op, StorageOp::Set);
     }
 }

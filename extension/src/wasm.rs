@@ -1,29 +1,40 @@
-//! The browser side: state in a thread-local, I/O through the bindings. The
-//! JS glue calls [`start`] once and [`handle`] for every event.
+//! The service worker's side: state in a thread-local, I/O through the
+//! bindings. The JS glue calls [`start`] once, [`handle`] for every browser
+//! event, and [`settle`] when the pages' module has named the held
+//! logouts' causes; the UI's entry points are in `ui::wasm`.
 
 use std::cell::RefCell;
 
-use js_sys::{JSON, Object, Reflect};
-use logout_lens_model::RedactionOptions;
-use logout_lens_model::http::SiteHints;
+use js_sys::{JSON, Reflect};
+use logout_lens_model::Event;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_extensions_sys::Port;
 
-use crate::bindings;
+use crate::bindings::{self, object};
 use crate::core::Core;
+use crate::held::Verdict;
+use crate::input::Input;
+use crate::policy::{STORED_KEYS, Stored};
 use crate::relay::{Action, DEFAULT_CAPACITY, HOST_NAME, Relay, Save};
+use crate::ui::alerting::Alerting;
 
 const SECRET_KEY: &str = "secret";
 const RELAY_KEY: &str = "relay";
 /// Wait before writing the ring, so a burst of events costs one write.
 const SAVE_DELAY_MS: i32 = 500;
-/// Wait before sending new events to the collector.
+/// Wait before sending new events to the collector, so a page load's
+/// dozens of events cost one native message (and one collector
+/// transaction), not dozens.
 const FLUSH_DELAY_MS: i32 = 200;
 
 pub(crate) struct State {
     pub(crate) core: Core,
     pub(crate) relay: Relay,
+    /// The options as stored (the capture applies them as the core's policy).
+    pub(crate) options: Stored,
+    /// Banners waiting for their tab, the badges shown.
+    pub(crate) ui: Alerting,
     port: Option<Port>,
     /// The current port's listeners; dropped with the port.
     listeners: Vec<Closure<dyn FnMut(JsValue)>>,
@@ -42,7 +53,7 @@ thread_local! {
     static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
@@ -66,22 +77,36 @@ fn random(n: usize) -> Result<Vec<u8>, JsValue> {
     Ok(buf)
 }
 
-fn obj(pairs: &[(&str, JsValue)]) -> Object {
-    let o = Object::new();
-    for (k, v) in pairs {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o
+fn js_error(e: impl std::fmt::Display) -> JsValue {
+    js_sys::Error::new(&e.to_string()).into()
 }
 
-/// Loads (or creates) the install secret, restores the unacked ring, and
-/// starts relaying. Returns a promise that settles once started.
-///
-/// Plain promise chaining rather than an `async fn`: the futures runtime
-/// costs the wasm more than this whole function.
+/// The options out of a `storage.local.get` answer (only their keys: the
+/// answer may also hold the relay ring).
+fn stored_options(got: &JsValue) -> Stored {
+    let o = js_sys::Object::new();
+    for k in STORED_KEYS {
+        if let Ok(v) = Reflect::get(got, &JsValue::from_str(k)) {
+            if !v.is_undefined() {
+                let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
+            }
+        }
+    }
+    JSON::stringify(&o)
+        .ok()
+        .and_then(|s| serde_json::from_str(&String::from(s)).ok())
+        .unwrap_or_default()
+}
+
+/// Loads (or creates) the install secret, restores the unacked ring,
+/// applies the saved options, and starts relaying, all from one read of
+/// `storage.local`. Returns a promise that settles once started.
 #[wasm_bindgen]
 pub fn start() -> JsValue {
-    let keys = js_sys::Array::of2(&SECRET_KEY.into(), &RELAY_KEY.into());
+    let keys = js_sys::Array::new();
+    for k in [SECRET_KEY, RELAY_KEY].iter().chain(STORED_KEYS) {
+        keys.push(&JsValue::from_str(k));
+    }
     let next = Closure::once_into_js(|got: JsValue| -> Result<JsValue, JsValue> {
         let field = |k: &str| {
             Reflect::get(&got, &JsValue::from_str(k))
@@ -89,17 +114,18 @@ pub fn start() -> JsValue {
                 .and_then(|v| v.as_string())
         };
         let saved = field(RELAY_KEY);
+        let options = stored_options(&got);
         if let Some(s) = field(SECRET_KEY)
             .as_deref()
             .and_then(unhex)
             .filter(|s| s.len() == 32)
         {
-            begin(&s, saved)?;
+            begin(&s, saved, options)?;
             return Ok(JsValue::UNDEFINED);
         }
         let s = random(32)?;
-        let stored = bindings::local_set(&obj(&[(SECRET_KEY, JsValue::from_str(&hex(&s)))]));
-        let then = Closure::once_into_js(move |_: JsValue| begin(&s, saved));
+        let stored = bindings::local_set(&object(&[(SECRET_KEY, JsValue::from_str(&hex(&s)))]));
+        let then = Closure::once_into_js(move |_: JsValue| begin(&s, saved, options));
         Ok(stored.then(&then, &JsValue::UNDEFINED).into())
     });
     bindings::local_get(&keys)
@@ -107,18 +133,17 @@ pub fn start() -> JsValue {
         .into()
 }
 
-/// The rest of [`start`], with the secret and the saved relay ring. The
-/// options (site hints among them) are applied by `ui_configure` before the
-/// first event is handled.
-fn begin(secret: &[u8], ring: Option<String>) -> Result<JsValue, JsValue> {
+/// The rest of [`start`], with the secret, the saved relay ring and the
+/// options.
+fn begin(secret: &[u8], ring: Option<String>, options: Stored) -> Result<JsValue, JsValue> {
     let core = Core::new(
         secret,
         &random(8)?,
-        SiteHints::default(),
-        RedactionOptions::default(),
+        options.policy(),
+        options.redaction(),
         now_ms(),
     )
-    .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    .map_err(js_error)?;
     let mut relay = Relay::new(DEFAULT_CAPACITY);
     if let Some(saved) = ring {
         if let Err(e) = relay.restore(&saved) {
@@ -129,6 +154,8 @@ fn begin(secret: &[u8], ring: Option<String>) -> Result<JsValue, JsValue> {
         *s.borrow_mut() = Some(State {
             core,
             relay,
+            options,
+            ui: Alerting::default(),
             port: None,
             listeners: Vec::new(),
             save_scheduled: false,
@@ -136,51 +163,65 @@ fn begin(secret: &[u8], ring: Option<String>) -> Result<JsValue, JsValue> {
             flush_scheduled: false,
         })
     });
+    crate::ui::wasm::started();
     pump();
     Ok(JsValue::UNDEFINED)
 }
 
-/// One browser event: `input` names it (see `Core::handle`), `details` is
-/// the browser's object, `at_ms` when it happened (the glue handles events in
-/// batches, a little later). Errors are logged without the details, which
-/// may hold secrets.
+/// One browser event, `{input, details}` ([`Input`]); `at_ms` is when it
+/// happened (the glue hands events over in batches, a little later). An
+/// input that does not read is logged without its details, which may hold
+/// secrets.
 #[wasm_bindgen]
-pub fn handle(input: &str, details: JsValue, at_ms: f64) {
-    let json = match JSON::stringify(&details) {
-        Ok(s) => String::from(s),
-        Err(_) => return,
+pub fn handle(input: JsValue, at_ms: f64) {
+    let Ok(json) = JSON::stringify(&input) else {
+        return;
     };
+    let json = String::from(json);
     let now = if at_ms.is_finite() && at_ms > 0.0 {
         at_ms as i64
     } else {
         now_ms()
     };
     let result = with_state(|st| {
-        let events = st.core.handle(input, &json, now)?;
-        for e in events {
-            queue(st, e);
+        let input = match Input::from_json(&json) {
+            Ok(input) => input,
+            Err(crate::ExtError::TooLarge(_)) => return st.core.handle_json(&json, now).map(drop),
+            Err(e) => return Err(e),
+        };
+        // A tab that went to another page or closed: the browser cleared
+        // its badge, and a banner for it waits no more.
+        match &input {
+            Input::TabUpdated(t) if t.url.is_some() => st.ui.navigated(t.tab_id),
+            Input::TabRemoved(t) => st.ui.closed(t.tab_id),
+            _ => {}
         }
-        Ok::<_, crate::ExtError>(())
+        for e in st.core.handle(input, now) {
+            queue(st, &e);
+        }
+        Ok(())
     });
     if let Some(Err(e)) = result {
         let what = match e {
-            crate::ExtError::BadInput { .. } => "bad input".to_owned(),
+            crate::ExtError::BadInput(_) => "bad input".to_owned(),
             other => other.to_string(),
         };
-        bindings::warn(&format!("logout-lens: {input}: {what}"));
+        bindings::warn(&format!("logout-lens: {what}"));
     }
     schedule_flush();
 }
 
-fn queue(st: &mut State, e: logout_lens_model::Event) {
-    let text = crate::encode::event(&e);
-    st.relay.push(e.id.0, e.origin, text);
+fn queue(st: &mut State, e: &Event) {
+    match serde_json::value::to_raw_value(e) {
+        Ok(json) => st.relay.push(e.id.0.clone(), e.origin.clone(), json),
+        Err(err) => bindings::warn(&format!("logout-lens: an event not queued: {err}")),
+    }
 }
 
-/// The held logouts' ids, one per line (`""` when none): the glue then
-/// asks the pages' module for their causes (`page_causes`).
+/// The held logouts' ids (empty when none): the glue then asks the pages'
+/// module for their causes (`page_causes`).
 #[wasm_bindgen]
-pub fn held_ids() -> String {
+pub fn held_ids() -> Vec<String> {
     with_state(|st| st.core.held_ids()).unwrap_or_default()
 }
 
@@ -190,32 +231,60 @@ pub fn held_timeline() -> String {
     with_state(|st| st.core.held_timeline()).unwrap_or_else(|| "[]".into())
 }
 
-/// Settles the held logouts with the pages' module's answer, or releases
-/// them all without a cause when there is none (it failed), and queues
-/// those the options send. Returns the settled logouts and those that may
-/// not notify (`{"settled":[events],"quiet":[ids]}`): the pages' module
-/// makes their alerts (`page_alerts`).
+/// Settles the held logouts with the pages' module's answer
+/// (`page_causes`: JSON [`Verdict`]s), or releases them all without a
+/// cause when there is none (it failed); queues those the options send and,
+/// when they were diagnosed, shows their alerts.
 #[wasm_bindgen]
-pub fn settle(answer: Option<String>) -> String {
-    let settled = with_state(|st| {
-        let settled = st.core.settle(answer.as_deref());
+pub fn settle(answer: Option<String>) {
+    let verdicts = answer.and_then(|a| match serde_json::from_str::<Vec<Verdict>>(&a) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            bindings::warn(&format!("logout-lens: the diagnosis' answer: {e}"));
+            None
+        }
+    });
+    let alerts = with_state(|st| {
+        let settled = st.core.settle(verdicts.as_deref());
         for e in &settled.events {
             if st.core.sends(e) {
-                queue(st, e.clone());
+                queue(st, e);
             }
         }
-        format!(
-            r#"{{"settled":{},"quiet":{}}}"#,
-            crate::encode::events(&settled.events),
-            serde_json::to_string(&settled.quiet).unwrap_or_else(|_| "[]".into())
-        )
+        crate::ui::view::alerts(&settled.events, &settled.quiet)
     });
+    if let (Some(alerts), Some(_)) = (alerts, verdicts) {
+        crate::ui::wasm::show_alerts(alerts);
+    }
     schedule_flush();
-    settled.unwrap_or_else(|| r#"{"settled":[],"quiet":[]}"#.into())
 }
 
-/// Sends what queued up after a short pause, so a page load's dozens of
-/// events cost one native message (and one collector transaction), not dozens.
+/// The options changed in `storage.local` (`keys`: what changed); applied
+/// from the next event.
+#[wasm_bindgen]
+pub fn options_changed(keys: Vec<String>) {
+    if !keys.iter().any(|k| STORED_KEYS.contains(&k.as_str())) {
+        return;
+    }
+    let wanted = js_sys::Array::new();
+    for k in STORED_KEYS {
+        wanted.push(&JsValue::from_str(k));
+    }
+    let apply = Closure::once_into_js(|got: JsValue| {
+        let options = stored_options(&got);
+        with_state(|st| {
+            st.core.configure(options.policy());
+            if let Err(e) = st.core.set_redaction(options.redaction()) {
+                bindings::warn(&format!("logout-lens: {e}"));
+            }
+            st.options = options;
+        });
+        crate::ui::wasm::badges();
+    });
+    let _ = bindings::local_get(&wanted).then(&apply, &JsValue::UNDEFINED);
+}
+
+/// Sends what queued up after a short pause, so a burst's events go together.
 fn schedule_flush() {
     let due = with_state(|st| {
         let due = !st.flush_scheduled;
@@ -358,7 +427,7 @@ fn save_now(waits: u32) {
             bindings::warn("logout-lens: saving the queue failed");
             bindings::warn_value(&e);
         });
-        let _ = bindings::local_set(&obj(&[(RELAY_KEY, JsValue::from_str(&snapshot))]))
+        let _ = bindings::local_set(&object(&[(RELAY_KEY, JsValue::from_str(&snapshot))]))
             .then(&JsValue::UNDEFINED, &failed);
     }
 }

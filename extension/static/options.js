@@ -1,28 +1,19 @@
 // The options form. The Rust core checks and normalises it (`ui_check_options`),
 // this page stores the result in chrome.storage.local, and the worker applies
 // it on storage.onChanged: no reload.
-import init, { ui_check_options } from './wasm/logout_lens_extension_ui.js';
+import init, { ui_check_options, ui_options_form, ui_option_keys } from './wasm/logout_lens_extension_ui.js';
 
 const LISTS = ['login_pages', 'refresh', 'login', 'logout'];
 const $ = (id) => document.getElementById(id);
 const ready = init({ module_or_path: new URL('./wasm/logout_lens_extension_ui_bg.wasm', import.meta.url) });
 
+// The form as stored, with a fresh install's defaults for the rest (Rust's).
 async function load() {
-  const o = await chrome.storage.local.get(['site_hints', 'exclude', 'capture', 'collector', 'forward', 'keep_sub', 'keep_email', 'token_keys']);
-  let hints = {};
-  try {
-    hints = JSON.parse(o.site_hints || '{}') || {};
-  } catch (_) {
-    // A hand-edited value; the form starts empty.
-  }
-  for (const k of LISTS) $(k).value = (hints[k] || []).join('\n');
-  $('exclude').value = (o.exclude || []).join('\n');
-  $('token_keys').value = (o.token_keys || []).join('\n');
-  $('capture').value = o.capture || 'full';
-  $('collector').checked = o.collector !== false;
-  $('forward').checked = o.forward === true;
-  $('keep_sub').checked = o.keep_sub === true;
-  $('keep_email').checked = o.keep_email === true;
+  await ready;
+  const o = await chrome.storage.local.get(ui_option_keys());
+  const f = JSON.parse(ui_options_form(JSON.stringify(o)));
+  for (const k of [...LISTS, 'exclude', 'token_keys', 'capture']) $(k).value = f[k];
+  for (const k of ['collector', 'forward', 'keep_sub', 'keep_email']) $(k).checked = f[k];
 }
 
 async function save(e) {

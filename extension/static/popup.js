@@ -153,7 +153,7 @@ async function refresh() {
   }
   if (typeof r.events === 'string' && page_events(r.events)) rev = r.rev;
   cx = r;
-  const text = page_popup(r.origin, r.watched, r.signed_in, r.idle_ms, Date.now(), JSON.stringify(r.collector), r.held || '');
+  const text = page_popup(r.origin, r.watched, r.signed_in, r.idle_ms, Date.now(), JSON.stringify(r.collector), r.held || []);
   render({ url: r.url, ...JSON.parse(text) });
   return text;
 }

@@ -1,5 +1,6 @@
 //! The scrubber on any text: idempotent, and its output holds no JWT-shaped
-//! run and no e-mail address. The same for URLs, headers and JSON.
+//! run and no e-mail address. The same for URLs, headers, the
+//! auth error code, JSON and events.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -32,6 +33,9 @@ fuzz_target!(|data: &[u8]| {
         let h = r.header(name, s);
         assert_eq!(r.header(name, &h), h, "{name} is idempotent");
     }
+    let code = r.auth_code(s);
+    assert_eq!(r.auth_code(&code), code, "auth_code is idempotent");
+    assert!(!contains_jwt(&code) && !contains_email(&code), "{code:?}");
     if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(s) {
         r.scrub_json(None, &mut v);
         let once = v.clone();

@@ -4,9 +4,12 @@
 //! fields of its `kind` (see PROTOCOL.md). Parsing goes through the tolerant
 //! [`crate::wire::WireEvent`]; these types are what the rest of the code sees.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-use crate::redact::{Fingerprint, RedactedToken};
+use crate::error::ModelError;
+use crate::redact::{Fingerprint, RedactedToken, StringPass, Strings};
 use crate::wire::WireEvent;
 
 /// The schema version this build writes and reads.
@@ -57,9 +60,6 @@ pub enum Source {
 }
 
 /// One event: the envelope plus its kind.
-///
-/// Read through [`WireEvent`]; written as the same flat object by borrowing
-/// (`impl Serialize` in [`crate::wire`]), without building a map.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(try_from = "WireEvent")]
 pub struct Event {
@@ -108,6 +108,19 @@ impl Event {
         self
     }
 
+    /// One pass over every string of the event: the envelope's `id`,
+    /// `origin` and `path`, then the payload's.
+    pub(crate) fn strings<P: StringPass>(&mut self, pass: &mut P) {
+        pass.text(&mut self.id.0);
+        if let Some(o) = self.origin.as_mut() {
+            pass.url(o);
+        }
+        if let Some(p) = self.path.as_mut() {
+            pass.url(p);
+        }
+        self.kind.strings(pass);
+    }
+
     /// Is this one of the kinds that mark a logout (observed, clicked, or reported by the app)?
     pub fn is_logout(&self) -> bool {
         matches!(
@@ -117,45 +130,160 @@ impl Event {
     }
 }
 
-/// What happened. Unknown kinds survive as [`EventKind::Other`] with their body.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EventKind {
-    StorageChange(StorageChange),
-    CookieChange(CookieChange),
-    HttpExchange(HttpExchange),
-    Navigation(Navigation),
-    Activity(Activity),
-    IdleState(IdleStateChange),
-    PageLifecycle(PageLifecycle),
-    TimeSample(TimeSample),
-    LogoutObserved(LogoutObserved),
-    LogoutAction(LogoutAction),
-    AppReport(AppReport),
-    /// A kind this build does not know, kept verbatim so it can be stored and re-exported.
-    Other {
-        kind: String,
-        body: serde_json::Map<String, serde_json::Value>,
-    },
+/// Written flat: the envelope, then the payload's fields in their declared
+/// order (an unknown kind's body as it came).
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Flat<'a> {
+            schema: u32,
+            id: &'a str,
+            ts_ms: i64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            origin: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            path: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            tab: Option<i64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            frame: Option<i64>,
+            source: Source,
+            kind: &'a str,
+            #[serde(flatten)]
+            payload: Payload<'a>,
+        }
+        Flat {
+            schema: self.schema,
+            id: &self.id.0,
+            ts_ms: self.ts_ms,
+            origin: self.origin.as_deref(),
+            path: self.path.as_deref(),
+            tab: self.tab,
+            frame: self.frame,
+            source: self.source,
+            kind: self.kind.name(),
+            payload: self.kind.payload(),
+        }
+        .serialize(serializer)
+    }
 }
 
-impl EventKind {
-    /// The `kind` string used on the wire.
-    pub fn name(&self) -> &str {
-        match self {
-            EventKind::StorageChange(_) => "storage_change",
-            EventKind::CookieChange(_) => "cookie_change",
-            EventKind::HttpExchange(_) => "http_exchange",
-            EventKind::Navigation(_) => "navigation",
-            EventKind::Activity(_) => "activity",
-            EventKind::IdleState(_) => "idle_state",
-            EventKind::PageLifecycle(_) => "page_lifecycle",
-            EventKind::TimeSample(_) => "time_sample",
-            EventKind::LogoutObserved(_) => "logout_observed",
-            EventKind::LogoutAction(_) => "logout_action",
-            EventKind::AppReport(_) => "app_report",
-            EventKind::Other { kind, .. } => kind,
+/// The one list of the kinds this build knows: each variant of
+/// [`EventKind`], its payload type and its wire name. Everything that goes
+/// by kind derives from it: [`EventKind::name`] and [`EventKind::KNOWN`],
+/// reading a kind's body ([`crate::wire`]), writing an event, and the pass
+/// over every string of a payload that the scrubber and the wire's URL
+/// redaction make (each payload implements [`crate::redact::Strings`]; a new
+/// kind does not compile until its payload says what its strings are, and
+/// `redact::event`'s tests fill every field of every payload with a secret
+/// and check that none survives the scrubber).
+macro_rules! event_kinds {
+    ($( $(#[$doc:meta])* $variant:ident($payload:ident) = $name:literal, )*) => {
+        /// What happened. Unknown kinds survive as [`EventKind::Other`] with their body.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum EventKind {
+            $( $(#[$doc])* $variant($payload), )*
+            /// A kind this build does not know, kept verbatim so it can be stored and re-exported.
+            Other {
+                kind: String,
+                body: Map<String, Value>,
+            },
         }
-    }
+
+        impl EventKind {
+            /// The wire names of the kinds this build knows.
+            pub const KNOWN: &'static [&'static str] = &[$($name),*];
+
+            /// The `kind` string used on the wire.
+            pub fn name(&self) -> &str {
+                match self {
+                    $(EventKind::$variant(_) => $name,)*
+                    EventKind::Other { kind, .. } => kind,
+                }
+            }
+
+            /// A kind's body read from its fields (an unknown kind is kept as it is).
+            pub(crate) fn from_body(kind: String, body: Map<String, Value>) -> Result<Self, ModelError> {
+                fn typed<T: DeserializeOwned>(kind: &str, body: Map<String, Value>) -> Result<T, ModelError> {
+                    serde_json::from_value(Value::Object(body)).map_err(|e| ModelError::InvalidEvent {
+                        kind: kind.to_owned(),
+                        reason: e.to_string(),
+                    })
+                }
+                Ok(match kind.as_str() {
+                    $($name => EventKind::$variant(typed(&kind, body)?),)*
+                    _ => EventKind::Other { kind, body },
+                })
+            }
+
+            /// A known kind's body read straight from the whole event's text
+            /// (the envelope's fields are unknown to the payload and skipped);
+            /// `None` for a kind this build does not know, or a body that
+            /// does not read (the caller then asks [`EventKind::from_body`],
+            /// which names the reason).
+            #[cfg(not(target_arch = "wasm32"))]
+            pub(crate) fn from_text(kind: &str, text: &[u8]) -> Option<Self> {
+                match kind {
+                    $($name => serde_json::from_slice(text).ok().map(EventKind::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// The payload, for writing it after the envelope.
+            pub(crate) fn payload(&self) -> Payload<'_> {
+                match self {
+                    $(EventKind::$variant(p) => Payload::$variant(p),)*
+                    EventKind::Other { body, .. } => Payload::Other(body),
+                }
+            }
+
+            /// One pass over every string of the payload (an unknown kind's
+            /// name and whole body included).
+            pub(crate) fn strings<P: StringPass>(&mut self, pass: &mut P) {
+                match self {
+                    $(EventKind::$variant(p) => p.strings(pass),)*
+                    EventKind::Other { kind, body } => {
+                        pass.text(kind);
+                        pass.json(body);
+                    }
+                }
+            }
+
+            /// Every known kind's payload read from one deserializer each
+            /// (the tests fill every field with a secret this way).
+            #[cfg(test)]
+            pub(crate) fn each_from<D>(mut make: impl FnMut() -> D) -> Vec<EventKind>
+            where
+                D: for<'de> serde::Deserializer<'de>,
+            {
+                vec![$(EventKind::$variant(
+                    $payload::deserialize(make()).unwrap_or_else(|e| panic!("{}: {e}", $name)),
+                ),)*]
+            }
+        }
+
+        /// A payload by reference, written as its own fields.
+        #[derive(Serialize)]
+        #[serde(untagged)]
+        pub(crate) enum Payload<'a> {
+            $($variant(&'a $payload),)*
+            Other(&'a Map<String, Value>),
+        }
+    };
+}
+
+event_kinds! {
+    StorageChange(StorageChange) = "storage_change",
+    CookieChange(CookieChange) = "cookie_change",
+    HttpExchange(HttpExchange) = "http_exchange",
+    Navigation(Navigation) = "navigation",
+    Activity(Activity) = "activity",
+    IdleState(IdleStateChange) = "idle_state",
+    PageLifecycle(PageLifecycle) = "page_lifecycle",
+    TimeSample(TimeSample) = "time_sample",
+    LogoutObserved(LogoutObserved) = "logout_observed",
+    LogoutAction(LogoutAction) = "logout_action",
+    AppReport(AppReport) = "app_report",
 }
 
 /// `localStorage` or `sessionStorage`.

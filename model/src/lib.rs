@@ -10,6 +10,7 @@
 //! - [`jwt`]: JWT header/claims decoding (no signature check).
 //! - [`creds`]: credentials and their expiries inside structured storage values (SDK layouts).
 //! - [`redact`]: fingerprints, and the one scrubber for events, text, JSON, URLs and headers.
+//! - [`host`]: the native-messaging protocol between the extension and the collector.
 //! - [`http`]: small HTTP helpers (dates, `Set-Cookie`, `WWW-Authenticate`, request roles).
 //! - [`logout`]: per-event classification and the diagnosis engine, which
 //!   reads one logout's site only ([`narrow`]).
@@ -17,6 +18,7 @@
 pub mod creds;
 pub mod error;
 pub mod event;
+pub mod host;
 pub mod http;
 pub mod jwt;
 pub mod logout;

@@ -6,10 +6,12 @@
 //! is then converted with `TryFrom` into the strict [`Event`].
 
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::ModelError;
 use crate::event::{AppReport, Event, EventId, EventKind, SCHEMA_VERSION, Source};
+use crate::redact::{StringPass, redact_url};
 
 /// An event as it travels: the envelope plus every other field, untyped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,47 +73,20 @@ impl TryFrom<WireEvent> for Event {
         if w.kind.is_empty() {
             return Err(ModelError::MissingField("kind"));
         }
-        let mut kind = kind_from_body(w.kind, w.body)?;
-        let mut path = w.path;
-        scrub_urls(path.as_mut(), &mut kind);
-        Ok(Event {
+        let mut e = Event {
             schema: SCHEMA_VERSION,
             id: EventId(w.id),
             ts_ms: w.ts_ms,
             origin: w.origin,
-            path,
+            path: w.path,
             tab: w.tab,
             frame: w.frame,
             source: w.source.unwrap_or_default(),
-            kind,
-        })
+            kind: EventKind::from_body(w.kind, w.body)?,
+        };
+        e.strings(&mut Urls);
+        Ok(e)
     }
-}
-
-fn kind_from_body(kind: String, body: Map<String, Value>) -> Result<EventKind, ModelError> {
-    fn typed<T: serde::de::DeserializeOwned>(
-        kind: &str,
-        body: Map<String, Value>,
-    ) -> Result<T, ModelError> {
-        serde_json::from_value(Value::Object(body)).map_err(|e| ModelError::InvalidEvent {
-            kind: kind.to_owned(),
-            reason: e.to_string(),
-        })
-    }
-    Ok(match kind.as_str() {
-        "storage_change" => EventKind::StorageChange(typed(&kind, body)?),
-        "cookie_change" => EventKind::CookieChange(typed(&kind, body)?),
-        "http_exchange" => EventKind::HttpExchange(typed(&kind, body)?),
-        "navigation" => EventKind::Navigation(typed(&kind, body)?),
-        "activity" => EventKind::Activity(typed(&kind, body)?),
-        "idle_state" => EventKind::IdleState(typed(&kind, body)?),
-        "page_lifecycle" => EventKind::PageLifecycle(typed(&kind, body)?),
-        "time_sample" => EventKind::TimeSample(typed(&kind, body)?),
-        "logout_observed" => EventKind::LogoutObserved(typed(&kind, body)?),
-        "logout_action" => EventKind::LogoutAction(typed(&kind, body)?),
-        "app_report" => EventKind::AppReport(typed(&kind, body)?),
-        _ => EventKind::Other { kind, body },
-    })
 }
 
 /// Producers redact URLs before sending; redacting again is idempotent and
@@ -119,149 +94,95 @@ fn kind_from_body(kind: String, body: Map<String, Value>) -> Result<EventKind, M
 /// in a path stored. (Secrets elsewhere need the install's secret for their
 /// placeholders: that is [`crate::Redactor::scrub_event`], which the collector
 /// applies on ingest.)
-fn scrub_urls(path: Option<&mut String>, kind: &mut EventKind) {
-    use crate::redact::redact_url;
-    let scrub = |s: &mut String| {
+struct Urls;
+
+impl StringPass for Urls {
+    fn url(&mut self, s: &mut String) {
         let clean = redact_url(s);
         if clean != *s {
             *s = clean;
         }
-    };
-    if let Some(p) = path {
-        scrub(p);
-    }
-    match kind {
-        EventKind::HttpExchange(x) => {
-            scrub(&mut x.url);
-            if let Some(l) = x.location.as_mut() {
-                scrub(l);
-            }
-        }
-        EventKind::Navigation(n) => scrub(&mut n.url),
-        EventKind::LogoutObserved(o) => {
-            if let Some(u) = o.url.as_mut() {
-                scrub(u);
-            }
-        }
-        EventKind::AppReport(r) => {
-            if let Some(l) = r.location.as_mut() {
-                scrub(l);
-            }
-        }
-        _ => {}
     }
 }
 
-/// The flat wire object of an event, borrowed: the envelope, then the
-/// kind's fields (serialized straight from its struct).
-#[derive(Serialize)]
-struct WireView<'a, B: Serialize> {
-    schema: u32,
-    id: &'a str,
+/// The envelope as [`parse_event`] reads it first: the same fields, types
+/// and defaults as [`WireEvent`], borrowed where it can.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(default = "default_schema")]
+    schema: u64,
+    #[serde(default, borrow)]
+    id: std::borrow::Cow<'a, str>,
+    #[serde(default, deserialize_with = "lenient_ms")]
     ts_ms: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    origin: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    path: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
+    origin: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
     tab: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     frame: Option<i64>,
-    source: Source,
-    kind: &'a str,
-    #[serde(flatten)]
-    body: &'a B,
+    #[serde(default)]
+    source: Option<Source>,
+    #[serde(default, borrow)]
+    kind: std::borrow::Cow<'a, str>,
 }
 
-impl Serialize for Event {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        fn view<'a, B: Serialize>(e: &'a Event, body: &'a B) -> WireView<'a, B> {
-            WireView {
-                schema: e.schema,
-                id: &e.id.0,
-                ts_ms: e.ts_ms,
-                origin: e.origin.as_deref(),
-                path: e.path.as_deref(),
-                tab: e.tab,
-                frame: e.frame,
-                source: e.source,
-                kind: e.kind.name(),
-                body,
-            }
-        }
-        match &self.kind {
-            EventKind::StorageChange(p) => view(self, p).serialize(s),
-            EventKind::CookieChange(p) => view(self, p).serialize(s),
-            EventKind::HttpExchange(p) => view(self, p).serialize(s),
-            EventKind::Navigation(p) => view(self, p).serialize(s),
-            EventKind::Activity(p) => view(self, p).serialize(s),
-            EventKind::IdleState(p) => view(self, p).serialize(s),
-            EventKind::PageLifecycle(p) => view(self, p).serialize(s),
-            EventKind::TimeSample(p) => view(self, p).serialize(s),
-            EventKind::LogoutObserved(p) => view(self, p).serialize(s),
-            EventKind::LogoutAction(p) => view(self, p).serialize(s),
-            EventKind::AppReport(p) => view(self, p).serialize(s),
-            EventKind::Other { body, .. } => view(self, body).serialize(s),
-        }
+/// A known kind read in two passes over the text, the envelope and then
+/// the kind's typed body, without building a JSON tree; `None` when that
+/// does not give an event (an unknown kind, an error to name), which
+/// [`WireEvent`]'s reading then decides. It only ever accepts what that
+/// would accept, and reads the same event (tested).
+#[cfg(not(target_arch = "wasm32"))]
+fn fast(bytes: &[u8]) -> Option<Event> {
+    // Events are objects; serde would also read a struct from an array.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
     }
+    let head: Head<'_> = serde_json::from_slice(bytes).ok()?;
+    if head.schema != u64::from(SCHEMA_VERSION) || head.id.is_empty() {
+        return None;
+    }
+    let kind = EventKind::from_text(&head.kind, bytes)?;
+    let mut e = Event {
+        schema: SCHEMA_VERSION,
+        id: EventId(head.id.into_owned()),
+        ts_ms: head.ts_ms,
+        origin: head.origin,
+        path: head.path,
+        tab: head.tab,
+        frame: head.frame,
+        source: head.source.unwrap_or_default(),
+        kind,
+    };
+    e.strings(&mut Urls);
+    Some(e)
 }
 
-impl From<Event> for WireEvent {
-    fn from(e: Event) -> Self {
-        let name = e.kind.name().to_owned();
-        let body = body_of(e.kind);
-        WireEvent {
-            schema: u64::from(e.schema),
-            id: e.id.0,
-            ts_ms: e.ts_ms,
-            origin: e.origin,
-            path: e.path,
-            tab: e.tab,
-            frame: e.frame,
-            source: Some(e.source),
-            kind: name,
-            body,
-        }
-    }
-}
-
-fn body_of(kind: EventKind) -> Map<String, Value> {
-    fn obj<T: Serialize>(t: &T) -> Map<String, Value> {
-        // Our own payload structs always serialize to objects; an empty body
-        // is the harmless fallback rather than a panic.
-        match serde_json::to_value(t) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        }
-    }
-    match kind {
-        EventKind::StorageChange(p) => obj(&p),
-        EventKind::CookieChange(p) => obj(&p),
-        EventKind::HttpExchange(p) => obj(&p),
-        EventKind::Navigation(p) => obj(&p),
-        EventKind::Activity(p) => obj(&p),
-        EventKind::IdleState(p) => obj(&p),
-        EventKind::PageLifecycle(p) => obj(&p),
-        EventKind::TimeSample(p) => obj(&p),
-        EventKind::LogoutObserved(p) => obj(&p),
-        EventKind::LogoutAction(p) => obj(&p),
-        EventKind::AppReport(p) => obj(&p),
-        EventKind::Other { body, .. } => body,
-    }
-}
-
-/// Parse one event from JSON bytes.
+/// Parse one event from JSON bytes (natively, a known kind without building a JSON
+/// tree: the envelope borrowed, then the kind's typed body).
 pub fn parse_event(bytes: &[u8]) -> Result<Event, ModelError> {
+    // The two-pass reader is for the collector's ingest; in the extension's
+    // wasm (a popup reading a timeline) it would be a second reader of every
+    // kind, for no one waiting on it.
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some(e) = fast(bytes) {
+        return Ok(e);
+    }
     let wire: WireEvent =
         serde_json::from_slice(bytes).map_err(|e| ModelError::Json(e.to_string()))?;
     Event::try_from(wire)
 }
 
-/// Parse a JSON array of events (a timeline).
+/// Parse a JSON array of events (a timeline), each as [`parse_event`] does.
 pub fn parse_timeline(bytes: &[u8]) -> Result<Vec<Event>, ModelError> {
-    let wire: Vec<WireEvent> =
+    let raw: Vec<&RawValue> =
         serde_json::from_slice(bytes).map_err(|e| ModelError::Json(e.to_string()))?;
-    wire.into_iter().map(Event::try_from).collect()
+    raw.into_iter()
+        .map(|r| parse_event(r.get().as_bytes()))
+        .collect()
 }
 
 /// What the logout-event endpoint accepts: the seed app's payload, or a v1 event.
@@ -355,9 +276,9 @@ mod tests {
                 serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
             let events = parse_timeline(v["events"].to_string().as_bytes()).expect("timeline");
             for e in events {
-                let direct = serde_json::to_value(&e).expect("serializes");
-                let wire = serde_json::to_value(WireEvent::from(e.clone())).expect("wire");
-                assert_eq!(direct, wire, "{}", path.display());
+                let text = serde_json::to_string(&e).expect("serializes");
+                let back = parse_event(text.as_bytes()).expect("reads back");
+                assert_eq!(back, e, "{}", path.display());
                 seen += 1;
             }
         }
@@ -407,3 +328,6 @@ mod tests {
         assert!(parse_logout_report(br#"{"idleMinutes":"many"}"#).is_err());
     }
 }
+
+#[cfg(test)]
+mod differential;

@@ -10,7 +10,8 @@
 //!    binaryen is broken); without it the task fails before building,
 //!    unless `--no-wasm-opt` skips the step on purpose,
 //! 4. each family's `manifest.json` from the manifest crate, plus the glue,
-//!    content scripts, pages and icons.
+//!    content scripts, pages and icons (the scripts with the core's limits
+//!    written in, `limits.rs`).
 //!
 //! The default build uses the stable toolchain only. `--build-std` (off by
 //! default) rebuilds std for size with nightly-only flags on the stable
@@ -110,6 +111,7 @@ pub(crate) fn dist(flags: Flags) -> Result<()> {
         let _ = fs::remove_dir_all(&out);
         fs::create_dir_all(out.join("wasm"))?;
         copy_tree(&ext.join("js"), &out)?;
+        crate::limits::write(&out)?;
         copy_tree(&ext.join("static"), &out)?;
         for (_, out_name) in MODULES {
             for f in [format!("{out_name}.js"), format!("{out_name}_bg.wasm")] {

@@ -8,6 +8,7 @@
 
 mod archive;
 mod dist;
+mod limits;
 mod package;
 mod tools;
 

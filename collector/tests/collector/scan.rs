@@ -36,6 +36,8 @@ fn variants() -> Vec<String> {
         EMAIL.to_owned(),
         format!("Cookie: sessionid={COOKIE}; theme=dark"),
         format!("sessionid={COOKIE}"),
+        format!("Bearer realm=\"app\", token=\"{BEARER}\", error=\"invalid_token\""),
+        format!("{{\"sessionid\": \"{COOKIE}\"}}"),
         format!("https://app.example/magic/{JWT}?access_token={JWT}&email={EMAIL}#sid={COOKIE}"),
         format!(
             "at f (https://app.example/app.js?code={COOKIE}:1:2) {JWT} mail {EMAIL}\n\

@@ -27,26 +27,27 @@
   const MSG = 'logout-lens:msg';
   const READY = 'logout-lens:ready';
   const PENDING = 'logout-lens:pending';
-  // Field caps: the Rust core's `input::limits` (VALUE, KEY, URL, METHOD,
-  // HEADERS, HEADER_NAME, HEADER_VALUE, STACK, LABEL, ENTRIES, BODY), so
-  // that what leaves here is never clipped there, and the hook's own.
-  const MAX_VALUE = 16384;
-  const MAX_KEY = 256;
-  const MAX_URL = 4096;
-  const MAX_METHOD = 16;
-  const MAX_HEADERS = 16;
-  const MAX_HEADER_NAME = 64;
-  const MAX_HEADER_VALUE = 1024;
-  const MAX_STACK = 1000;
-  const MAX_LABEL = 64;
-  const MAX_ENTRIES = 500;
-  const MAX_BODY = 16384;
-  const MAX_ENTRIES_CHARS = 256 * 1024;
+  // Field caps and the hook's bucket: the Rust core's own (extension/src/
+  // limits.rs), written in by `cargo xtask dist`, so that what leaves here
+  // is never clipped there.
+  const LIMITS = /*LIMITS*/ {};
+  const MAX_VALUE = LIMITS.VALUE;
+  const MAX_KEY = LIMITS.KEY;
+  const MAX_URL = LIMITS.URL;
+  const MAX_METHOD = LIMITS.METHOD;
+  const MAX_HEADERS = LIMITS.HEADERS;
+  const MAX_HEADER_NAME = LIMITS.HEADER_NAME;
+  const MAX_HEADER_VALUE = LIMITS.HEADER_VALUE;
+  const MAX_STACK = LIMITS.STACK;
+  const MAX_LABEL = LIMITS.LABEL;
+  const MAX_ENTRIES = LIMITS.ENTRIES;
+  const MAX_BODY = LIMITS.BODY;
+  const MAX_ENTRIES_CHARS = LIMITS.ENTRIES_CHARS;
   // The hook's messages: a burst as large as its backlog, then RATE a second.
-  const BUCKET_MESSAGES = 500;
-  const RATE_MESSAGES = 50;
-  const BUCKET_CHARS = 2 * 1024 * 1024;
-  const RATE_CHARS = 256 * 1024;
+  const BUCKET_MESSAGES = LIMITS.FORWARDER_BURST;
+  const RATE_MESSAGES = LIMITS.FORWARDER_RATE_PER_S;
+  const BUCKET_CHARS = LIMITS.FORWARDER_BURST_CHARS;
+  const RATE_CHARS = LIMITS.FORWARDER_RATE_CHARS_PER_S;
   const INPUT_STEP_MS = 2000;
   const SCAN_EVERY_MS = 15000;
   const LOAD_WAIT_MS = 10000;
@@ -62,11 +63,11 @@
   // below (`open`) they only gather. Then a batch leaves BATCH_MS after its
   // first message or when it is full. A document left with messages still
   // here sends them all as it goes, in one message (`pagehide`): at most the
-  // hook's hand-over (500) and what was gathered since, with the dropped
-  // count within the worker's 600 a batch (background.js: MAX_BATCH).
+  // hook's hand-over (HOOK_WAITING) and what was gathered since, with the dropped
+  // count within what the worker reads of one batch (BATCH_MESSAGES).
   const BATCH_MS = 100;
   const BATCH_MAX = 100;
-  const LEAVE_MAX = 599;
+  const LEAVE_MAX = LIMITS.BATCH_MESSAGES - 1;
   let batch = [];
   let timer = 0;
   let open = false;

@@ -30,13 +30,17 @@
   const MSG = 'logout-lens:msg';
   const READY = 'logout-lens:ready';
   const PENDING = 'logout-lens:pending';
-  const MAX_VALUE = 16384;
-  const MAX_URL = 4096;
-  const MAX_ENTRIES = 500;
+  // The caps the Rust core applies (extension/src/limits.rs), written in by
+  // `cargo xtask dist`.
+  const LIMITS = /*LIMITS*/ {};
+  const MAX_VALUE = LIMITS.VALUE;
+  const MAX_KEY = LIMITS.KEY;
+  const MAX_URL = LIMITS.URL;
+  const MAX_ENTRIES = LIMITS.ENTRIES;
   // The entries of one `clear` and one hand-over, in characters.
-  const MAX_ENTRIES_CHARS = 256 * 1024;
-  const MAX_WAITING = 500;
-  const MAX_HANDOVER_CHARS = 1024 * 1024;
+  const MAX_ENTRIES_CHARS = LIMITS.ENTRIES_CHARS;
+  const MAX_WAITING = LIMITS.HOOK_WAITING;
+  const MAX_HANDOVER_CHARS = LIMITS.HOOK_HANDOVER_CHARS;
   // Stacks written out in one hand-over (each costs V8 the source positions of its functions).
   const MAX_HANDOVER_STACKS = 100;
 
@@ -227,14 +231,14 @@
     const a = area(this);
     const old = a ? read(this, k) : null;
     const r = apply(setItem, this, arguments);
-    if (a) post({ __proto__: null, t: 'storage', area: a, op: 'set', key: apply(slice, Str(k), [0, 256]), value: cap(v), old: cap(old), stack: stack(), at: now() });
+    if (a) post({ __proto__: null, t: 'storage', area: a, op: 'set', key: apply(slice, Str(k), [0, MAX_KEY]), value: cap(v), old: cap(old), stack: stack(), at: now() });
     return r;
   });
   hook('removeItem', function removeItem_(k) {
     const a = area(this);
     const old = a ? read(this, k) : null;
     const r = apply(removeItem, this, arguments);
-    if (a && old !== null) post({ __proto__: null, t: 'storage', area: a, op: 'remove', key: apply(slice, Str(k), [0, 256]), old: cap(old), stack: stack(), at: now() });
+    if (a && old !== null) post({ __proto__: null, t: 'storage', area: a, op: 'remove', key: apply(slice, Str(k), [0, MAX_KEY]), old: cap(old), stack: stack(), at: now() });
     return r;
   });
   hook('clear', function clear_() {
@@ -249,7 +253,7 @@
           const v = cap(apply(getItem, this, [k]));
           if (k === null || v === null || chars + k.length + v.length > MAX_ENTRIES_CHARS) continue;
           chars += k.length + v.length;
-          entries[kept++] = list([apply(slice, k, [0, 256]), v]);
+          entries[kept++] = list([apply(slice, k, [0, MAX_KEY]), v]);
         }
       } catch (_) {
         // Reading is best effort.

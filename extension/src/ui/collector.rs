@@ -4,10 +4,10 @@
 //! collector and this extension do not match.
 
 use logout_lens_model::SCHEMA_VERSION;
-use serde::Serialize;
-use serde_json::Value;
+use logout_lens_model::host::SUPPORTED_VERSIONS;
+use serde::{Deserialize, Serialize};
 
-use crate::relay::{DEFAULT_CAPACITY, PROTOCOL_VERSIONS};
+use crate::relay::{DEFAULT_CAPACITY, HostSaid};
 
 /// This extension's version (the workspace's, as the manifest says).
 pub const EXTENSION_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -36,54 +36,47 @@ fn list<T: ToString>(versions: &[T]) -> String {
         .join(", ")
 }
 
-fn count(v: &Value, k: &str) -> u64 {
-    v.get(k).and_then(Value::as_u64).unwrap_or(0)
+/// The counters the section shows, as the worker sends them
+/// (`relay::Status`); what is missing reads as zero.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Counters {
+    queued: u64,
+    acked: u64,
+    dropped: u64,
+    refused: u64,
+    connected: bool,
+    host: Option<HostSaid>,
 }
 
 /// The section, from the relay's counters as the worker sends them
-/// (`relay::Stats` as JSON text, with the collector's answer to `hello` as
-/// text; unreadable counters read as zero). Read as plain JSON values, not
-/// derived types: a fraction of the code in the pages' wasm.
+/// (`relay::Status` as JSON text, with what the collector said in answer
+/// to `hello`; unreadable counters read as zero).
 pub fn collector(stats: &str) -> CollectorView {
-    let stats = crate::input::parse(stats).unwrap_or(Value::Null);
-    let answer = stats
-        .get("host")
-        .and_then(Value::as_str)
-        .and_then(|t| crate::input::parse(t).ok())
-        .unwrap_or(Value::Null);
-    let num = |k: &str| answer.get(k).and_then(Value::as_u64);
-    let (name, protocol, schema, unshared): (Option<&str>, _, _, Vec<u64>) =
-        match answer.get("type").and_then(Value::as_str) {
-            Some("hello") => {
-                let p = num("version");
-                let unshared = p
-                    .filter(|p| !PROTOCOL_VERSIONS.iter().any(|o| u64::from(*o) == *p))
-                    .into_iter()
-                    .collect();
-                (
-                    answer.get("host").and_then(Value::as_str),
-                    p,
-                    num("schema"),
-                    unshared,
-                )
-            }
-            // `unsupported_version`: the versions it speaks instead.
-            Some("error") => (
-                None,
-                None,
-                None,
-                answer
-                    .get("supported")
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_u64).collect())
-                    .unwrap_or_default(),
-            ),
-            _ => (None, None, None, Vec::new()),
-        };
+    let stats: Counters = serde_json::from_str(stats).unwrap_or_default();
+    let (name, protocol, schema, unshared): (Option<&str>, _, _, Vec<u32>) = match &stats.host {
+        Some(HostSaid::Hello(h)) => {
+            let unshared = Some(h.version)
+                .filter(|p| !SUPPORTED_VERSIONS.contains(p))
+                .into_iter()
+                .collect();
+            // A collector from before `host` and `schema` were sent.
+            let name = Some(h.host.as_str()).filter(|n| !n.is_empty());
+            (
+                name,
+                Some(h.version),
+                Some(h.schema).filter(|s| *s != 0),
+                unshared,
+            )
+        }
+        // `unsupported_version`: the versions it speaks instead.
+        Some(HostSaid::Refused { supported }) => (None, None, None, supported.clone()),
+        None => (None, None, None, Vec::new()),
+    };
     // `logout-lens/0.1.0` → `0.1.0`.
     let version = name.and_then(|n| n.rsplit_once('/')).map(|(_, v)| v);
-    let connected = stats.get("connected").and_then(Value::as_bool) == Some(true);
-    let ours = list(PROTOCOL_VERSIONS);
+    let connected = stats.connected;
+    let ours = list(SUPPORTED_VERSIONS);
     let notice = if !unshared.is_empty() {
         Some(format!(
             "This extension ({EXTENSION_VERSION}) speaks collector protocol {ours}; the \
@@ -92,7 +85,7 @@ pub fn collector(stats: &str) -> CollectorView {
             version.map_or_else(String::new, |v| format!(" ({v})")),
             list(&unshared)
         ))
-    } else if let Some(s) = schema.filter(|s| *s != u64::from(SCHEMA_VERSION)) {
+    } else if let Some(s) = schema.filter(|s| *s != SCHEMA_VERSION) {
         Some(format!(
             "The collector{} stores event schema {s}, this extension ({EXTENSION_VERSION}) \
              writes schema {SCHEMA_VERSION}: it may refuse some events. Install the same \
@@ -141,22 +134,22 @@ pub fn collector(stats: &str) -> CollectorView {
         },
         Row {
             label: "Waiting to be stored",
-            value: count(&stats, "queued").to_string(),
+            value: stats.queued.to_string(),
             class: "",
         },
         Row {
             label: "Stored",
-            value: count(&stats, "acked").to_string(),
+            value: stats.acked.to_string(),
             class: "",
         },
         Row {
             label: "Dropped (queue full)",
-            value: count(&stats, "dropped").to_string(),
+            value: stats.dropped.to_string(),
             class: "",
         },
         Row {
             label: "Refused (implausible or over a limit)",
-            value: count(&stats, "refused").to_string(),
+            value: stats.refused.to_string(),
             class: "",
         },
     ];
@@ -165,14 +158,20 @@ pub fn collector(stats: &str) -> CollectorView {
 
 #[cfg(test)]
 mod tests {
+    use logout_lens_model::host::Response;
+    use serde::de::IgnoredAny;
     use serde_json::json;
 
     use super::*;
     use crate::relay::Relay;
 
+    /// The counters after the collector answered `hello` with `host`.
     fn stats(host: Option<&str>, connected: bool) -> String {
+        let said = host
+            .and_then(|t| serde_json::from_str::<Response<IgnoredAny>>(t).ok())
+            .and_then(HostSaid::of);
         json!({"queued": 3, "in_flight": 0, "acked": 40, "duplicates": 0, "rejected": 0,
-               "dropped": 0, "refused": 2, "connected": connected, "host": host})
+               "dropped": 0, "refused": 2, "connected": connected, "host": said})
         .to_string()
     }
 
@@ -281,7 +280,11 @@ mod tests {
     #[test]
     fn reads_the_relays_stats() {
         let mut relay = Relay::new(10);
-        relay.push("e".into(), None, "{}".into());
+        relay.push(
+            "e".into(),
+            None,
+            serde_json::value::to_raw_value(&json!({})).unwrap(),
+        );
         relay.poll(0);
         relay
             .on_message(

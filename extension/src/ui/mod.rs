@@ -4,6 +4,7 @@
 //! in, serialisable view models out, tested natively; the HTML/CSS shells and
 //! the thin renderers are in `static/` and `js/content/ui.js`.
 
+pub mod alerting;
 pub mod bundle;
 pub mod collector;
 pub mod options;

@@ -1,101 +1,15 @@
 //! The options page's settings: checked and normalised here (the page calls
-//! [`check`] before saving), applied by the worker as a [`Filter`] and the
-//! model's `SiteHints`.
+//! [`check`] before saving); the worker reads them back as a
+//! [`crate::policy::Stored`] and applies them as a [`crate::policy::Policy`].
 
-use logout_lens_model::event::EventKind;
 use logout_lens_model::http::SiteHints;
-use logout_lens_model::{Event, Signal, classify};
 use serde::Serialize;
 
-use crate::url::{domain_matches, host_of};
-
-thread_local! {
-    /// Storage keys the user named as holding tokens. A thread-local rather
-    /// than a field, so the storage rules read it without a new parameter on
-    /// every call path (the worker has one thread; each test its own).
-    static TOKEN_KEYS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Sets the configured token storage keys (compared ignoring ASCII case:
-/// storage keys are identifiers, and Unicode case tables would cost the
-/// worker's wasm more than all of this file).
-pub fn set_token_keys(keys: Vec<String>) {
-    TOKEN_KEYS.with(|k| *k.borrow_mut() = keys);
-}
-
-/// Is `key` one the user named as holding a token?
-pub fn is_token_key(key: &str) -> bool {
-    TOKEN_KEYS.with(|k| {
-        let k = k.borrow();
-        !k.is_empty() && k.iter().any(|t| t.eq_ignore_ascii_case(key))
-    })
-}
+use crate::policy::{Capture, Stored};
 
 /// Lines per list, and characters per line: a pasted log is not a pattern list.
 const MAX_LINES: usize = 100;
 const MAX_LINE: usize = 200;
-
-/// How much is sent to the collector. The in-memory timeline (and so the
-/// popup and the diagnosis) always keeps everything of a watched site.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Capture {
-    /// Every event.
-    #[default]
-    Full,
-    /// Without plain successful requests, page lifecycle and input activity.
-    Auth,
-    /// Logouts only.
-    Logouts,
-}
-
-impl Capture {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim() {
-            "full" | "" => Some(Capture::Full),
-            "auth" => Some(Capture::Auth),
-            "logouts" => Some(Capture::Logouts),
-            _ => None,
-        }
-    }
-}
-
-/// Which sites are watched and what leaves the worker.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Filter {
-    /// Hosts not watched (a host matches itself and its subdomains).
-    pub exclude: Vec<String>,
-    pub capture: Capture,
-    /// Collector off: nothing is queued for it.
-    pub collector_off: bool,
-}
-
-impl Filter {
-    /// Is a page of this origin watched? Events without one (idle state,
-    /// sleep) always are.
-    pub fn watches(&self, origin: Option<&str>) -> bool {
-        let Some(host) = origin.and_then(host_of) else {
-            return true;
-        };
-        !self.exclude.iter().any(|d| domain_matches(d, &host))
-    }
-
-    /// Is this (watched) event queued for the collector?
-    pub fn sends(&self, e: &Event) -> bool {
-        if self.collector_off {
-            return false;
-        }
-        match self.capture {
-            Capture::Full => true,
-            Capture::Logouts => e.is_logout(),
-            Capture::Auth => match &e.kind {
-                EventKind::Activity(_) | EventKind::PageLifecycle(_) => false,
-                EventKind::HttpExchange(_) => classify(e) != Signal::Noise,
-                _ => true,
-            },
-        }
-    }
-}
 
 /// The checked settings, as the page stores them.
 #[derive(Debug, Default, PartialEq, Eq, Serialize)]
@@ -220,10 +134,45 @@ pub fn check(
     }
 }
 
+/// What the options form shows for the stored options: each list one item
+/// a line, and a fresh install's defaults for whatever is missing or
+/// unreadable ([`Stored`]'s).
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct Form {
+    pub login_pages: String,
+    pub refresh: String,
+    pub login: String,
+    pub logout: String,
+    pub exclude: String,
+    pub token_keys: String,
+    pub capture: Capture,
+    pub collector: bool,
+    pub forward: bool,
+    pub keep_sub: bool,
+    pub keep_email: bool,
+}
+
+/// The form for the options as `chrome.storage.local` holds them.
+pub fn form(stored: &Stored) -> Form {
+    let p = stored.policy();
+    Form {
+        login_pages: p.hints.login_pages.join("\n"),
+        refresh: p.hints.refresh.join("\n"),
+        login: p.hints.login.join("\n"),
+        logout: p.hints.logout.join("\n"),
+        exclude: p.filter.exclude.join("\n"),
+        token_keys: p.token_keys.join("\n"),
+        capture: p.filter.capture,
+        collector: stored.collector,
+        forward: stored.forward,
+        keep_sub: stored.keep_sub,
+        keep_email: stored.keep_email,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use logout_lens_model::event::{Activity, LogoutObserved, LogoutTrigger};
 
     #[test]
     fn lists_are_trimmed_deduplicated_and_cut_to_paths() {
@@ -266,58 +215,27 @@ mod tests {
     }
 
     #[test]
-    fn configured_token_keys() {
-        let (key, value) = ("blob_x", "0123456789abcdef0123");
-        assert!(!is_token_key(key));
-        assert!(!crate::storage::is_credential(key, value));
-        set_token_keys(vec!["BLOB_X".into()]);
-        assert!(is_token_key(key));
-        assert!(crate::storage::is_credential(key, value));
-        assert!(!crate::storage::is_credential(key, "short"));
-        set_token_keys(Vec::new());
-        assert!(!crate::storage::is_credential(key, value));
-    }
-
-    #[test]
-    fn the_filter_excludes_hosts_and_subdomains_and_limits_what_is_sent() {
-        let f = Filter {
-            exclude: vec!["example.com".into()],
-            ..Filter::default()
-        };
-        for (origin, watched) in [
-            (Some("https://example.com"), false),
-            (Some("https://app.example.com:8443"), false),
-            (Some("https://notexample.com"), true),
-            (Some("http://127.0.0.1:3000"), true),
-            (None, true),
-        ] {
-            assert_eq!(f.watches(origin), watched, "{origin:?}");
-        }
-        let activity = Event::new("a", 1, EventKind::Activity(Activity { last_input_ms: 1 }));
-        let logout = Event::new(
-            "b",
-            2,
-            EventKind::LogoutObserved(LogoutObserved {
-                trigger: LogoutTrigger::LoginPage,
-                url: None,
-                idle_ms: None,
-                coarse: None,
-                cause: None,
-            }),
+    fn the_form_shows_what_is_stored_and_the_defaults_for_the_rest() {
+        let read = |json: &str| form(&serde_json::from_str::<Stored>(json).unwrap());
+        let fresh = read("{}");
+        assert_eq!(
+            (
+                fresh.capture,
+                fresh.collector,
+                fresh.forward,
+                fresh.exclude.as_str()
+            ),
+            (Capture::Full, true, false, "")
         );
-        for (capture, off, sends_activity, sends_logout) in [
-            (Capture::Full, false, true, true),
-            (Capture::Auth, false, false, true),
-            (Capture::Logouts, false, false, true),
-            (Capture::Full, true, false, false),
-        ] {
-            let f = Filter {
-                capture,
-                collector_off: off,
-                ..Filter::default()
-            };
-            assert_eq!(f.sends(&activity), sends_activity, "{capture:?} {off}");
-            assert_eq!(f.sends(&logout), sends_logout, "{capture:?} {off}");
-        }
+        let f = read(
+            r#"{"site_hints":"{\"refresh\":[\"/renew\",\"/token\"]}","exclude":["a.test","b.test"],
+                "capture":"logouts","collector":false,"forward":true,"keep_email":true,
+                "token_keys":5}"#,
+        );
+        assert_eq!(f.refresh, "/renew\n/token");
+        assert_eq!(f.exclude, "a.test\nb.test");
+        assert_eq!(f.capture, Capture::Logouts);
+        assert!(!f.collector && f.forward && f.keep_email && !f.keep_sub);
+        assert_eq!(f.token_keys, "", "a wrong type is the default");
     }
 }

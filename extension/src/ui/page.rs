@@ -1,11 +1,11 @@
 //! The UI's entry points in the pages' own wasm (feature `page`): the popup
 //! (`static/popup.js`) and the options page (`static/options.js`). The
-//! service worker's wasm stays small because the views, the Diagnose view,
-//! Copy full state, Export trace and the options check live here; the
-//! worker only hands over its (already redacted) timeline and the tab's
-//! context (`ui("popup")`, `ui("events")` in `super::wasm`). The worker
-//! also instantiates this module itself, only to diagnose a logout
-//! ([`page_causes`]).
+//! views, the Diagnose view, Copy full state, Export trace and the options
+//! check live here; the worker hands over its (already redacted) timeline
+//! and the tab's context (`popup` in `super::wasm`). The worker also
+//! instantiates this module itself, only to diagnose a logout
+//! ([`page_causes`]): the diagnosis is not in the worker's module, which
+//! the browser compiles at every wake.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -24,7 +24,7 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
-/// Keeps the worker's timeline (`ui("events")`) for the views below;
+/// Keeps the worker's timeline (the popup context's `events`) for the views below;
 /// `false` (and the old one kept) when it is not a timeline.
 #[wasm_bindgen]
 pub fn page_events(events: &str) -> bool {
@@ -37,11 +37,11 @@ pub fn page_events(events: &str) -> bool {
     }
 }
 
-/// The popup for the tab whose context the worker gave (`ui("popup")`), as
+/// The popup for the tab whose context the worker gave (`popup`), as
 /// `{"view":…,"collector":…}`; `collector` is the relay's counters and what
 /// the collector said about itself, as JSON text, made into the collector
 /// section (`super::collector`); `held` the logouts the worker still holds
-/// for their cause, one id per line.
+/// for their cause.
 #[wasm_bindgen]
 pub fn page_popup(
     origin: Option<String>,
@@ -50,7 +50,7 @@ pub fn page_popup(
     idle_ms: f64,
     now_ms: f64,
     collector: &str,
-    held: &str,
+    held: Vec<String>,
 ) -> String {
     let cx = view::Context {
         origin: origin.as_deref(),
@@ -58,7 +58,7 @@ pub fn page_popup(
         signed_in,
         idle_ms: idle_ms as i64,
         now_ms: now_ms as i64,
-        held,
+        held: &held,
     };
     let popup = EVENTS.with(|e| view::popup(&e.borrow(), cx));
     format!(
@@ -75,23 +75,16 @@ pub fn page_diagnose(id: &str) -> String {
     json(&view::diagnosis(&events, id))
 }
 
-/// The causes of the service worker's held logouts (`crate::held`): `ids`
-/// one per line, `timeline` the worker's events (JSON array). The worker
-/// instantiates this module only for this, when a logout happened.
+/// The causes of the service worker's held logouts (`crate::held`): a
+/// JSON list of verdicts for `ids` in `timeline` (the worker's events, JSON
+/// array). The worker instantiates this module only for this, when a
+/// logout happened.
 #[wasm_bindgen]
-pub fn page_causes(ids: &str, timeline: &str) -> String {
+pub fn page_causes(ids: Vec<String>, timeline: &str) -> String {
     // An unreadable timeline still answers every id (without a cause), so
     // the worker releases them.
     let events = wire::parse_timeline(timeline.as_bytes()).unwrap_or_default();
-    crate::held::answer(&events, ids)
-}
-
-/// The alerts (notification, overlay, banner, the report forwarded to the
-/// site) for the logouts the worker just settled (`settle`'s answer:
-/// `{"settled":[events],"quiet":[ids]}`; the quiet ones get no notification).
-#[wasm_bindgen]
-pub fn page_alerts(settled: &str) -> String {
-    json(&view::alerts(settled))
+    json(&crate::held::answer(&events, &ids))
 }
 
 /// "Copy full state": the popup (`page_popup`'s answer), and the site's
@@ -139,4 +132,21 @@ pub fn ui_check_options(
         capture,
         token_keys,
     ))
+}
+
+/// The options form's fields for the options as stored (`storage.local`'s
+/// answer for [`ui_option_keys`], as JSON text).
+#[wasm_bindgen]
+pub fn ui_options_form(stored: &str) -> String {
+    let stored: crate::policy::Stored = serde_json::from_str(stored).unwrap_or_default();
+    json(&options::form(&stored))
+}
+
+/// The `storage.local` keys the options are kept under.
+#[wasm_bindgen]
+pub fn ui_option_keys() -> Vec<String> {
+    crate::policy::STORED_KEYS
+        .iter()
+        .map(|k| (*k).to_owned())
+        .collect()
 }

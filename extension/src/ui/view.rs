@@ -163,16 +163,15 @@ fn observed(e: &Event) -> Option<&LogoutObserved> {
 
 fn logout_row(e: &Event, cx: &Context<'_>) -> Option<LogoutRow> {
     let o = observed(e)?;
-    let (icon, coarse, cause, title) =
-        if o.cause.is_none() && cx.held.lines().any(|id| id == e.id.0) {
-            // Held for its cause (the worker diagnoses it in a moment): not an
-            // unknown cause yet.
-            ("⏳", "PENDING", "pending", "Finding the cause…")
-        } else {
-            let cause = o.cause.unwrap_or(Cause::Unknown);
-            let coarse = o.coarse.unwrap_or(cause.coarse());
-            (coarse.icon(), coarse.code(), cause.code(), cause.title())
-        };
+    let (icon, coarse, cause, title) = if o.cause.is_none() && cx.held.contains(&e.id.0) {
+        // Held for its cause (the worker diagnoses it in a moment): not an
+        // unknown cause yet.
+        ("⏳", "PENDING", "pending", "Finding the cause…")
+    } else {
+        let cause = o.cause.unwrap_or(Cause::Unknown);
+        let coarse = o.coarse.unwrap_or(cause.coarse());
+        (coarse.icon(), coarse.code(), cause.code(), cause.title())
+    };
     Some(LogoutRow {
         id: e.id.0.clone(),
         icon,
@@ -192,8 +191,8 @@ pub struct Context<'a> {
     pub signed_in: bool,
     pub idle_ms: i64,
     pub now_ms: i64,
-    /// The logouts the worker still holds for their cause, one id per line.
-    pub held: &'a str,
+    /// The logouts the worker still holds for their cause.
+    pub held: &'a [String],
 }
 
 pub fn popup(timeline: &VecDeque<Event>, cx: Context<'_>) -> Popup {
@@ -371,7 +370,7 @@ pub fn diagnosis(events: &[Event], id: &str) -> Option<DiagnosisView> {
 }
 
 /// What the worker does about one new logout.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
     pub id: String,
     pub tab: Option<i64>,
@@ -389,10 +388,9 @@ pub struct Alert {
     pub report: SeedReport,
 }
 
-/// The seed app's logout report as it is sent. Not the model's `AppReport`:
-/// its `f64` minutes would pull float formatting into the wasm, and the seed's
-/// `idleMinutes` is whole minutes anyway.
-#[derive(Debug, Serialize)]
+/// The seed app's logout report as it is sent (its `idleMinutes` in whole
+/// minutes, as the seed's frontend sends it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SeedReport {
     #[serde(rename = "type")]
@@ -405,13 +403,13 @@ pub struct SeedReport {
     pub location: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Notice {
     pub title: String,
     pub message: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Banner {
     pub icon: &'static str,
     /// "Session expired after 23 min idle".
@@ -493,24 +491,14 @@ pub fn alert(e: &Event, d: Option<&Diagnosis>) -> Option<Alert> {
     })
 }
 
-/// The alerts for the worker's settled logouts (`settle`'s answer,
-/// `{"settled":[events],"quiet":[ids]}`): those in `quiet` (their site had
-/// a notification less than a minute before) get none.
-pub fn alerts(settled: &str) -> Vec<Alert> {
-    let v: serde_json::Value = serde_json::from_slice(settled.as_bytes()).unwrap_or_default();
-    let events = serde_json::to_vec(&v["settled"])
-        .ok()
-        .and_then(|b| logout_lens_model::wire::parse_timeline(&b).ok())
-        .unwrap_or_default();
-    let quiet: Vec<&str> = v["quiet"]
-        .as_array()
-        .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
-        .unwrap_or_default();
-    events
+/// The alerts for logouts the worker just settled; those in `quiet`
+/// (their site had a notification less than a minute before) get none.
+pub fn alerts(settled: &[Event], quiet: &[String]) -> Vec<Alert> {
+    settled
         .iter()
         .filter_map(|e| {
             let mut a = alert(e, None)?;
-            if quiet.contains(&a.id.as_str()) {
+            if quiet.contains(&a.id) {
                 a.notification = None;
             }
             Some(a)
@@ -615,7 +603,7 @@ mod tests {
             signed_in: true,
             idle_ms: 90_000,
             now_ms: NOW,
-            held: "",
+            held: &[],
         };
         let p = popup(&tl, cx);
         assert_eq!(p.status, "Signed in — 2 credentials found");
@@ -646,7 +634,7 @@ mod tests {
         let rows = popup(
             &undiagnosed,
             Context {
-                held: "l1\nl8",
+                held: &["l1".into(), "l8".into()],
                 ..cx
             },
         )

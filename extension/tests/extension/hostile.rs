@@ -2,12 +2,12 @@
 //! clock; implausible values; a flood of messages.
 
 use logout_lens_extension::Relay;
-use logout_lens_extension::input::limits;
+use logout_lens_extension::limits;
 use logout_lens_extension::relay::DEFAULT_CAPACITY;
 use logout_lens_model::{Event, EventKind};
 use serde_json::json;
 
-use super::support::{Harness, Net, T0, jwt};
+use super::support::{Harness, Net, T0, input, jwt};
 
 const BANK: &str = "http://127.0.0.1:4000";
 const ADS: &str = "http://localhost:5000";
@@ -180,15 +180,16 @@ fn implausible_values_are_clamped_and_counted() {
     let mut h = Harness::with(Net::PageHook);
     h.on(BANK, 1).at(3_600_000);
     let now = h.now;
-    // A message claiming to have happened in the future, and an hour ago
-    // (longer than a page keeps its backlog).
+    // A hook's message claiming to have happened in the future, and an
+    // hour ago (longer than a page keeps its backlog). Only the hook's
+    // messages (storage, cookie, net) carry `at`.
     h.page(
         "/x",
-        json!({"t":"lifecycle","state":"hidden","at": now + 86_400_000}),
+        json!({"t":"cookie","text":"theme=dark","at": now + 86_400_000}),
     );
     h.page(
         "/x",
-        json!({"t":"lifecycle","state":"visible","at": now - 3_600_000}),
+        json!({"t":"cookie","text":"theme=light","at": now - 3_600_000}),
     );
     // Input in the future, and before the epoch.
     h.page(
@@ -287,7 +288,7 @@ fn a_flood_costs_another_site_none_of_its_events() {
         relay.push(
             e.id.0.clone(),
             e.origin.clone(),
-            serde_json::to_string(e).unwrap(),
+            serde_json::value::to_raw_value(e).unwrap(),
         );
     }
 
@@ -297,8 +298,9 @@ fn a_flood_costs_another_site_none_of_its_events() {
         let t = T0 + 10_000 + i;
         let msg = json!({"msg": {"t":"net","id": i,"url": format!("{ADS}/api/{i}"),"method":"GET",
             "start": t, "end": t, "status": 200}, "tab": 2, "frame": 0, "url": url});
-        for e in h.core.handle("page", &msg.to_string(), t).unwrap() {
-            relay.push(e.id.0.clone(), e.origin.clone(), String::new());
+        for e in h.core.handle_json(&input("page", msg), t).unwrap() {
+            let json = serde_json::value::to_raw_value(&e).unwrap();
+            relay.push(e.id.0.clone(), e.origin.clone(), json);
         }
     }
     let c = h.core.counts();

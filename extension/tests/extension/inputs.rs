@@ -5,9 +5,10 @@ use logout_lens_model::EventKind;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use super::support::{Harness, T0, jwt};
+use super::support::{Harness, T0, input, jwt};
 
 const INPUTS: &[&str] = &[
+    "capture",
     "before_request",
     "send_headers",
     "headers_received",
@@ -30,23 +31,81 @@ fn the_host_name_is_the_manifest_crates() {
 #[test]
 fn bad_inputs_are_errors_not_panics() {
     let mut h = Harness::new();
-    let cases: &[(&str, &str)] = &[
-        ("nope", "{}"),
-        ("page", "not json"),
-        ("page", r#"{"msg":{"t":"unknown"}}"#),
-        ("cookie_changed", r#"{"removed":"yes"}"#),
-        ("idle", r#"{"state":"asleep"}"#),
-        ("completed", "[]"),
+    let cases: &[&str] = &[
+        r#"{"input":"nope","details":{}}"#,
+        "not json",
+        r#"{"input":"page","details":"not an object"}"#,
+        r#"{"input":"page","details":{"msg":{"area":"local"}}}"#,
+        r#"{"input":"cookie_changed","details":{"removed":"yes"}}"#,
+        r#"{"input":"idle","details":{"state":5}}"#,
+        r#"{"input":"completed","details":[]}"#,
+        r#"{"details":{}}"#,
     ];
-    for (input, json) in cases {
-        let r = h.core.handle(input, json, T0);
-        assert!(
-            matches!(
-                r,
-                Err(ExtError::BadInput { .. } | ExtError::UnknownInput(_))
-            ),
-            "{input} {json}: {r:?}"
+    for json in cases {
+        let r = h.core.handle_json(json, T0);
+        assert!(matches!(r, Err(ExtError::BadInput(_))), "{json}: {r:?}");
+    }
+    assert_eq!(
+        h.core.counts().total(),
+        0,
+        "nothing was read, so nothing counted"
+    );
+}
+
+/// A value this build does not know is counted, never guessed at.
+#[test]
+fn unknown_values_are_counted() {
+    let mut h = Harness::new();
+    let cases: &[(&str, Value)] = &[
+        ("idle", json!({"state": "asleep"})),
+        (
+            "page",
+            json!({"msg": {"t": "teleport"}, "tab": 1, "url": "http://h.test/"}),
+        ),
+        (
+            "page",
+            json!({"msg": {"t": "lifecycle", "state": "dreaming"}, "tab": 1, "url": "http://h.test/"}),
+        ),
+        (
+            "page",
+            json!({"msg": {"t": "storage", "area": "cloud", "op": "set", "key": "k"}, "tab": 1, "url": "http://h.test/"}),
+        ),
+        (
+            "page",
+            json!({"msg": {"t": "storage", "area": "local", "op": "merge", "key": "k"}, "tab": 1, "url": "http://h.test/"}),
+        ),
+        (
+            "cookie_changed",
+            json!({"removed": true, "cause": "vanished", "cookie": {"name": "sid", "domain": "h.test"}}),
+        ),
+    ];
+    for (n, (name, details)) in cases.iter().enumerate() {
+        let out = h
+            .core
+            .handle_json(&input(name, details.clone()), T0)
+            .unwrap();
+        assert!(out.is_empty(), "{name} {details}: {out:?}");
+        assert_eq!(
+            h.core.counts().unknown_value,
+            n as u64 + 1,
+            "{name} {details}"
         );
+    }
+    // An unknown SameSite reads as unspecified, and is counted.
+    let out = h.send(
+        "cookie_changed",
+        json!({"removed": false, "cause": "explicit",
+               "cookie": {"name": "theme", "domain": "h.test", "value": "dark", "sameSite": "cosy"}}),
+    );
+    assert_eq!(h.core.counts().unknown_value, cases.len() as u64 + 1);
+    match &out[..] {
+        [e] => match &e.kind {
+            EventKind::CookieChange(c) => {
+                assert_eq!(c.same_site, logout_lens_model::event::SameSite::Unspecified)
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
     }
 }
 
@@ -105,7 +164,7 @@ fn page_hook_backlog_is_dated_when_it_happened() {
     let details =
         json!({"msg": write(json!("soon")), "tab": 1, "frame": 0, "url": "http://h.test/x"});
     assert!(
-        h.core.handle("page", &details.to_string(), T0).is_err(),
+        h.core.handle_json(&input("page", details), T0).is_err(),
         "a malformed `at` is an error, not a guess"
     );
 }
@@ -149,9 +208,10 @@ fn logout_labels() {
 proptest! {
     /// Whatever a page or the browser hands over, the core answers without panicking.
     #[test]
-    fn any_input_is_handled(input in proptest::sample::select(INPUTS), body in ".{0,200}") {
+    fn any_input_is_handled(name in proptest::sample::select(INPUTS), body in ".{0,200}") {
         let mut h = Harness::new();
-        let _ = h.core.handle(input, &body, T0);
+        let _ = h.core.handle_json(&format!(r#"{{"input":"{name}","details":{body}}}"#), T0);
+        let _ = h.core.handle_json(&body, T0);
     }
 
     #[test]
@@ -163,7 +223,7 @@ proptest! {
                          "label": s, "last_input_ms": n, "local": [[s, s]], "entries": [[s, s]],
                          "url": format!("http://h.test/{s}"), "id": n.unsigned_abs(), "start": n, "end": n,
                          "n": n.unsigned_abs(), "at": n});
-        let _ = h.core.handle("page", &json!({"msg": msg, "tab": n, "frame": frame, "url": format!("http://h.test/{s}"),
-                                             "origin": origin}).to_string(), T0);
+        let _ = h.core.handle_json(&input("page", json!({"msg": msg, "tab": n, "frame": frame,
+            "url": format!("http://h.test/{s}"), "origin": origin})), T0);
     }
 }

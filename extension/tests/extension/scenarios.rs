@@ -2,7 +2,7 @@ use logout_lens_model::event::{CookieWriter, LogoutTrigger, StorageActor, Storag
 use logout_lens_model::{Cause, EventKind, LogoutType};
 use serde_json::json;
 
-use super::support::{BASE, Harness, Net, T0, jwt};
+use super::support::{BASE, Harness, Net, T0, input, jwt};
 
 /// Signed in with tokens in localStorage, as the demo app does it.
 fn signed_in(h: &mut Harness, access: &str, refresh: &str) {
@@ -366,10 +366,10 @@ fn a_hooked_redirect_is_two_hops() {
 #[test]
 fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
     use logout_lens_extension::held::{self, HELD_MAX, Held};
-    use logout_lens_extension::ui::options::Filter;
+    use logout_lens_extension::policy::{Filter, Policy};
     use logout_lens_model::{EventId, wire};
 
-    type Answer = fn(&str, &str) -> Option<String>;
+    type Answer = fn(&[String], &str) -> Option<Vec<held::Verdict>>;
     let diagnosed: Answer = |ids, timeline| {
         Some(held::answer(
             &wire::parse_timeline(timeline.as_bytes()).unwrap(),
@@ -378,7 +378,12 @@ fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
     };
     let failed: Answer = |_, _| None;
     let unreadable: Answer = |ids, _| Some(held::answer(&[], ids));
-    let elsewhere: Answer = |_, _| Some("ext:nothing-held\tuser_logout\n".into());
+    let elsewhere: Answer = |_, _| {
+        Some(vec![held::Verdict {
+            id: "ext:nothing-held".into(),
+            cause: Some(Cause::UserLogout),
+        }])
+    };
     struct Case {
         case: &'static str,
         answer: Answer,
@@ -412,7 +417,10 @@ fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
             collector_off: !collector,
             ..Filter::default()
         };
-        h.core.configure(Default::default(), filter);
+        h.core.configure(Policy {
+            filter,
+            ..Policy::default()
+        });
         let (a, r) = (
             jwt("access", T0 / 1000 + 3600, "h1"),
             "opaque-refresh-token-held-0123456789".to_owned(),
@@ -420,16 +428,17 @@ fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
         signed_in(&mut h, &a, &r);
         let url = format!("{BASE}/dashboard");
         let raw = |h: &mut Harness, msg: serde_json::Value| {
-            let input = json!({"msg": msg, "tab": 1, "frame": 0, "url": url});
-            h.core.handle("page", &input.to_string(), h.now).unwrap()
+            let input_ = json!({"msg": msg, "tab": 1, "frame": 0, "url": url});
+            h.core.handle_json(&input("page", input_), h.now).unwrap()
         };
         let out = raw(&mut h, json!({"t":"click","label":"Log out"}));
         assert!(
             out.iter().all(|e| !held::needs_cause(e)),
             "{case}: held, not queued"
         );
-        let id = h.core.held_ids();
-        assert!(!id.is_empty() && !id.contains('\n'), "{case}: one held");
+        let ids = h.core.held_ids();
+        assert_eq!(ids.len(), 1, "{case}: one held");
+        let id = ids[0].clone();
         // The diagnosis reads the whole timeline, what came after the
         // logout too (it places events by time itself).
         h.at(5_000);
@@ -439,7 +448,7 @@ fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
         assert_eq!(read.len(), h.core.timeline().len(), "{case}");
         assert!(read.iter().any(|e| e.id.0 == id), "{case}");
 
-        let out = h.core.settle(answer(&id, &timeline).as_deref()).events;
+        let out = h.core.settle(answer(&ids, &timeline).as_deref()).events;
         assert_eq!(out.len(), usize::from(released), "{case}");
         let sent = out.iter().filter(|e| h.core.sends(e)).count();
         assert_eq!(sent, usize::from(queued), "{case}");
@@ -454,7 +463,7 @@ fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
         // The popup and the alerts read the core's copy.
         let kept = h.core.timeline().iter().find(|e| e.id.0 == id).unwrap();
         assert_eq!(cause_of(kept).0, cause, "{case}");
-        let still_held = h.core.held_ids().lines().any(|l| l == kept.id.0);
+        let still_held = h.core.held_ids().contains(&kept.id.0);
         assert_eq!(still_held, !released, "{case}");
     }
 
@@ -465,8 +474,8 @@ fn a_held_logout_is_settled_by_the_answer_or_released_without_one() {
         &jwt("access", T0 / 1000 + 3600, "h2"),
         "opaque-refresh-token-held-2",
     );
-    let input = json!({"msg": {"t":"click","label":"Log out"}, "tab": 1, "frame": 0, "url": format!("{BASE}/x")});
-    h.core.handle("page", &input.to_string(), h.now).unwrap();
+    let details = json!({"msg": {"t":"click","label":"Log out"}, "tab": 1, "frame": 0, "url": format!("{BASE}/x")});
+    h.core.handle_json(&input("page", details), h.now).unwrap();
     let logout = h.core.timeline().back().unwrap().clone();
     assert!(held::needs_cause(&logout));
     let mut held = Held::default();
@@ -506,13 +515,10 @@ fn evidence_handed_over_as_the_page_is_left_still_counts() {
         h.at(3_100);
         let nav = json!({"tabId":1,"url":format!("{BASE}/signin?reason=REFRESH_FAILED")});
         h.core
-            .handle("tab_updated", &nav.to_string(), h.now)
+            .handle_json(&input("tab_updated", nav), h.now)
             .unwrap();
-        let id = h.core.held_ids();
-        assert!(
-            !id.is_empty() && !id.contains('\n'),
-            "{case}: one logout held"
-        );
+        let ids = h.core.held_ids();
+        assert_eq!(ids.len(), 1, "{case}: one logout held");
         let url = format!("{BASE}/refresh-page");
         let backlog = json!({"msg": {"t":"net","id":7,"url":format!("{BASE}/v1/auth/refresh/"),
             "method":"POST","auth":null,"body":format!(r#"{{"refresh":"{r}"}}"#),
@@ -522,13 +528,15 @@ fn evidence_handed_over_as_the_page_is_left_still_counts() {
             "tab":1,"frame":0,"url":url});
         let deliver = |h: &mut Harness| {
             h.at(3_150);
-            h.core.handle("page", &backlog.to_string(), h.now).unwrap();
+            h.core
+                .handle_json(&input("page", backlog.clone()), h.now)
+                .unwrap();
         };
         if backlog_first {
             deliver(&mut h);
         }
         let timeline = wire::parse_timeline(h.core.held_timeline().as_bytes()).unwrap();
-        let settled = h.core.settle(Some(&held::answer(&timeline, &id))).events;
+        let settled = h.core.settle(Some(&held::answer(&timeline, &ids))).events;
         if !backlog_first {
             deliver(&mut h);
         }

@@ -82,7 +82,7 @@ fn no_secret_a_page_controls_reaches_any_output() {
             relay.push(
                 e.id.0.clone(),
                 e.origin.clone(),
-                logout_lens_extension::encode::event(e),
+                serde_json::value::to_raw_value(e).unwrap(),
             );
         }
         let cx = view::Context {
@@ -91,7 +91,7 @@ fn no_secret_a_page_controls_reaches_any_output() {
             signed_in: false,
             idle_ms: 0,
             now_ms: h.now,
-            held: "",
+            held: &[],
         };
         let popup = serde_json::to_string(&view::popup(h.core.timeline(), cx)).unwrap();
         let state = json!({"popup": serde_json::from_str::<serde_json::Value>(&popup).unwrap(), "events": timeline});

@@ -199,15 +199,15 @@ fn a_navigation_to_another_site_starts_a_new_page_record() {
 /// does afterwards is filed under the site it left.
 #[test]
 fn a_navigation_to_an_excluded_site_leaves_nothing_under_the_old_one() {
-    use logout_lens_extension::ui::options::Filter;
+    use logout_lens_extension::policy::{Filter, Policy};
     let mut h = Harness::with(Net::WebRequest);
-    h.core.configure(
-        Default::default(),
-        Filter {
+    h.core.configure(Policy {
+        filter: Filter {
             exclude: vec!["localhost".into()],
             ..Filter::default()
         },
-    );
+        ..Policy::default()
+    });
     h.on(A, 1);
     signed_in(&mut h, "ex", 3600, 86_400);
     let before = h.events.len();
@@ -336,7 +336,7 @@ fn a_cookie_shared_by_two_ports_counts_only_for_its_site() {
             signed_in: false,
             idle_ms: 0,
             now_ms: h.now,
-            held: "",
+            held: &[],
         };
         assert!(view::popup(h.core.timeline(), cx).credentials.is_empty());
         assert!(!h.all_json().contains("RAWCOOKIEVALUE"));
@@ -446,17 +446,17 @@ fn a_path_scoped_refresh_cookie_still_counts_for_its_site() {
 /// recorded, and still makes it the tab's page.
 #[test]
 fn a_document_load_of_an_excluded_site_is_still_the_tabs_page() {
-    use logout_lens_extension::ui::options::Filter;
+    use logout_lens_extension::policy::{Filter, Policy};
     let mut h = Harness::with(Net::WebRequest);
     h.on(A, 1);
     signed_in(&mut h, "exw", 3600, 86_400);
-    h.core.configure(
-        Default::default(),
-        Filter {
+    h.core.configure(Policy {
+        filter: Filter {
             exclude: vec!["localhost".into()],
             ..Filter::default()
         },
-    );
+        ..Policy::default()
+    });
     let before = h.events.len();
     h.at(5_000);
     let ts = h.now as f64;

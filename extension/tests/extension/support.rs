@@ -18,6 +18,11 @@ pub(super) fn jwt(kind: &str, exp_s: i64, salt: &str) -> String {
     format!("{h}.{p}.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmUt{salt}")
 }
 
+/// One input's JSON text, as the glue hands it over.
+pub(super) fn input(name: &str, details: Value) -> String {
+    json!({"input": name, "details": details}).to_string()
+}
+
 /// Where the network inputs come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Net {
@@ -110,18 +115,18 @@ impl Harness {
 
     /// One input, and then what the worker's glue does: held logouts are
     /// diagnosed from the timeline (as the pages' module would) and settled.
-    pub(super) fn send(&mut self, input: &str, details: Value) -> Vec<Event> {
+    pub(super) fn send(&mut self, name: &str, details: Value) -> Vec<Event> {
         let mut out = self
             .core
-            .handle(input, &details.to_string(), self.now)
+            .handle_json(&input(name, details), self.now)
             .unwrap();
         let ids = self.core.held_ids();
         if !ids.is_empty() {
             let timeline = wire::parse_timeline(self.core.held_timeline().as_bytes()).unwrap();
             let settled = self.core.settle(Some(&held::answer(&timeline, &ids)));
             // What the worker hands the pages' module for the alerts.
-            let answer = json!({"settled": settled.events, "quiet": settled.quiet});
-            self.alerts.extend(view::alerts(&answer.to_string()));
+            self.alerts
+                .extend(view::alerts(&settled.events, &settled.quiet));
             out.extend(settled.events.into_iter().filter(|e| self.core.sends(e)));
         }
         self.events.extend(out.clone());

@@ -1,7 +1,8 @@
 //! The UI over a real core: options applied between events, and the popup,
 //! badge, alert and bundle built from the timeline the core kept.
 
-use logout_lens_extension::ui::options::{Capture, Filter, check};
+use logout_lens_extension::policy::{Capture, Filter, Policy};
+use logout_lens_extension::ui::options::check;
 use logout_lens_extension::ui::{bundle, view};
 use logout_lens_model::event::StorageChange;
 use logout_lens_model::{EventKind, RedactionOptions};
@@ -25,7 +26,7 @@ fn cx(h: &Harness) -> view::Context<'static> {
         signed_in: h.core.is_signed_in(BASE),
         idle_ms: h.core.idle_ms(h.now),
         now_ms: h.now,
-        held: "",
+        held: &[],
     }
 }
 
@@ -74,13 +75,14 @@ fn options_apply_from_the_next_event() {
     let mut h = Harness::new();
     let c = check("/custom-signin", "", "", "", "127.0.0.1", "full", "");
     assert!(c.errors.is_empty());
-    h.core.configure(
-        c.site_hints.clone(),
-        Filter {
+    h.core.configure(Policy {
+        hints: c.site_hints.clone(),
+        filter: Filter {
             exclude: c.exclude,
             ..Filter::default()
         },
-    );
+        ..Policy::default()
+    });
     sign_in(&mut h, &jwt("access", T0 / 1000 + 600, "a2"));
     assert!(
         h.core
@@ -94,13 +96,14 @@ fn options_apply_from_the_next_event() {
     );
 
     // Watched again, with the custom login page and only logouts sent on.
-    h.core.configure(
-        c.site_hints,
-        Filter {
+    h.core.configure(Policy {
+        hints: c.site_hints,
+        filter: Filter {
             capture: Capture::Logouts,
             ..Filter::default()
         },
-    );
+        ..Policy::default()
+    });
     h.events.clear();
     sign_in(&mut h, &jwt("access", T0 / 1000 + 600, "a3"));
     h.at(5_000).send(

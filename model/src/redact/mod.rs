@@ -33,6 +33,7 @@ use sha2::Sha256;
 use crate::error::ModelError;
 use crate::jwt::{self, TokenKind};
 
+pub(crate) use event::{StringPass, Strings};
 pub use placeholder::{is_placeholder, is_redaction_mark, parse_placeholder};
 pub use shape::{contains_email, contains_jwt};
 pub use url::redact_url;

@@ -10,8 +10,8 @@
 //!   shorter than 8 characters, or a short lower-case word of prose, is not a
 //!   credential);
 //! - the value of a `name=value` pair whose name says it is a credential
-//!   (`sessionid=…`, `password=…`, `x_token=…`, also quoted: `token="…"`)
-//!   becomes a placeholder;
+//!   (`sessionid=…`, `password=…`, `x_token=…`; quoted too: `token="…"`,
+//!   `"sessionid": "…"`) becomes a placeholder;
 //! - e-mail addresses are masked unless the user opted in.
 //!
 //! Placeholders already in the text are kept as they are.
@@ -158,21 +158,45 @@ impl Redactor {
         Some(start + cred_len)
     }
 
-    /// `sessionid=…`, `password=…`: a pair whose name says its value is a credential.
+    /// `sessionid=…`, `password=…`: a pair whose name says its value is a
+    /// credential. Also quoted as data is (`token="…"`, `sid='…'`,
+    /// `"password": "…"`); after a colon only a quoted value counts (`token:
+    /// expired` is prose).
     fn secret_pair_at(&self, rest: &str, prev: Option<char>, out: &mut String) -> Option<usize> {
         if prev.is_some_and(is_name_char) {
             return None;
         }
-        let name_len = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
-        if name_len == 0 || !rest[name_len..].starts_with('=') {
+        let name_quote = rest.chars().next().filter(|c| matches!(c, '"' | '\''));
+        let name_start = name_quote.map_or(0, char::len_utf8);
+        let body = &rest[name_start..];
+        let name_len = body.find(|c: char| !is_name_char(c)).unwrap_or(body.len());
+        if name_len == 0 {
             return None;
         }
-        let name = &rest[..name_len];
+        let name = &body[..name_len];
+        let mut sep = name_start + name_len;
+        if let Some(q) = name_quote {
+            if !rest[sep..].starts_with(q) {
+                return None;
+            }
+            sep += 1;
+        }
+        let colon = match rest[sep..].chars().next() {
+            Some('=') => false,
+            Some(':') => true,
+            _ => return None,
+        };
         // A token glued to the name is the JWT rule's, further on.
         if !is_secret_name(name) || name.contains("eyJ") {
             return None;
         }
-        let start = name_len + 1;
+        let start = sep
+            + 1
+            + if colon {
+                rest[sep + 1..].bytes().take_while(|&b| b == b' ').count()
+            } else {
+                0
+            };
         // Already a placeholder, or a value a URL's redaction left
         // (`;csrf=REDACTED/next/segment`): let the scan go on.
         let after = &rest[start..];
@@ -182,17 +206,27 @@ impl Redactor {
         if placeholder::len_at(after).is_some() || redacted_mark {
             return None;
         }
-        // `token="…"` (an auth-parameter's quoted-string): the value is
-        // what is between the quotes, up to the closing one (`\"` escapes).
-        if let Some(quoted) = after.strip_prefix('"') {
-            let value_len = quoted_len(quoted);
+        // A quoted value (an auth-parameter's quoted-string, a JSON string)
+        // is what is between the quotes, up to the closing one.
+        if let Some(q) = after.chars().next().filter(|c| matches!(c, '"' | '\'')) {
+            let quoted = &after[1..];
+            let value_len = quoted_len(quoted, q);
             let value = &quoted[..value_len];
-            if value.is_empty() || super::is_redaction_mark(value) {
+            // A closing quote glued to a word is not one (`x='a b='c'`):
+            // another pair's quote, which its own rule reads.
+            let glued = quoted[value_len..]
+                .chars()
+                .nth(1)
+                .is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if value.is_empty() || glued || super::is_redaction_mark(value) {
                 return None;
             }
             out.push_str(&rest[..=start]);
             out.push_str(&self.placeholder(value));
             return Some(start + 1 + value_len);
+        }
+        if colon {
+            return None;
         }
         let value_len = rest[start..]
             .find(|c: char| c.is_whitespace() || "&;,\"'<>(){}`".contains(c))
@@ -262,16 +296,17 @@ impl Redactor {
     }
 }
 
-/// The length of a quoted-string's content: up to its closing quote (a
+/// The length of a quoted value's content: up to its closing `quote` (a
 /// backslash escapes the next character), or the end of the line when it is
 /// not closed.
-fn quoted_len(s: &str) -> usize {
+fn quoted_len(s: &str, quote: char) -> usize {
     let mut escaped = false;
     for (i, c) in s.char_indices() {
         match c {
             _ if escaped => escaped = false,
             '\\' => escaped = true,
-            '"' | '\n' | '\r' => return i,
+            '\n' | '\r' => return i,
+            c if c == quote => return i,
             _ => {}
         }
     }
@@ -340,6 +375,7 @@ pub(super) fn may_hold_secret(s: &str) -> bool {
             .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
     };
     s.bytes().any(|b| matches!(b, b'=' | b'@'))
+        || (s.contains(':') && s.contains(['"', '\'']))
         || s.contains("://")
         || s.contains("eyJ")
         || (s.contains(':') && (has_ci("cookie:") || has_ci("authorization:")))
@@ -394,6 +430,21 @@ mod tests {
                 "at (https://a.test/#/reset/Zk3mQ9xT2vLp8RwY:3:1)".to_owned(),
                 "Zk3mQ9xT2vLp8RwY",
             ),
+            // Quoted values: an auth-parameter, JSON in a message, a shell line.
+            (
+                r#"Bearer realm="api", token="quotedRaw1 x", error="invalid_token""#.to_owned(),
+                "quotedRaw1",
+            ),
+            (
+                r#"body {"sessionid":"quotedRaw2"}"#.to_owned(),
+                "quotedRaw2",
+            ),
+            (r#"password: "quotedRaw3""#.to_owned(), "quotedRaw3"),
+            ("sessionid='quotedRaw4'".to_owned(), "quotedRaw4"),
+            (
+                r#"{'csrf_token': 'quotedRaw5\'s'}"#.to_owned(),
+                "quotedRaw5",
+            ),
         ];
         let r = redactor();
         for (input, secret) in cases {
@@ -420,6 +471,8 @@ mod tests {
             "the refresh token expired; Bearer tokens are short-lived",
             "Two tabs sent the same refresh token 38 ms apart",
             "Bearer 2 of 3",
+            "token: expired after 30 minutes",
+            r#"{"error":"invalid_grant","error_description":"token expired"}"#,
         ] {
             assert_eq!(r.scrub_text(s), s);
         }

@@ -2,7 +2,9 @@
 //! kind, the seed payload parses as the app's report, and every kind has one.
 
 use logout_lens_model::event::EventKind;
+use logout_lens_model::host::{self, Request, Response};
 use logout_lens_model::wire::{self, LogoutReport};
+use serde_json::value::RawValue;
 
 fn blocks(tag: &str) -> Vec<String> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../PROTOCOL.md");
@@ -34,20 +36,8 @@ fn every_kind_has_a_parsing_example() {
         let e = wire::parse_event(block.as_bytes()).unwrap_or_else(|err| panic!("{err}\n{block}"));
         seen.insert(e.kind.name().to_owned());
     }
-    for kind in [
-        "storage_change",
-        "cookie_change",
-        "http_exchange",
-        "navigation",
-        "activity",
-        "idle_state",
-        "page_lifecycle",
-        "time_sample",
-        "logout_observed",
-        "logout_action",
-        "app_report",
-    ] {
-        assert!(seen.contains(kind), "PROTOCOL.md has no example of {kind}");
+    for kind in EventKind::KNOWN {
+        assert!(seen.contains(*kind), "PROTOCOL.md has no example of {kind}");
     }
     assert!(
         seen.iter().any(|k| k == "future_kind"),
@@ -83,4 +73,52 @@ fn unknown_kinds_keep_their_fields() {
             }
         }
     }
+}
+
+/// Every native-messaging example reads as the model's host types, and
+/// writes back as the same JSON value; every request and reply type has one.
+#[test]
+fn the_host_protocol_examples_are_the_models_types() {
+    let mut seen = std::collections::BTreeSet::new();
+    let same = |line: &str, again: String| {
+        let a: serde_json::Value = serde_json::from_str(line).expect("json");
+        let b: serde_json::Value = serde_json::from_str(&again).expect("json");
+        assert_eq!(a, b, "{line}");
+    };
+    for block in blocks("json request") {
+        for line in block.lines().filter(|l| !l.trim().is_empty()) {
+            let r =
+                host::parse_request::<&RawValue>(line).unwrap_or_else(|e| panic!("{e:?}\n{line}"));
+            if let Request::Batch { events, .. } = &r {
+                for e in events {
+                    wire::parse_event(e.get().as_bytes()).expect("a valid event");
+                }
+            }
+            seen.insert(serde_json::to_value(&r).expect("json")["type"].to_string());
+            same(line, serde_json::to_string(&r).expect("json"));
+        }
+    }
+    for block in blocks("json response") {
+        for line in block.lines().filter(|l| !l.trim().is_empty()) {
+            let r: Response = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}\n{line}"));
+            assert_ne!(r, Response::Unknown, "{line}");
+            seen.insert(format!(
+                "reply {}",
+                serde_json::to_value(&r).expect("json")["type"]
+            ));
+            same(line, serde_json::to_string(&r).expect("json"));
+        }
+    }
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        [
+            r#""batch""#,
+            r#""hello""#,
+            r#""query""#,
+            r#"reply "ack""#,
+            r#"reply "error""#,
+            r#"reply "hello""#,
+            r#"reply "result""#,
+        ]
+    );
 }
