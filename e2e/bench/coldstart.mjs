@@ -225,7 +225,8 @@ try {
 } finally {
   for (const s of sides) {
     await s.b.close();
-    for (const d of [s.udd, path.dirname(s.db), s.ext]) fs.rmSync(d, { recursive: true, force: true });
+    // Chromium's helpers may still be writing the profile as it exits.
+    for (const d of [s.udd, path.dirname(s.db), s.ext]) fs.rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
   demo.close();
 }
