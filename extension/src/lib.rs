@@ -6,8 +6,8 @@
 //! attribution ([`cookies`]), idle time and logout detection ([`core`]), the
 //! logouts waiting for their cause ([`held`]),
 //! redaction (the model's `Redactor`, applied before anything is queued) and
-//! the relay to the native collector ([`relay`]). Only [`wasm`] and
-//! [`bindings`] touch the browser (the service worker's module, feature
+//! the relay to the native collector ([`relay`]). Only `wasm` and
+//! `bindings` touch the browser (the service worker's module, feature
 //! `worker`), and `ui::page` the popup's and options page's (feature
 //! `page`); they compile only for wasm32.
 
@@ -34,8 +34,7 @@ mod bindings;
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]
 pub mod wasm;
 
-/// Both wasm modules allocate through talc: dlmalloc was 4.7 KB of the
-/// worker's module.
+/// Both wasm modules allocate through talc, a small allocator for wasm32.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

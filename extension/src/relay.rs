@@ -147,7 +147,7 @@ pub enum HostSaid {
 const HOST_NAME_MAX: usize = 128;
 
 impl HostSaid {
-    /// What a reply to `hello` says (its name cut to [`HOST_NAME_MAX`]); a
+    /// What a reply to `hello` says (its name cut to `HOST_NAME_MAX`); a
     /// reply of another type says nothing.
     pub fn of<R>(reply: Response<R>) -> Option<HostSaid> {
         match reply {

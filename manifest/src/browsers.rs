@@ -16,11 +16,11 @@ use serde::Serialize;
 use crate::ManifestError;
 
 macro_rules! named_enum {
-    ($(#[$m:meta])* $name:ident, $what:literal, { $($variant:ident => $s:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident, $what:literal, { $($(#[$vm:meta])* $variant:ident => $s:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(rename_all = "lowercase")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vm])* $variant),+ }
 
         impl $name {
             /// Every value, in display order.
@@ -57,22 +57,39 @@ macro_rules! named_enum {
 named_enum!(
     /// A supported browser.
     Browser, "browser", {
+        /// Google Chrome.
         Chrome => "chrome",
+        /// Chromium (Debian's `chromium`, the tests' browser).
         Chromium => "chromium",
+        /// Microsoft Edge.
         Edge => "edge",
+        /// Brave.
         Brave => "brave",
+        /// Firefox (and Firefox ESR).
         Firefox => "firefox",
     }
 );
 
 named_enum!(
     /// An operating system with a known manifest layout.
-    Os, "os", { Linux => "linux", Macos => "macos", Windows => "windows" }
+    Os, "os", {
+        /// Linux (and other freedesktop systems).
+        Linux => "linux",
+        /// macOS.
+        Macos => "macos",
+        /// Windows (host manifests are found through the registry).
+        Windows => "windows",
+    }
 );
 
 named_enum!(
     /// Per-user or machine-wide installation.
-    Scope, "scope", { User => "user", System => "system" }
+    Scope, "scope", {
+        /// For the current user only, under their home folder.
+        User => "user",
+        /// For every user of the machine (needs administrator rights).
+        System => "system",
+    }
 );
 
 /// The two manifest dialects.
@@ -128,9 +145,13 @@ pub struct RegistryKey {
 /// (`{HOME}`, `{LOCALAPPDATA}`, `{APPDATA}`, `{PROGRAMDATA}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LocationRow {
+    /// The browser this row is for.
     pub browser: Browser,
+    /// The operating system this row is for.
     pub os: Os,
+    /// Per-user or machine-wide.
     pub scope: Scope,
+    /// The directory template the browser reads host manifests from.
     pub dir: String,
     /// Further directories the browser also reads (checked by `doctor`, cleaned by uninstall).
     pub alternate_dirs: Vec<String>,

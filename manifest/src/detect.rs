@@ -14,7 +14,9 @@ use crate::browsers::{BaseDirs, Browser, Os};
 /// `{PROGRAMFILES(X86)}`, or absolute). macOS `.app` bundles are folders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidates {
+    /// Program names looked up on `PATH`.
     pub commands: &'static [&'static str],
+    /// Path templates checked after `PATH`.
     pub paths: &'static [&'static str],
 }
 
@@ -126,7 +128,9 @@ pub fn candidates(browser: Browser, os: Os) -> Candidates {
 /// What a search looks at: the base directories and the `PATH` folders.
 #[derive(Debug, Clone, Default)]
 pub struct Probe {
+    /// The base directories the path templates resolve against.
     pub dirs: BaseDirs,
+    /// The folders of `PATH`, in order.
     pub path: Vec<PathBuf>,
 }
 

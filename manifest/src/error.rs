@@ -18,8 +18,11 @@ pub enum ManifestError {
     /// The browser has no host-manifest location for this OS and scope.
     #[error("{browser} has no {scope} native-messaging location on {os}")]
     Unsupported {
+        /// The browser asked for.
         browser: &'static str,
+        /// The operating system asked for.
         os: &'static str,
+        /// The scope asked for.
         scope: &'static str,
     },
     /// `--user-data-dir` only exists for the Chromium family.
@@ -34,22 +37,30 @@ pub enum ManifestError {
     /// An unknown browser, OS or scope name.
     #[error("unknown {what} `{value}` (expected one of: {expected})")]
     UnknownName {
+        /// What was named: `browser`, `os` or `scope`.
         what: &'static str,
+        /// The name given.
         value: String,
+        /// The names accepted, space-separated.
         expected: &'static str,
     },
     /// Reading or writing a manifest file failed.
     #[error("{op} {path}")]
     Io {
+        /// What was being done (`read`, `write`, `remove`, …).
         op: &'static str,
+        /// The file or folder.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
     /// Writing a Windows registry entry failed.
     #[error("registry {key}")]
     Registry {
+        /// The registry key.
         key: String,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },

@@ -17,8 +17,11 @@ use crate::key::{FIREFOX_ADDON_ID, PUBLIC_KEY_B64};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunAt {
+    /// Before any of the page's own scripts run.
     DocumentStart,
+    /// Once the DOM is complete, before subresources have loaded.
     DocumentEnd,
+    /// When the browser is idle after the DOM is complete (the default).
     DocumentIdle,
 }
 
@@ -27,19 +30,26 @@ pub enum RunAt {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum World {
+    /// The extension's own world: the page's DOM, but not its globals.
     Isolated,
+    /// The page's own world and globals.
     Main,
 }
 
 /// One `content_scripts` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContentScript {
+    /// The URL match patterns of the pages it is injected into.
     pub matches: Vec<String>,
+    /// The script files, relative to the extension's root.
     pub js: Vec<String>,
+    /// When it is injected.
     pub run_at: RunAt,
+    /// Injected into every frame, not only the top one.
     pub all_frames: bool,
     /// `match_about_blank`: also inject into `about:blank` child frames.
     pub match_about_blank: bool,
+    /// The world it runs in.
     pub world: World,
 }
 
@@ -60,6 +70,7 @@ impl ContentScript {
 /// A keyboard shortcut (`commands` entry).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Command {
+    /// What the shortcut does, as the browser's shortcut settings show it.
     pub description: String,
     /// `suggested_key.default`, e.g. `Ctrl+Shift+D`.
     pub default_key: String,
@@ -72,11 +83,17 @@ pub struct Command {
 /// [`ExtensionDescription::default`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExtensionDescription {
+    /// The extension's name.
     pub name: String,
+    /// The name where space is short (`short_name`).
     pub short_name: Option<String>,
+    /// The version, `major.minor.patch` (the workspace's).
     pub version: String,
+    /// The one-line description the stores and `chrome://extensions` show.
     pub description: String,
+    /// API permissions held from install.
     pub permissions: Vec<String>,
+    /// API permissions the user may grant later, on both families.
     pub optional_permissions: Vec<String>,
     /// Optional on the Chromium family, required on Firefox. Chromium routes
     /// every request of every frame through a browser-side proxy as soon as a
@@ -84,12 +101,17 @@ pub struct ExtensionDescription {
     /// user's opt-in; Firefox has no such cost.
     #[serde(default)]
     pub optional_on_chromium: Vec<String>,
+    /// The sites the extension may read (match patterns).
     pub host_permissions: Vec<String>,
     /// The background module (service worker on Chromium, module script on Firefox).
     pub background: String,
+    /// The declared content scripts.
     pub content_scripts: Vec<ContentScript>,
+    /// The toolbar button's popup page.
     pub popup: String,
+    /// The toolbar button's tooltip.
     pub action_title: String,
+    /// The options page, if any.
     pub options_page: Option<String>,
     /// Keyed by command name; `_execute_action` opens the popup.
     pub commands: BTreeMap<String, Command>,
@@ -97,7 +119,9 @@ pub struct ExtensionDescription {
     pub icons: BTreeMap<u32, String>,
     /// Extension files pages may load (e.g. the `.wasm` if a content script needs it).
     pub web_accessible_resources: Vec<String>,
+    /// The oldest Chromium version it runs on (`minimum_chrome_version`).
     pub minimum_chrome_version: Option<String>,
+    /// The oldest Firefox version it runs on (`strict_min_version`).
     pub gecko_strict_min_version: Option<String>,
     /// Extra CSP sources appended to `script-src` for extension pages.
     pub extra_script_src: Vec<String>,

@@ -20,7 +20,9 @@ use crate::{Family, ManifestError};
 /// Where one browser's host manifest goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Target {
+    /// The browser the manifest is for.
     pub browser: Browser,
+    /// Per-user or machine-wide.
     pub scope: Scope,
     /// The file to write.
     pub file: PathBuf,
@@ -137,8 +139,11 @@ pub fn uninstall_keeping(
 /// What `doctor` reports for one browser.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Inspection {
+    /// The browser inspected.
     pub browser: Browser,
+    /// The scope inspected.
     pub scope: Scope,
+    /// The primary manifest file for that browser and scope.
     pub file: PathBuf,
     /// A manifest file exists (primary or alternate location).
     pub registered: bool,

@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! Manifests for Logout Lens, generated from data.
 //!
 //! - [`extension`]: the extension's `manifest.json` for the Chromium family and
@@ -8,7 +9,7 @@
 //! - [`browsers`]: browsers, operating systems, scopes, and where each browser
 //!   looks for host manifests (from the `native_messaging` crate's table).
 //! - [`detect`]: which browsers are installed (their programs, not their profiles).
-//! - [`install`]: writing, removing and inspecting host manifests under any
+//! - [`install`](mod@install): writing, removing and inspecting host manifests under any
 //!   base directory or Chromium `--user-data-dir`.
 
 pub mod browsers;

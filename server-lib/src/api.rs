@@ -9,7 +9,9 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[schema(example = json!({"email": "ada@example.com", "password": "correct horse", "remember_me": true}))]
 pub struct LoginRequest {
+    /// The account's email, as the host's authenticator knows it.
     pub email: String,
+    /// The password, checked by the host's authenticator and never stored here.
     pub password: String,
     /// A long refresh lifetime (20 days by default) instead of a browser-session one. Also
     /// accepted as `rememberMe`.
@@ -34,6 +36,7 @@ pub struct RefreshRequest {
 /// Who the tokens are for.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UserView {
+    /// The user's id in the host app.
     pub id: String,
     /// Sent by login only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,10 +53,13 @@ pub struct TokenResponse {
     pub token_type: String,
     /// Seconds until the access token expires.
     pub expires_in: u64,
+    /// When the access token expires (ms since the epoch).
     pub access_expires_at_ms: u64,
     /// When the session ends unless refreshed earlier (ms since the epoch).
     pub refresh_expires_at_ms: i64,
+    /// The session the tokens belong to (what logout ends).
     pub session_id: String,
+    /// Who the tokens are for.
     pub user: UserView,
     /// The access token (a JWT, `typ: at+jwt`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

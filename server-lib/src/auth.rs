@@ -8,10 +8,13 @@ use crate::error::ServerError;
 /// A user as the host app knows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct User {
+    /// The user's id (the tokens' `sub`).
     pub id: String,
+    /// The user's email.
     pub email: String,
 }
 
+/// What [`Authenticator::verify`] returns: the user, `None` for wrong credentials.
 pub type AuthFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Option<User>, ServerError>> + Send + 'a>>;
 

@@ -16,7 +16,9 @@ use crate::keys::{KeySet, SigningKey};
 /// drops `Secure` cookies from a non-local address, use [`CookieConfig::plain_http_development`].
 #[derive(Debug, Clone)]
 pub struct CookieConfig {
+    /// The access token cookie's name.
     pub access_name: String,
+    /// The refresh token cookie's name.
     pub refresh_name: String,
     /// Overrides the cookies' `Max-Age`; shorter than the token lifetimes reproduces the
     /// "short session cookie" logout. `None` = the token's own lifetime.
@@ -88,16 +90,19 @@ impl CookieConfig {
 pub struct CorsConfig {
     /// Exact origins (`https://app.example`); `*` allows any origin without credentials.
     pub allowed_origins: Vec<String>,
+    /// Send `Access-Control-Allow-Credentials: true` (cookies on cross-origin requests).
     pub allow_credentials: bool,
 }
 
 /// Limits of the unauthenticated logout-event endpoint.
 #[derive(Debug, Clone)]
 pub struct LogoutEventLimits {
+    /// The largest request body accepted.
     pub max_body_bytes: usize,
     /// Requests per second per client (an IPv4 address or an IPv6 /64); `None` disables the
     /// limit (benchmarks only).
     pub rate_per_second: Option<f64>,
+    /// Requests a client may send at once before the rate applies.
     pub burst: u32,
 }
 
@@ -114,7 +119,9 @@ impl Default for LogoutEventLimits {
 /// A token bucket: `burst` at once, then `per_second` as it refills.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bucket {
+    /// Tokens added back per second.
     pub per_second: f64,
+    /// The bucket's size: what may be spent at once.
     pub burst: u32,
 }
 
@@ -158,31 +165,45 @@ impl Default for LoginLimits {
 /// Everything the router needs to know. Build it with [`Config::builder`].
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Access token lifetime.
     pub access_ttl: Duration,
+    /// Refresh token lifetime for a login with "remember me".
     pub refresh_ttl_remember_me: Duration,
+    /// Refresh token lifetime for a login without "remember me".
     pub refresh_ttl: Duration,
+    /// A session unused for this long can no longer be refreshed (`None`: no idle timeout).
     pub refresh_idle_timeout: Option<Duration>,
+    /// How long the refresh token just rotated away still gets its successor (concurrent
+    /// refreshes), instead of counting as reuse.
     pub reuse_grace: Duration,
+    /// Clock skew allowed when checking `exp` and `nbf`.
     pub leeway: Duration,
+    /// The tokens' `iss`.
     pub issuer: String,
+    /// The tokens' `aud`.
     pub audience: String,
+    /// The signing key and the keys still accepted for verification (published as JWKS).
     pub keys: KeySet,
     /// Look the session up on every authenticated request so a logout cuts off access
     /// tokens at once (RFC 7009 §2.1). Costs one indexed read per request.
     pub check_session: bool,
+    /// Limits of `POST /v1/auth/logout-event/`.
     pub logout_event: LogoutEventLimits,
     /// `None` leaves brute-force protection to the [`crate::Authenticator`].
     pub login_limits: Option<LoginLimits>,
     /// Peers whose `X-Forwarded-For` is believed (walked from the right) when naming the client
     /// of a login or a logout report.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Cross-origin access (`None`: same origin only).
     pub cors: Option<CorsConfig>,
+    /// Tokens as cookies (`None`: in the JSON bodies and `Authorization` only).
     pub cookies: Option<CookieConfig>,
     /// Where the router serves its OpenAPI document (`None`: not served).
     pub openapi_path: Option<String>,
 }
 
 impl Config {
+    /// A builder with the defaults of [`ConfigBuilder`].
     pub fn builder() -> ConfigBuilder {
         ConfigBuilder::default()
     }
@@ -220,49 +241,61 @@ pub struct ConfigBuilder {
 }
 
 impl ConfigBuilder {
+    /// Access token lifetime (default 1 h; at least 1 s).
     pub fn access_ttl(mut self, d: Duration) -> Self {
         self.access_ttl = Some(d);
         self
     }
+    /// Refresh token lifetime with "remember me" (default 20 d; at least 1 s).
     pub fn refresh_ttl_remember_me(mut self, d: Duration) -> Self {
         self.refresh_ttl_remember_me = Some(d);
         self
     }
+    /// Refresh token lifetime without "remember me" (default 1 d; at least 1 s).
     pub fn refresh_ttl(mut self, d: Duration) -> Self {
         self.refresh_ttl = Some(d);
         self
     }
+    /// End a session unused for this long (default: `None`, no idle timeout).
     pub fn refresh_idle_timeout(mut self, d: Option<Duration>) -> Self {
         self.refresh_idle_timeout = d;
         self
     }
+    /// The reuse grace window for concurrent refreshes (default 10 s; at most 5 min).
     pub fn reuse_grace(mut self, d: Duration) -> Self {
         self.reuse_grace = Some(d);
         self
     }
+    /// Clock skew allowed on `exp`/`nbf` (default 30 s; at most 5 min).
     pub fn leeway(mut self, d: Duration) -> Self {
         self.leeway = Some(d);
         self
     }
+    /// The tokens' `iss` (default `logout-lens`).
     pub fn issuer(mut self, s: impl Into<String>) -> Self {
         self.issuer = Some(s.into());
         self
     }
+    /// The tokens' `aud` (default `logout-lens-api`).
     pub fn audience(mut self, s: impl Into<String>) -> Self {
         self.audience = Some(s.into());
         self
     }
+    /// The signing and verification keys (default: a fresh Ed25519 key `k1`).
     pub fn keys(mut self, keys: KeySet) -> Self {
         self.keys = Some(keys);
         self
     }
+    /// One signing key and nothing else to verify with.
     pub fn signing_key(self, key: SigningKey) -> Self {
         self.keys(KeySet::new(key))
     }
+    /// Look the session up on every authenticated request (default: yes).
     pub fn check_session(mut self, yes: bool) -> Self {
         self.check_session = Some(yes);
         self
     }
+    /// Limits of the logout-event endpoint (default: [`LogoutEventLimits::default`]).
     pub fn logout_event_limits(mut self, limits: LogoutEventLimits) -> Self {
         self.logout_event = Some(limits);
         self
@@ -277,10 +310,12 @@ impl ConfigBuilder {
         self.trusted_proxies = proxies;
         self
     }
+    /// Allow cross-origin access (default: none).
     pub fn cors(mut self, cors: CorsConfig) -> Self {
         self.cors = Some(cors);
         self
     }
+    /// Hand tokens out as cookies (default: not).
     pub fn cookies(mut self, cookies: CookieConfig) -> Self {
         self.cookies = Some(cookies);
         self
@@ -292,6 +327,7 @@ impl ConfigBuilder {
         self
     }
 
+    /// The configuration, or [`ServerError::Config`] naming what is out of range.
     pub fn build(self) -> Result<Config, ServerError> {
         let keys = match self.keys {
             Some(k) => k,

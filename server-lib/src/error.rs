@@ -90,34 +90,57 @@ failure_codes! {
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    /// A configuration value out of range, or keys that cannot be used.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The store failed (answered with 500; the transaction was rolled back).
     #[error("storage failed: {0}")]
     Store(String),
+    /// The store is shutting down and takes no more work.
     #[error("storage is shutting down")]
     StoreClosed,
     /// The database cannot be reached (connection refused or lost, server shutting down).
     /// Answered with 503 `store_unavailable`; nothing was written, so a retry is safe.
     #[error("storage unavailable: {0}")]
     StoreUnavailable(String),
+    /// Signing a token failed.
     #[error("token signing failed: {0}")]
     Signing(String),
+    /// The host's authenticator itself failed (not wrong credentials).
     #[error("authenticator failed: {0}")]
     Authenticator(String),
+    /// Wrong email or password (401 `invalid_credentials`).
     #[error("invalid email or password")]
     BadCredentials,
+    /// A refresh token was refused, and why (401 `invalid_grant`).
     #[error("refresh refused: {}", .0.code())]
     Refresh(RefreshFailure),
+    /// An access token was refused, and why (401).
     #[error("access token refused: {}", .0.code())]
     Access(AccessFailure),
+    /// No access token or refresh token where one is needed (401).
     #[error("authentication required")]
     MissingCredentials,
+    /// A malformed request (400).
     #[error("bad request: {message}")]
-    BadRequest { code: &'static str, message: String },
+    BadRequest {
+        /// The error code sent to the client.
+        code: &'static str,
+        /// What is wrong with the request.
+        message: String,
+    },
+    /// A body over the endpoint's limit (413).
     #[error("request body is larger than {limit} bytes")]
-    TooLarge { limit: usize },
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// Over a rate limit (429 with `Retry-After`).
     #[error("too many requests")]
-    RateLimited { retry_after_s: u64 },
+    RateLimited {
+        /// Seconds until a retry can succeed.
+        retry_after_s: u64,
+    },
 }
 
 #[cfg(feature = "sqlite")]

@@ -69,8 +69,11 @@ use crate::tokens::{AccessClaims, verify_access};
 /// ```
 #[derive(Debug, Clone)]
 pub struct AuthUser {
+    /// The user's id (the token's `sub`).
     pub user_id: String,
+    /// The session the token belongs to.
     pub session_id: String,
+    /// Every claim of the verified access token.
     pub claims: AccessClaims,
 }
 

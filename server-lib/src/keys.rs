@@ -84,10 +84,12 @@ impl SigningKey {
         })
     }
 
+    /// The key id (`kid` in the JWT header and the JWKS).
     pub fn kid(&self) -> &str {
         &self.kid
     }
 
+    /// The signing algorithm.
     pub fn algorithm(&self) -> Algorithm {
         self.alg
     }
@@ -147,6 +149,7 @@ pub struct Jwk {
 /// `GET /.well-known/jwks.json`: the active and retired public keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Jwks {
+    /// The public keys: the active one first, then the retired ones.
     pub keys: Vec<Jwk>,
 }
 
@@ -173,6 +176,7 @@ pub struct KeySet {
 }
 
 impl KeySet {
+    /// A set with `active` as the signing key and no retired keys.
     pub fn new(active: SigningKey) -> Self {
         KeySet {
             active,
@@ -186,6 +190,7 @@ impl KeySet {
         self
     }
 
+    /// The key new tokens are signed with.
     pub fn active(&self) -> &SigningKey {
         &self.active
     }

@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! Token issuance with safe refresh-token rotation, a logout-event endpoint and the
 //! [`AuthUser`] extractor, for axum apps.
 //!

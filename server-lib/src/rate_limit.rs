@@ -23,11 +23,14 @@ const SWEEP_EVERY_MS: i64 = 1000;
 /// addresses (a dual-stack listener) count as the IPv4 address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ClientNet {
+    /// An IPv4 address.
     V4([u8; 4]),
+    /// The first 64 bits of an IPv6 address.
     V6Net64([u8; 8]),
 }
 
 impl ClientNet {
+    /// The network `ip` counts as.
     pub fn of(ip: IpAddr) -> Self {
         match ip.to_canonical() {
             IpAddr::V4(v4) => ClientNet::V4(v4.octets()),

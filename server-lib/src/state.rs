@@ -31,6 +31,7 @@ pub struct AuthState {
 }
 
 impl AuthState {
+    /// The router's state from its configuration, store and the host's authenticator.
     pub fn new(
         config: Config,
         store: Arc<dyn Store>,
@@ -59,14 +60,17 @@ impl AuthState {
         self
     }
 
+    /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
     }
 
+    /// The session store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
 
+    /// The current time by this state's clock (ms since the epoch).
     pub fn now_ms(&self) -> i64 {
         (self.clock)()
     }

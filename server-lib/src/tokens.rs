@@ -28,6 +28,7 @@ impl std::fmt::Debug for RefreshToken {
 }
 
 impl RefreshToken {
+    /// 256 fresh random bits from the operating system.
     pub fn generate() -> Result<Self, ServerError> {
         Ok(RefreshToken(random_bytes()?))
     }
@@ -103,12 +104,19 @@ fn xor(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
 /// Claims of our access tokens.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AccessClaims {
+    /// Issuer ([`Config::issuer`]).
     pub iss: String,
+    /// Audience ([`Config::audience`]).
     pub aud: String,
+    /// The user's id.
     pub sub: String,
+    /// Expiry (seconds since the epoch).
     pub exp: u64,
+    /// Not valid before (seconds since the epoch).
     pub nbf: u64,
+    /// Issued at (seconds since the epoch).
     pub iat: u64,
+    /// This token's unique id.
     pub jti: String,
     /// Session (refresh family) id, so a logout can cut off access tokens of the same grant.
     pub sid: String,

@@ -6,20 +6,25 @@
 //!    (feature `page`),
 //! 2. the JS bindings with `wasm-bindgen-cli-support` (`--target web`, pinned
 //!    to the same version as the `wasm-bindgen` macro crate),
-//! 3. `wasm-opt -Oz` when the npm `binaryen` package is installed in `e2e/`
-//!    (Debian's binaryen is broken; without it the step is skipped, and a
-//!    release package refuses to be made),
+//! 3. `wasm-opt -Oz` from the npm `binaryen` package in `e2e/` (Debian's
+//!    binaryen is broken); without it the task fails before building,
+//!    unless `--no-wasm-opt` skips the step on purpose,
 //! 4. each family's `manifest.json` from the manifest crate, plus the glue,
 //!    content scripts, pages and icons (the scripts with the core's limits
 //!    written in, `limits.rs`).
+//!
+//! The default build uses the stable toolchain only. `--build-std` (off by
+//! default) rebuilds std for size with nightly-only flags on the stable
+//! toolchain (`RUSTC_BOOTSTRAP=1`); it needs `rust-src`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::{env, fs};
 
 use anyhow::{Context, Result, bail};
 use logout_lens_manifest::{ExtensionDescription, Family};
 
+use crate::tools::{report, rust_src_installed, rustup_targets, wasm_opt_path};
 use crate::{root, target_dir};
 
 const CRATE: &str = "logout-lens-extension";
@@ -29,50 +34,67 @@ const STEM: &str = "logout_lens_extension";
 /// crate built with one feature each (see `extension/Cargo.toml`).
 const MODULES: [(&str, &str); 2] = [("worker", STEM), ("page", "logout_lens_extension_ui")];
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub(crate) struct Flags {
-    /// Skip wasm-opt.
-    pub(crate) no_opt: bool,
+    /// Skip wasm-opt on purpose (never for a build that ships).
+    pub(crate) no_wasm_opt: bool,
     /// Keep the wasm name section, for size analysis (`twiggy top`); never
     /// for a build that ships.
     pub(crate) names: bool,
-    /// Rebuild std for size with `panic=immediate-abort` (see [`module`]).
+    /// Rebuild std for size with `panic=immediate-abort`: nightly-only
+    /// flags, off by default (see [`module`]).
     pub(crate) build_std: bool,
 }
 
-/// Whether the toolchain has the `rust-src` component, which rebuilding
-/// std needs (`rustup component add rust-src`).
-pub(crate) fn rust_src_installed() -> bool {
-    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    Command::new(rustc)
-        .args(["--print", "sysroot"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-        .is_some_and(|sysroot| {
-            sysroot
-                .join("lib/rustlib/src/rust/library/std/Cargo.toml")
-                .exists()
-        })
-}
-
-/// The npm `wasm-opt` in `e2e/` (`npm ci --prefix e2e`).
-pub(crate) fn wasm_opt_path(root: &Path) -> PathBuf {
-    root.join("e2e/node_modules/.bin/wasm-opt")
+/// What this build needs and lacks, one line each with how to get it.
+pub(crate) fn missing_tools(root: &Path, flags: Flags) -> Vec<String> {
+    let mut missing = Vec::new();
+    if !rustup_targets()
+        .iter()
+        .any(|t| t == "wasm32-unknown-unknown")
+    {
+        missing.push(
+            "the Rust target wasm32-unknown-unknown (rustup target add wasm32-unknown-unknown)"
+                .to_owned(),
+        );
+    }
+    let wasm_opt = wasm_opt_path(root);
+    if !flags.no_wasm_opt && !wasm_opt.exists() {
+        missing.push(format!(
+            "wasm-opt (npm binaryen) at {}: run `npm ci --prefix e2e` (Debian's binaryen is \
+             broken), or pass --no-wasm-opt for a larger build that must not ship",
+            wasm_opt.display()
+        ));
+    }
+    if flags.build_std && !rust_src_installed() {
+        missing.push(
+            "rust-src, which --build-std rebuilds std from (rustup component add rust-src)"
+                .to_owned(),
+        );
+    }
+    missing
 }
 
 pub(crate) fn dist(flags: Flags) -> Result<()> {
     let root = root();
+    let missing = missing_tools(&root, flags);
+    if !missing.is_empty() {
+        bail!(
+            "cargo xtask dist cannot build the extension; missing:{}",
+            report(&missing)
+        );
+    }
     let mut target = target_dir(&root);
     if flags.build_std {
         // Its own directory: other flags, so it must not evict the plain build's artifacts.
         target = target.join("build-std");
-        println!("wasm: std rebuilt for size (panic=immediate-abort)");
+        println!("wasm: --build-std: std rebuilt for size (nightly-only flags, RUSTC_BOOTSTRAP=1)");
     } else {
+        println!("wasm: stable toolchain, prebuilt std");
+    }
+    if flags.no_wasm_opt {
         eprintln!(
-            "note: building with the prebuilt std (rust-src missing or --no-build-std): \
-             larger wasm; `rustup component add rust-src` for the smaller build"
+            "warning: --no-wasm-opt: wasm-opt skipped; this build is larger and must not ship"
         );
     }
     let gen_dir = target.join("xtask-wasm");
@@ -173,9 +195,8 @@ fn module(
         .context("wasm-bindgen")?;
     let bg = gen_dir.join(format!("{out_name}_bg.wasm"));
     let before = fs::metadata(&bg)?.len();
-    let wasm_opt = wasm_opt_path(root);
-    if !flags.no_opt && wasm_opt.exists() {
-        let status = Command::new(&wasm_opt)
+    if !flags.no_wasm_opt {
+        let status = Command::new(wasm_opt_path(root))
             .arg(&bg)
             .args(flags.names.then_some("-g"))
             .args([
@@ -194,10 +215,6 @@ fn module(
         if !status.success() {
             bail!("wasm-opt failed");
         }
-    } else if !flags.no_opt {
-        eprintln!(
-            "note: e2e/node_modules/.bin/wasm-opt not found (npm ci in e2e/); skipping wasm-opt"
-        );
     }
     Ok((before, fs::metadata(&bg)?.len()))
 }
@@ -214,4 +231,30 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_wasm_opt_is_named_unless_skipped_on_purpose() {
+        let nowhere = Path::new("/nonexistent-logout-lens-root");
+        let missing = missing_tools(nowhere, Flags::default());
+        assert!(
+            missing
+                .iter()
+                .any(|m| m.contains("wasm-opt") && m.contains("npm ci --prefix e2e")),
+            "{missing:?}"
+        );
+        let skipped = Flags {
+            no_wasm_opt: true,
+            ..Flags::default()
+        };
+        assert!(
+            !missing_tools(nowhere, skipped)
+                .iter()
+                .any(|m| m.contains("wasm-opt")),
+        );
+    }
 }

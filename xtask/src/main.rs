@@ -10,6 +10,7 @@ mod archive;
 mod dist;
 mod limits;
 mod package;
+mod tools;
 
 use std::path::{Path, PathBuf};
 
@@ -27,15 +28,17 @@ struct Cli {
 enum Task {
     /// Build the extension into dist/chromium and dist/firefox.
     Dist {
-        /// Skip wasm-opt.
-        #[arg(long)]
-        no_opt: bool,
+        /// Skip wasm-opt on purpose (a larger build that must not ship);
+        /// without this flag a missing wasm-opt is an error.
+        #[arg(long, alias = "no-opt")]
+        no_wasm_opt: bool,
         /// Keep the wasm name section (size analysis only; never ship it).
         #[arg(long)]
         names: bool,
-        /// Use the prebuilt std instead of rebuilding it for size.
+        /// Rebuild std for size with nightly-only flags on the stable
+        /// toolchain (RUSTC_BOOTSTRAP=1; needs rust-src). Off by default.
         #[arg(long)]
-        no_build_std: bool,
+        build_std: bool,
     },
     /// Build the release packages into dist/packages.
     Package(package::PackageArgs),
@@ -54,13 +57,13 @@ fn main() -> std::process::ExitCode {
 fn run(task: Task) -> Result<()> {
     match task {
         Task::Dist {
-            no_opt,
+            no_wasm_opt,
             names,
-            no_build_std,
+            build_std,
         } => dist::dist(dist::Flags {
-            no_opt,
+            no_wasm_opt,
             names,
-            build_std: !no_build_std && dist::rust_src_installed(),
+            build_std,
         }),
         Task::Package(args) => package::package(&args),
     }

@@ -11,8 +11,9 @@
 //! - `SHA256SUMS` of all of the above.
 //!
 //! Everything it needs is checked first, and every missing piece is named
-//! with how to get it; a package is never made from a lesser build (no
-//! wasm-opt, prebuilt std) than the one that ships.
+//! with how to get it; a package is never made without wasm-opt. The
+//! extension is the default (stable toolchain) build; `--build-std` opts in
+//! to `cargo xtask dist --build-std`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,7 +24,8 @@ use clap::Args;
 use logout_lens_manifest::{ExtensionDescription, Family, is_extension_id};
 
 use crate::archive::{Entry, entries_under, sha256_hex, sums, write_tar_gz, write_zip};
-use crate::dist::{self, rust_src_installed, wasm_opt_path};
+use crate::dist;
+use crate::tools::{on_path, report, rustup_targets, web_ext_path};
 use crate::{root, target_dir};
 
 #[derive(Debug, Args)]
@@ -43,6 +45,10 @@ pub(crate) struct PackageArgs {
     /// The output folder (emptied first) [default: dist/packages].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Build the extension with `cargo xtask dist --build-std` (nightly-only
+    /// flags; needs rust-src). Off by default.
+    #[arg(long)]
+    build_std: bool,
 }
 
 /// How the archive of one collector target is made.
@@ -91,14 +97,14 @@ pub(crate) fn package(a: &PackageArgs) -> Result<()> {
     let version = ExtensionDescription::default().version;
     let targets = collector_targets(&a.targets)?;
     let store_id = store_id(a)?;
-    preflight(&root, &targets)?;
+    let flags = dist::Flags {
+        build_std: a.build_std,
+        ..dist::Flags::default()
+    };
+    preflight(&root, &targets, flags)?;
     let support = support_section(&root)?;
 
-    dist::dist(dist::Flags {
-        no_opt: false,
-        names: false,
-        build_std: true,
-    })?;
+    dist::dist(flags)?;
 
     let out = a.out.clone().unwrap_or_else(|| root.join("dist/packages"));
     if out.exists() {
@@ -186,39 +192,26 @@ fn store_id(a: &PackageArgs) -> Result<Option<String>> {
 
 /// Checks everything the package needs before building anything, and names
 /// every missing piece with how to get it.
-fn preflight(root: &Path, targets: &[CollectorTarget]) -> Result<()> {
-    let mut missing: Vec<String> = Vec::new();
+fn preflight(root: &Path, targets: &[CollectorTarget], flags: dist::Flags) -> Result<()> {
+    let mut missing = dist::missing_tools(root, flags);
     let installed_targets = rustup_targets();
-    let mut need_target = |triple: &str| {
-        if !installed_targets.iter().any(|t| t == triple) {
+    for t in targets {
+        if !installed_targets.iter().any(|i| i == t.triple) {
             missing.push(format!(
-                "the Rust target {triple} (rustup target add {triple})"
+                "the Rust target {0} (rustup target add {0})",
+                t.triple
             ));
         }
-    };
-    need_target("wasm32-unknown-unknown");
-    for t in targets {
-        need_target(t.triple);
-    }
-    if !rust_src_installed() {
-        missing.push(
-            "rust-src, to rebuild std for the shipped wasm size (rustup component add rust-src)"
-                .into(),
-        );
     }
     if !on_path("node") {
         missing.push("node, which web-ext runs on (apt-get install nodejs npm)".into());
     }
-    for (file, what) in [
-        (wasm_opt_path(root), "wasm-opt (npm binaryen)"),
-        (web_ext_path(root), "web-ext"),
-    ] {
-        if !file.exists() {
-            missing.push(format!(
-                "{what} at {} (npm ci --prefix e2e)",
-                file.display()
-            ));
-        }
+    let web_ext = web_ext_path(root);
+    if !web_ext.exists() {
+        missing.push(format!(
+            "web-ext at {} (npm ci --prefix e2e)",
+            web_ext.display()
+        ));
     }
     for t in targets {
         if !on_path(t.cc) {
@@ -232,44 +225,9 @@ fn preflight(root: &Path, targets: &[CollectorTarget]) -> Result<()> {
         return Ok(());
     }
     bail!(
-        "cargo xtask package cannot make the packages; missing:\n  - {}",
-        missing.join("\n  - ")
+        "cargo xtask package cannot make the packages; missing:{}",
+        report(&missing)
     )
-}
-
-fn on_path(program: &str) -> bool {
-    env::var_os("PATH").is_some_and(|p| {
-        env::split_paths(&p).any(|d| {
-            let f = d.join(program);
-            f.is_file() || f.with_extension("exe").is_file()
-        })
-    })
-}
-
-/// The targets whose standard library is installed (`rustup target add`).
-fn rustup_targets() -> Vec<String> {
-    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let Some(sysroot) = Command::new(rustc)
-        .args(["--print", "sysroot"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-    else {
-        return Vec::new();
-    };
-    fs::read_dir(sysroot.join("lib/rustlib"))
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .filter(|e| e.path().join("lib").is_dir())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn web_ext_path(root: &Path) -> PathBuf {
-    root.join("e2e/node_modules/.bin/web-ext")
 }
 
 /// The README's "For support engineers" section, up to the next section.
@@ -434,6 +392,7 @@ mod tests {
             require_store_id: require,
             targets: Vec::new(),
             out: None,
+            build_std: false,
         };
         let id = "abcdefghijklmnopabcdefghijklmnop";
         assert_eq!(

@@ -19,7 +19,7 @@ use super::output::safe;
 
 #[derive(Debug, Args)]
 pub(crate) struct ListArgs {
-    /// Only this origin (scheme://host[:port]).
+    /// Only this origin (scheme://host, and :port unless the default).
     #[arg(long)]
     origin: Option<String>,
     /// Only logouts.

@@ -52,7 +52,7 @@ pub(crate) struct InstallArgs {
     #[arg(long, value_enum, default_value_t = ScopeArg::User)]
     scope: ScopeArg,
     /// A Chromium --user-data-dir (headless and test profiles read the host
-    /// manifest from <DIR>/NativeMessagingHosts/).
+    /// manifest from DIR/NativeMessagingHosts/).
     #[arg(long, value_name = "DIR")]
     user_data_dir: Option<PathBuf>,
     /// The host binary the manifest points at, as it is (no copy)

@@ -54,7 +54,7 @@ pub fn credentials(timeline: &VecDeque<Event>, origin: &str) -> Vec<Credential> 
     }
     let site = Site::new(Some(origin));
     // Keyed by where they live, so a rewrite replaces and a removal deletes.
-    // A site holds a handful: a plain list is smaller (in the wasm) than a map.
+    // A site holds a handful, so a plain list.
     let mut held: Held = Vec::new();
     for e in timeline.iter().filter(|e| site.holds(e)) {
         match &e.kind {

@@ -79,34 +79,49 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ServerError>
 /// A new refresh family, created at login.
 #[derive(Debug, Clone)]
 pub struct NewSession {
+    /// The new session's id.
     pub session_id: String,
+    /// Whose session it is.
     pub user_id: String,
+    /// The client's own device label, if it sent one.
     pub device_id: Option<String>,
+    /// A login with "remember me" (the longer refresh lifetime).
     pub remember_me: bool,
+    /// The login's time (ms since the epoch).
     pub now_ms: i64,
+    /// When the session ends unless refreshed (ms since the epoch).
     pub expires_ms: i64,
+    /// SHA-256 of the first refresh token (the token itself is never stored).
     pub token_hash: [u8; 32],
 }
 
 /// One refresh attempt.
 #[derive(Debug, Clone)]
 pub struct RotateRequest {
+    /// SHA-256 of the refresh token presented.
     pub presented_hash: [u8; 32],
+    /// SHA-256 of the successor the caller will hand out if this rotates.
     pub successor_hash: [u8; 32],
     /// The successor sealed with the presented token's wrap key.
     pub successor_sealed: [u8; 32],
+    /// The attempt's time (ms since the epoch).
     pub now_ms: i64,
     /// Reuse of the previous generation within this many ms returns the existing successor.
     pub grace_ms: i64,
+    /// A session unused for this many ms is refused as `idle_timeout` (`None`: no limit).
     pub idle_timeout_ms: Option<i64>,
 }
 
 /// The session a refresh token belongs to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionInfo {
+    /// The session's id.
     pub session_id: String,
+    /// Whose session it is.
     pub user_id: String,
+    /// How many times its refresh token was rotated.
     pub generation: i64,
+    /// When the session ends unless refreshed (ms since the epoch).
     pub expires_ms: i64,
     /// Persistent cookies for "remember me", browser-session cookies otherwise.
     pub remember_me: bool,
@@ -119,7 +134,9 @@ pub enum RotateOutcome {
     Rotated(SessionInfo),
     /// The presented token was rotated moments ago: answer with the successor already issued.
     Replayed {
+        /// The session.
         session: SessionInfo,
+        /// The successor, sealed with the presented token's wrap key.
         sealed: Vec<u8>,
     },
     /// Refused; for `Reused` the family has been revoked in the same transaction.
@@ -129,10 +146,13 @@ pub enum RotateOutcome {
 /// What the server knows about a session or token, for the logout-event record and [`crate::AuthUser`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionView {
+    /// The session's id.
     pub session_id: String,
+    /// Whose session it is.
     pub user_id: String,
     /// `active`, `revoked`, `expired`, `idle_timeout`, or for a token view `rotated`.
     pub status: String,
+    /// Why it was revoked (`logout`, `reused`, …), when it was.
     pub revoked_reason: Option<String>,
     /// The code of the last refused refresh in this session, if any.
     pub last_failure: Option<String>,
@@ -141,20 +161,33 @@ pub struct SessionView {
 /// One logout report as stored.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LogoutEventRecord {
+    /// When the report arrived (ms since the epoch).
     pub received_ms: i64,
+    /// The client's address (through trusted proxies only).
     pub client_ip: Option<String>,
+    /// The client's `User-Agent`.
     pub user_agent: Option<String>,
     /// `app` (the seed payload) or `event` (a v1 envelope).
     pub format: String,
+    /// The report's type (`TOKEN_EXPIRED`, `USER_ACTION`, …; unknown types kept as sent).
     pub report_type: String,
+    /// The client's message.
     pub message: Option<String>,
+    /// Minutes the user had been idle, as the client reports it.
     pub idle_minutes: Option<f64>,
+    /// The page the user was on (redacted).
     pub location: Option<String>,
+    /// The user id the client claims (not trusted).
     pub reported_user_id: Option<String>,
+    /// The email the client claims (not trusted).
     pub reported_email: Option<String>,
+    /// The user the server found from the request's own token.
     pub server_user_id: Option<String>,
+    /// The session the server found from the request's own token.
     pub server_session_id: Option<String>,
+    /// That token's status on the server (`active`, `expired`, `revoked`, …).
     pub token_status: Option<String>,
+    /// Why the server ended the session, when it did.
     pub server_reason: Option<String>,
     /// The parsed report re-serialized (never the raw body).
     pub payload: String,
@@ -162,6 +195,7 @@ pub struct LogoutEventRecord {
 
 /// Storage used by the router. Implementations must make each call atomic.
 pub trait Store: Send + Sync + 'static {
+    /// Stores a new session with its first refresh token.
     fn create_session(&self, session: NewSession) -> StoreFuture<'_, ()>;
     /// Compare-and-swap rotation; see [`RotateOutcome`]. A storage error must leave the
     /// presented token usable (no partial write).
@@ -177,6 +211,7 @@ pub trait Store: Send + Sync + 'static {
     fn session(&self, session_id: String, now_ms: i64) -> StoreFuture<'_, Option<SessionView>>;
     /// The session of a refresh token, with the token's own status.
     fn token_view(&self, hash: [u8; 32], now_ms: i64) -> StoreFuture<'_, Option<SessionView>>;
+    /// Stores a logout report; returns its id.
     fn record_logout_event(&self, event: LogoutEventRecord) -> StoreFuture<'_, i64>;
     /// Newest first.
     fn recent_logout_events(&self, limit: usize) -> StoreFuture<'_, Vec<LogoutEventRecord>>;

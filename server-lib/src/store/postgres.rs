@@ -261,6 +261,7 @@ impl PgStore {
         Self::connect_with(url, PgOptions::default()).await
     }
 
+    /// [`PgStore::connect`] with its pool and timeouts set by `options`.
     pub async fn connect_with(url: &str, options: PgOptions) -> Result<Self, ServerError> {
         let mut config: tokio_postgres::Config = url.parse().map_err(|_| {
             ServerError::Config("database_url is not a valid PostgreSQL URL".into())

@@ -42,8 +42,10 @@ pub enum Synchronous {
     Full,
 }
 
+/// How a [`SqliteStore`] is opened.
 #[derive(Debug, Clone, Default)]
 pub struct SqliteOptions {
+    /// The writer's `synchronous` level (default: `Normal`).
     pub synchronous: Synchronous,
 }
 
@@ -225,6 +227,7 @@ impl SqliteStore {
         Self::open_with(path, SqliteOptions::default())
     }
 
+    /// [`SqliteStore::open`] with `options`.
     pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, ServerError> {
         let path = path.as_ref().to_path_buf();
         let mut conn = Connection::open(&path)?;
@@ -261,6 +264,7 @@ impl SqliteStore {
         })
     }
 
+    /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
     }
