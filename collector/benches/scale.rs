@@ -121,15 +121,7 @@ impl Bench {
 
     /// The host binary fed `input` (hello, then framed batches); every ack awaited.
     fn host_ingest(&self, db: &Path, input: &[u8], batches: usize) -> Run {
-        let mut child = Command::new(&self.bin)
-            .arg(logout_lens_manifest::chromium_origin())
-            .env("LOGOUT_LENS_DB", db)
-            .env("LOGOUT_LENS_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn host");
+        let mut child = support::spawn_host_bin(&self.bin, db);
         let sampler = sample_peak(child.id());
         let start = Instant::now();
         let mut stdin = child.stdin.take().unwrap();

@@ -85,6 +85,43 @@ pub struct InsertOutcome {
     pub duplicates: usize,
 }
 
+impl InsertOutcome {
+    /// Counts one insert: stored when it added a row, else a duplicate.
+    fn count(&mut self, stored: bool) {
+        if stored {
+            self.stored += 1;
+        } else {
+            self.duplicates += 1;
+        }
+    }
+}
+
+/// One event into `events`; an id already in the trace is left as it is.
+const INSERT_EVENT: &str =
+    "INSERT INTO events (trace, id, ts_ms, origin, kind, is_logout, received_ms, body)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+     ON CONFLICT (trace, id) DO NOTHING";
+
+/// Runs [`INSERT_EVENT`] for `e`; true when the row was added.
+fn insert_event(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    trace: TraceId,
+    e: &NewEvent,
+    received_ms: i64,
+) -> Result<bool> {
+    let n = stmt.execute(params![
+        trace,
+        e.id,
+        e.ts_ms,
+        e.origin,
+        e.kind,
+        e.is_logout,
+        received_ms,
+        e.body
+    ])?;
+    Ok(n == 1)
+}
+
 /// What an import stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImportOutcome {
@@ -242,27 +279,9 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut out = InsertOutcome::default();
         {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO events (trace, id, ts_ms, origin, kind, is_logout, received_ms, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (trace, id) DO NOTHING",
-            )?;
+            let mut stmt = tx.prepare_cached(INSERT_EVENT)?;
             for e in events {
-                let n = stmt.execute(params![
-                    trace,
-                    e.id,
-                    e.ts_ms,
-                    e.origin,
-                    e.kind,
-                    e.is_logout,
-                    received_ms,
-                    e.body
-                ])?;
-                if n == 1 {
-                    out.stored += 1;
-                } else {
-                    out.duplicates += 1;
-                }
+                out.count(insert_event(&mut stmt, trace, e, received_ms)?);
             }
         }
         tx.commit()?;
@@ -309,27 +328,9 @@ impl Store {
         let trace = tx.last_insert_rowid();
         let mut out = InsertOutcome::default();
         {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO events (trace, id, ts_ms, origin, kind, is_logout, received_ms, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (trace, id) DO NOTHING",
-            )?;
+            let mut stmt = tx.prepare_cached(INSERT_EVENT)?;
             fill(&mut |e: NewEvent| {
-                let n = stmt.execute(params![
-                    trace,
-                    e.id,
-                    e.ts_ms,
-                    e.origin,
-                    e.kind,
-                    e.is_logout,
-                    imported_ms,
-                    e.body
-                ])?;
-                if n == 1 {
-                    out.stored += 1;
-                } else {
-                    out.duplicates += 1;
-                }
+                out.count(insert_event(&mut stmt, trace, &e, imported_ms)?);
                 Ok(())
             })?;
         }
