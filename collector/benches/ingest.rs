@@ -8,27 +8,17 @@
 //! `INGEST_CONTROL_BIN=FILE` also runs another `logout-lens` binary, e.g. an
 //! older build, in the same runs).
 
+mod common;
 #[path = "../tests/collector/support.rs"]
 mod support;
 
+use common::{env_num, median};
 use std::io::{BufReader, Write};
 use std::time::Instant;
 
 use logout_lens_collector::store::{Durability, LOCAL, NewEvent, Store};
 use logout_lens_model::wire::parse_event;
 use rusqlite::params;
-
-fn env_num(k: &str, default: usize) -> usize {
-    std::env::var(k)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(|a, b| a.total_cmp(b));
-    xs[xs.len() / 2]
-}
 
 fn main() {
     // `cargo bench` passes `--bench`; nothing to filter here.
@@ -77,14 +67,14 @@ fn main() {
         bare_rates.push(bare);
         control_rates.extend(other);
     }
-    let (h, b) = (median(host_rates), median(bare_rates));
+    let (h, b) = (median(&host_rates), median(&bare_rates));
     println!(
         "ingest median over {runs} runs of {n} events (batch {batch}, sync {durability:?}): \
          host {h:.0} events/s, bare rusqlite {b:.0} events/s, host/bare {:.0}%",
         100.0 * h / b
     );
     if !control_rates.is_empty() {
-        let c = median(control_rates);
+        let c = median(&control_rates);
         println!(
             "control host ({}): {c:.0} events/s, host/control {:.0}%",
             control.unwrap_or_default().display(),

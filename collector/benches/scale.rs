@@ -19,11 +19,13 @@
 //! running longer is killed and shown as `>T`; default 300), `SCALE_DB` (keep
 //! the seeded database at this path and reuse it on the next run).
 
+mod common;
 #[path = "../tests/collector/corpus.rs"]
 mod corpus;
 #[path = "../tests/collector/support.rs"]
 mod support;
 
+use common::{env_num, median};
 use std::io::{BufWriter, Read as _, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -31,19 +33,6 @@ use std::time::{Duration, Instant};
 
 use logout_lens_collector::store::{Durability, Filter, LOCAL, NewEvent, Store, now_ms};
 use logout_lens_model::wire::parse_event;
-
-fn env_num(k: &str, default: usize) -> usize {
-    std::env::var(k)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(xs: &[f64]) -> f64 {
-    let mut xs = xs.to_vec();
-    xs.sort_by(|a, b| a.total_cmp(b));
-    xs[xs.len() / 2]
-}
 
 /// How one child process went.
 #[derive(Debug, Clone, Copy)]
